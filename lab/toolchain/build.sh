@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Builds the lab's binaries from the Go module proxy into a version-keyed cache outside the repo.
+#
+#   lab/toolchain/build.sh [--list] [component ...]
+#
+# Components: tofu, provider-vault, provider-kubernetes, provider-aws, etcd, kubernetes (kube-apiserver,
+# kube-controller-manager, kubectl), eso (controller and its CRDs).
+# With no component, builds every one that is not cached yet. A cached binary is never rebuilt:
+# its path carries the version, so a version bump in versions.sh builds a new one beside it.
+#
+# Cache: $LAB_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/eks-vault-eso-lab).
+# Each build prints its wall time and peak memory (from /usr/bin/time when present) and appends
+# them to $LAB_CACHE_DIR/build-times.tsv, the source of the README's cold-build figures.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+
+cache_dir="${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/eks-vault-eso-lab}"
+tools_dir="$cache_dir/tools"
+build_root="$cache_dir/build"
+log_dir="$cache_dir/logs"
+mkdir -p "$tools_dir" "$build_root" "$log_dir"
+
+# Two cores: let go use both, but never run two builds at once (the aws provider alone peaks at
+# several GB while linking).
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+export GOTOOLCHAIN=local
+go_build_flags=(-trimpath -p 2)
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+die() {
+  echo "build.sh: $*" >&2
+  exit 1
+}
+
+# tool_path COMPONENT -> path of the cached binary (or directory) for the pinned version.
+tool_path() {
+  case "$1" in
+    tofu) echo "$tools_dir/tofu/$TOFU_VERSION/tofu" ;;
+    provider-vault) echo "$tools_dir/provider-vault/$VAULT_PROVIDER_VERSION/terraform-provider-vault_v$VAULT_PROVIDER_VERSION" ;;
+    provider-kubernetes) echo "$tools_dir/provider-kubernetes/$KUBERNETES_PROVIDER_VERSION/terraform-provider-kubernetes_v$KUBERNETES_PROVIDER_VERSION" ;;
+    provider-aws) echo "$tools_dir/provider-aws/$AWS_PROVIDER_VERSION/terraform-provider-aws_v$AWS_PROVIDER_VERSION" ;;
+    etcd) echo "$tools_dir/etcd/$ETCD_VERSION/etcd" ;;
+    kubernetes) echo "$tools_dir/kubernetes/$KUBERNETES_VERSION/kube-apiserver" ;;
+    eso) echo "$tools_dir/eso/$ESO_VERSION/external-secrets" ;;
+    *) die "unknown component '$1' (known: ${all_components[*]})" ;;
+  esac
+}
+
+all_components=(tofu provider-vault provider-kubernetes etcd kubernetes eso provider-aws)
+
+# new_wrapper NAME -> fresh empty module directory for one build; prints its path.
+new_wrapper() {
+  local dir="$build_root/$1"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  (cd "$dir" && go mod init "lab-build/$1" >/dev/null 2>&1)
+  echo "$dir"
+}
+
+# replace_all DIR "old@v=new@v" ... : module replaces the upstream go.mod carries but that Go
+# ignores in a dependency, repeated in the wrapper.
+replace_all() {
+  local dir="$1"
+  shift
+  local r
+  for r in "$@"; do
+    (cd "$dir" && go mod edit -replace="$r")
+  done
+}
+
+build_tofu() {
+  local dir out
+  dir="$(new_wrapper tofu)"
+  out="$(tool_path tofu)"
+  replace_all "$dir" "$TOFU_HCL_REPLACE"
+  (cd "$dir" && go get -tool "$TOFU_MODULE/cmd/tofu@v$TOFU_VERSION" &&
+    go build "${go_build_flags[@]}" -ldflags "-s -w -X $TOFU_MODULE/version.dev=no" -o "$out.part" "$TOFU_MODULE/cmd/tofu")
+  mv "$out.part" "$out"
+}
+
+# build_provider TYPE MODULE_VERSION OUT
+build_provider() {
+  local type="$1" module_version="$2" out="$3" dir module
+  module="github.com/hashicorp/terraform-provider-$type"
+  dir="$(new_wrapper "provider-$type")"
+  (cd "$dir" && go get -tool "$module@$module_version" &&
+    go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" "$module")
+  mv "$out.part" "$out"
+}
+
+build_etcd() {
+  local dir out
+  dir="$(new_wrapper etcd)"
+  out="$(tool_path etcd)"
+  # etcd's own main lives in a module full of local replaces; etcdmain.Main is the same entry
+  # point, so a three-line main of ours builds the same server.
+  cp "$here/etcd/main.go" "$dir/main.go"
+  (cd "$dir" && go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" && go mod tidy >/dev/null &&
+    go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" .)
+  mv "$out.part" "$out"
+}
+
+build_kubernetes() {
+  local dir out minor staging ldflags pkg
+  dir="$(new_wrapper kubernetes)"
+  out="$(tool_path kubernetes)"
+  minor="$(echo "$KUBERNETES_VERSION" | cut -d. -f2)"
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging;
+  # the wrapper points each at its published v0.<minor>.<patch> instead.
+  staging="$(curl -fsS "$(go env GOPROXY | cut -d, -f1)/k8s.io/kubernetes/@v/v$KUBERNETES_VERSION.mod" |
+    awk '$2 == "=>" && $3 ~ /^\.\/staging/ { print $1 }')"
+  [[ -n "$staging" ]] || die "could not read the staging module list of k8s.io/kubernetes v$KUBERNETES_VERSION"
+  local m
+  for m in $staging; do
+    (cd "$dir" && go mod edit -replace="$m=$m@v0.${KUBERNETES_VERSION#1.}")
+  done
+  ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  (cd "$dir" && go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBERNETES_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@v$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/kubectl@v$KUBERNETES_VERSION" &&
+    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$out.part" k8s.io/kubernetes/cmd/kube-apiserver &&
+    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$(dirname "$out")/kube-controller-manager" \
+      k8s.io/kubernetes/cmd/kube-controller-manager &&
+    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$(dirname "$out")/kubectl" k8s.io/kubernetes/cmd/kubectl)
+  mv "$out.part" "$out"
+}
+
+build_eso() {
+  local dir out module
+  module=github.com/external-secrets/external-secrets
+  dir="$(new_wrapper eso)"
+  out="$(tool_path eso)"
+  replace_all "$dir" "$ESO_SPRIG_REPLACE"
+  (cd "$dir" && go get -tool "$module@v$ESO_VERSION" &&
+    go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" "$module")
+  # The CRDs of the same version, for `lab up` to install (taken from the module cache, never
+  # committed).
+  local crds
+  crds="$(cd "$dir" && go list -m -f '{{.Dir}}' "$module")/config/crds/bases"
+  [[ -d "$crds" ]] || die "ESO module has no config/crds/bases at $crds"
+  rm -rf "$(dirname "$out")/crds"
+  cp -r "$crds" "$(dirname "$out")/crds"
+  chmod -R u+w "$(dirname "$out")/crds"
+  mv "$out.part" "$out"
+}
+
+build_one() {
+  local component="$1" out log start end rc peak
+  out="$(tool_path "$component")"
+  if [[ -x "$out" ]]; then
+    echo "==> $component: cached at $out"
+    return 0
+  fi
+  mkdir -p "$(dirname "$out")"
+  log="$log_dir/build-$component.log"
+  echo "==> $component: building (log: $log)"
+  start=$(date +%s)
+  rc=0
+  local fn="build_${component//-/_}"
+  [[ "$component" == provider-* ]] && fn=build_provider_component
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f '%M' -o "$log.rss" bash -c "source '${BASH_SOURCE[0]}' --as-library; $fn $component" >"$log" 2>&1 || rc=$?
+    peak="$(($(tail -1 "$log.rss" 2>/dev/null || echo 0) / 1024))"
+  else
+    "$fn" "$component" >"$log" 2>&1 || rc=$?
+    peak="?"
+  fi
+  end=$(date +%s)
+  if [[ $rc -ne 0 ]]; then
+    echo "==> $component: FAILED after $((end - start)) s; last lines of $log:" >&2
+    tail -20 "$log" >&2
+    return 1
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$component" "$(basename "$(dirname "$out")")" "$((end - start))" "$peak" \
+    >>"$cache_dir/build-times.tsv"
+  echo "==> $component: built in $((end - start)) s, peak RSS ${peak} MB -> $out"
+}
+
+build_provider_component() {
+  case "$1" in
+    provider-vault) build_provider vault "$VAULT_PROVIDER_MODULE_VERSION" "$(tool_path provider-vault)" ;;
+    provider-kubernetes) build_provider kubernetes "$KUBERNETES_PROVIDER_MODULE_VERSION" "$(tool_path provider-kubernetes)" ;;
+    provider-aws) build_provider aws "$AWS_PROVIDER_MODULE_VERSION" "$(tool_path provider-aws)" ;;
+  esac
+}
+
+main() {
+  case "${1:-}" in
+    -h | --help)
+      usage
+      return 0
+      ;;
+    --list)
+      local c
+      for c in "${all_components[@]}"; do
+        printf '%-20s %s\n' "$c" "$(tool_path "$c")"
+      done
+      return 0
+      ;;
+    --path)
+      tool_path "$2"
+      return 0
+      ;;
+  esac
+  local components=("$@")
+  [[ ${#components[@]} -gt 0 ]] || components=("${all_components[@]}")
+  local c
+  for c in "${components[@]}"; do
+    tool_path "$c" >/dev/null
+  done
+  for c in "${components[@]}"; do
+    build_one "$c"
+  done
+}
+
+# Sourced with --as-library by build_one (to time one function in a child shell); run otherwise.
+if [[ "${1:-}" != "--as-library" ]]; then
+  main "$@"
+fi
