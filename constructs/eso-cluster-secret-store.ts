@@ -1,0 +1,116 @@
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** How the store authenticates to Vault. */
+export type StoreAuth =
+  | {
+      /** Kubernetes auth: ESO requests a token of the service account and logs in with the role. */
+      readonly kind: 'kubernetes';
+      /** Path of Vault's kubernetes auth method. */
+      readonly mountPath: string;
+      /** Vault role name. */
+      readonly role: string;
+      /** The service account whose token ESO requests. */
+      readonly serviceAccountName: string;
+      readonly serviceAccountNamespace: string;
+      /** Audiences of the requested token; must include the Vault role's audience. */
+      readonly audiences: readonly string[];
+    }
+  | {
+      /** A Vault token kept in a Kubernetes Secret (the write-up's rejected alternative). */
+      readonly kind: 'token';
+      /** Secret that holds it, created here with the token written write-only. */
+      readonly secretName: string;
+      readonly secretNamespace: string;
+      /** The token (a reference to a sensitive, ephemeral variable). */
+      readonly token: string;
+      /**
+       * Bump to write a new token from the variable.
+       * @default 1
+       */
+      readonly tokenRevision?: number;
+    };
+
+export interface EsoClusterSecretStoreProps {
+  /** ESO API version, e.g. `external-secrets.io/v1`. */
+  readonly apiVersion: string;
+  /** Store name, e.g. `vault-backend`. */
+  readonly name: string;
+  /** Vault address as ESO reaches it. */
+  readonly vaultServer: string;
+  /**
+   * Vault namespace (HCP: `admin`); without it every request of the store is a 403 on HCP.
+   * @default the root namespace
+   */
+  readonly vaultNamespace?: string;
+  /** KV version 2 mount path. */
+  readonly kvMountPath: string;
+  readonly auth: StoreAuth;
+  /** The only namespaces whose ExternalSecrets may use this store. */
+  readonly allowedNamespaces: readonly string[];
+}
+
+/** The ESO ClusterSecretStore that reads Vault's KV v2 mount, limited to the given namespaces. */
+export class EsoClusterSecretStore extends Construct {
+  /** Store name. */
+  readonly name: string;
+  /** The store resource, for ExternalSecrets to depend on. */
+  readonly resource: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: EsoClusterSecretStoreProps) {
+    super(scope, id);
+
+    let auth: Record<string, unknown>;
+    if (props.auth.kind === 'kubernetes') {
+      auth = {
+        kubernetes: {
+          mountPath: props.auth.mountPath,
+          role: props.auth.role,
+          serviceAccountRef: {
+            name: props.auth.serviceAccountName,
+            namespace: props.auth.serviceAccountNamespace,
+            audiences: [...props.auth.audiences],
+          },
+        },
+      };
+    } else {
+      const tokenSecret = new SecretV1(this, 'token-secret', {
+        metadata: { name: props.auth.secretName, namespace: props.auth.secretNamespace },
+        // Write-only: the token reaches the cluster but not the Terraform state.
+        dataWo: { token: props.auth.token },
+        dataWoRevision: props.auth.tokenRevision ?? 1,
+      });
+      auth = {
+        tokenSecretRef: {
+          name: tokenSecret.metadata.name,
+          namespace: tokenSecret.metadata.namespace,
+          key: 'token',
+        },
+      };
+    }
+
+    const vault: Record<string, unknown> = {
+      server: props.vaultServer,
+      path: props.kvMountPath,
+      version: 'v2',
+      auth,
+    };
+    if (props.vaultNamespace !== undefined) vault.namespace = props.vaultNamespace;
+
+    const store = new Manifest(this, 'store', {
+      manifest: {
+        apiVersion: props.apiVersion,
+        kind: 'ClusterSecretStore',
+        metadata: { name: props.name },
+        spec: {
+          provider: { vault },
+          conditions: [{ namespaces: [...props.allowedNamespaces] }],
+        },
+      },
+    });
+    this.name = props.name;
+    this.resource = store;
+  }
+}

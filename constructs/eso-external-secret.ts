@@ -1,0 +1,46 @@
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+
+export interface EsoExternalSecretProps {
+  /** ESO API version, e.g. `external-secrets.io/v1`. */
+  readonly apiVersion: string;
+  /** ExternalSecret name, e.g. `vault-external-secret`. */
+  readonly name: string;
+  /** Its namespace (where the target Secret is written). */
+  readonly namespace: string;
+  /** The ClusterSecretStore to read from. */
+  readonly storeName: string;
+  /** Name of the Kubernetes Secret ESO writes. */
+  readonly targetSecretName: string;
+  /** Secret name in the store's KV mount; every key of it is copied (`dataFrom.extract`). */
+  readonly remoteKey: string;
+  /** Go duration between syncs; `0` syncs once. */
+  readonly refreshInterval: string;
+  /**
+   * Resources to create first (the store).
+   * @default none
+   */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** One ExternalSecret: every key of one Vault secret, copied into one Kubernetes Secret. */
+export class EsoExternalSecret extends Construct {
+  constructor(scope: Construct, id: string, props: EsoExternalSecretProps) {
+    super(scope, id);
+    new Manifest(this, 'external-secret', {
+      manifest: {
+        apiVersion: props.apiVersion,
+        kind: 'ExternalSecret',
+        metadata: { name: props.name, namespace: props.namespace },
+        spec: {
+          refreshInterval: props.refreshInterval,
+          secretStoreRef: { name: props.storeName, kind: 'ClusterSecretStore' },
+          target: { name: props.targetSecretName, creationPolicy: 'Owner' },
+          dataFrom: [{ extract: { key: props.remoteKey } }],
+        },
+      },
+      dependsOn: props.dependsOn,
+    });
+  }
+}

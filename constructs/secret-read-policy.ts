@@ -1,0 +1,64 @@
+import { Policy } from '@cdktf/provider-vault/lib/policy';
+import { Construct } from 'constructs';
+
+export interface PolicySecret {
+  /** Secret name in the KV v2 mount. */
+  readonly name: string;
+  /**
+   * Also grant `read` and `list` on its metadata.
+   * @default false
+   */
+  readonly listMetadata?: boolean;
+}
+
+export interface SecretReadPolicyProps {
+  /** Policy name, e.g. `my-policy`. */
+  readonly name: string;
+  /** KV version 2 mount path, e.g. `secret`. */
+  readonly mountPath: string;
+  /** The secrets to grant, and nothing else. */
+  readonly secrets: readonly PolicySecret[];
+}
+
+/** The KV v2 API paths of one secret: values live under `data/`, versions and keys under `metadata/`. */
+export function kvV2Paths(
+  mountPath: string,
+  secretName: string,
+): { data: string; metadata: string } {
+  return {
+    data: `${mountPath}/data/${secretName}`,
+    metadata: `${mountPath}/metadata/${secretName}`,
+  };
+}
+
+/**
+ * The policy text: `read` on each secret's `data/` path (the write-up's `secret/my-secret` without
+ * `data/` grants nothing on KV v2), plus `read`/`list` on `metadata/` where asked. Exact paths, no
+ * globs, sorted so the text is stable.
+ */
+export function renderReadPolicy(mountPath: string, secrets: readonly PolicySecret[]): string {
+  const blocks: string[] = [];
+  for (const secret of [...secrets].sort((a, b) => a.name.localeCompare(b.name))) {
+    const paths = kvV2Paths(mountPath, secret.name);
+    blocks.push(`path "${paths.data}" {\n  capabilities = ["read"]\n}\n`);
+    if (secret.listMetadata ?? false) {
+      blocks.push(`path "${paths.metadata}" {\n  capabilities = ["read", "list"]\n}\n`);
+    }
+  }
+  return blocks.join('\n');
+}
+
+/** A Vault policy that lets its holder read exactly the declared secrets. */
+export class SecretReadPolicy extends Construct {
+  /** Policy name (a reference, so roles that name it wait for it). */
+  readonly policyName: string;
+
+  constructor(scope: Construct, id: string, props: SecretReadPolicyProps) {
+    super(scope, id);
+    const policy = new Policy(this, 'policy', {
+      name: props.name,
+      policy: renderReadPolicy(props.mountPath, props.secrets),
+    });
+    this.policyName = policy.name;
+  }
+}

@@ -1,0 +1,52 @@
+import { dev } from './dev';
+import { local } from './local';
+import { prod } from './prod';
+import { staging } from './staging';
+import type { EnvironmentConfig } from './types';
+import { ConfigError, type ConfigProblem, validateEnvironment } from './validate';
+
+export * from './types';
+export { ConfigError, formatProblems, validateEnvironment } from './validate';
+export type { ConfigProblem } from './validate';
+
+/** Every environment of the app, in the order stacks are built. */
+export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, staging, prod, local];
+
+/**
+ * Validates the given environments (all problems at once) and returns those selected by name.
+ * Throws `ConfigError` listing every problem, or naming unknown selections, before any stack exists.
+ */
+export function loadEnvironments(
+  selected?: readonly string[],
+  environments: readonly unknown[] = ALL_ENVIRONMENTS,
+): EnvironmentConfig[] {
+  const problems: ConfigProblem[] = environments.flatMap((env, i) =>
+    validateEnvironment(env, `environment #${i}`),
+  );
+  const valid = environments as readonly EnvironmentConfig[];
+  const names = valid.map((e) => e.name);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i) {
+      problems.push({
+        environment: name,
+        key: 'name',
+        value: name,
+        allowed: 'a name no other environment uses',
+      });
+    }
+  });
+  for (const wanted of selected ?? []) {
+    if (!names.includes(wanted)) {
+      problems.push({
+        environment: wanted,
+        key: '(selection)',
+        value: wanted,
+        allowed: `one of the environments: ${names.join(', ')}`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return selected && selected.length > 0
+    ? valid.filter((e) => selected.includes(e.name))
+    : [...valid];
+}

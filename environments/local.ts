@@ -1,0 +1,63 @@
+import type { EnvironmentConfig } from './types';
+
+/**
+ * local: the lab (`npm run lab -- up`). Same names as dev, on 127.0.0.1: OpenBao with the
+ * namespace `admin` plays HCP Vault, moto plays EKS and answers with the lab's kube-apiserver.
+ * The addresses follow the lab's default ports; change both together.
+ */
+export const local: EnvironmentConfig = {
+  name: 'local',
+  aws: {
+    region: 'us-west-2',
+    clusterName: 'eks-vault-eso-lab',
+    endpoints: {
+      eks: 'http://127.0.0.1:15000',
+      sts: 'http://127.0.0.1:15000',
+    },
+  },
+  kubernetes: {
+    auth: 'eks-token',
+    namespace: 'my-namespace',
+    manageNamespace: true,
+    serviceAccountName: 'vault-auth',
+    clusterRoleBindingName: 'k8s-auth-client-for-vault',
+    tokenAudience: 'https://kubernetes.default.svc',
+  },
+  vault: {
+    address: 'http://127.0.0.1:18200',
+    namespace: 'admin',
+    // OpenBao's API baseline; stops the provider sending fields of newer Vault versions.
+    versionOverride: '1.14.0',
+    kvMount: { path: 'secret', managed: true },
+    policyName: 'my-policy',
+    authPath: 'kubernetes-my-auth',
+    roleName: 'eso-vault',
+    reviewerMode: 'client-jwt',
+    tokenTtlSeconds: 1200,
+    tokenMaxTtlSeconds: 3600,
+  },
+  secretValues: 'placeholder',
+  secrets: [
+    {
+      name: 'my-secret',
+      externalSecretName: 'vault-external-secret',
+      targetSecretName: 'vault-secret',
+      placeholder: { dummy_key1: 'dummy_value1' },
+    },
+    {
+      name: 'app/config',
+      externalSecretName: 'app-config',
+      targetSecretName: 'app-config',
+      placeholder: { log_level: 'info', feature_flags: 'none' },
+    },
+  ],
+  eso: {
+    apiVersion: 'external-secrets.io/v1',
+    storeName: 'vault-backend',
+    storeAuth: 'kubernetes',
+    refreshInterval: '1m',
+  },
+  backend: { type: 'local' },
+  // The versions the lab builds (lab/toolchain/versions.sh); the pinned ones are not served here.
+  providerVersions: { aws: '6.47.1', kubernetes: '3.2.1', vault: '5.9.0' },
+};

@@ -1,0 +1,195 @@
+/**
+ * The shape of one environment's configuration. Every environment file in this folder exports one
+ * `EnvironmentConfig`; `loadEnvironments` validates them all at once before anything is built.
+ * Differences between environments are keys here, never conditions in the constructs.
+ */
+
+/** How the Kubernetes provider authenticates to the cluster. */
+export type KubernetesAuthMode =
+  /** `aws_eks_cluster_auth` data source: a 15-minute token made at plan time. */
+  | 'eks-token'
+  /** `aws eks get-token` run by the provider; use when an apply may outlast 15 minutes. */
+  | 'exec'
+  /** A bearer token from the sensitive variable `kubernetes_token` (non-EKS clusters). */
+  | 'static-token';
+
+/** How Vault's kubernetes auth method calls the TokenReview API. */
+export type ReviewerMode =
+  /**
+   * No reviewer JWT is stored: Vault reviews each login with the client's own token, which the
+   * `system:auth-delegator` binding allows. Nothing long-lived exists. The login token is also the
+   * bearer of the TokenReview call, so its audience must be one the API server accepts.
+   */
+  | 'client-jwt'
+  /**
+   * The write-up's long-lived `kubernetes.io/service-account-token` Secret is read back and stored
+   * in Vault as `token_reviewer_jwt` (sensitive; it is in the Kubernetes provider's state).
+   */
+  | 'token-secret';
+
+/** Where secret values come from. */
+export type SecretValueMode =
+  /**
+   * Each secret is created once with placeholder pairs from this file; people then edit values in
+   * Vault. Later edits are not drift and are never reverted.
+   */
+  | 'placeholder'
+  /**
+   * Values come from the sensitive, ephemeral variable `secret_values_<name>` and are written
+   * through `data_json_wo`, so they reach neither `cdktf.out` nor the state.
+   */
+  | 'write-only';
+
+/** How the ESO ClusterSecretStore authenticates to Vault. */
+export type StoreAuthMode =
+  /** Kubernetes auth with a TokenRequest token of the service account (recommended). */
+  | 'kubernetes'
+  /** A Vault token in the Kubernetes Secret `vault-token`, from the sensitive variable `eso_vault_token`. */
+  | 'token';
+
+export type EsoApiVersion = 'external-secrets.io/v1' | 'external-secrets.io/v1beta1';
+
+export interface AwsConfig {
+  /** AWS region of the EKS cluster, e.g. `us-west-2`. */
+  readonly region: string;
+  /** Name of the existing EKS cluster the stack looks up. */
+  readonly clusterName: string;
+  /**
+   * Custom service endpoints, for an EKS API emulator. Setting them also turns off the provider's
+   * credential, account-id and metadata checks, which an emulator cannot answer.
+   * @default the real AWS endpoints
+   */
+  readonly endpoints?: {
+    readonly eks?: string;
+    readonly sts?: string;
+  };
+}
+
+export interface KubernetesConfig {
+  /** How the Kubernetes provider authenticates. */
+  readonly auth: KubernetesAuthMode;
+  /** Namespace of the workloads: the service account and every ExternalSecret live here. */
+  readonly namespace: string;
+  /** Create the namespace (true) or use one that already exists (false). */
+  readonly manageNamespace: boolean;
+  /** Name of the service account ESO logs in to Vault as. */
+  readonly serviceAccountName: string;
+  /** Name of the ClusterRoleBinding to `system:auth-delegator` (cluster-scoped: unique per cluster). */
+  readonly clusterRoleBindingName: string;
+  /**
+   * Audience of the service-account tokens ESO requests and the Vault role accepts. In
+   * `client-jwt` mode the token is also the bearer of Vault's TokenReview call, so it must be an
+   * audience the API server accepts (on EKS: `https://kubernetes.default.svc`).
+   */
+  readonly tokenAudience: string;
+}
+
+export interface VaultConfig {
+  /** Vault API address, used by the provider and by the ESO store. */
+  readonly address: string;
+  /**
+   * Vault namespace (HCP Vault: `admin`). Required for `*.hashicorp.cloud` addresses.
+   * @default the root namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Tell the provider which Vault API version to expect instead of asking the server.
+   * @default the provider asks the server
+   */
+  readonly versionOverride?: string;
+  /** The KV version 2 mount that holds the secrets. */
+  readonly kvMount: {
+    /** Mount path, e.g. `secret`. */
+    readonly path: string;
+    /** Create the mount (true) or use one that already exists (false). */
+    readonly managed: boolean;
+  };
+  /** Name of the generated read policy. */
+  readonly policyName: string;
+  /** Path of the kubernetes auth method, e.g. `kubernetes-my-auth`. */
+  readonly authPath: string;
+  /** Name of the kubernetes auth role ESO logs in with. */
+  readonly roleName: string;
+  /** How Vault reviews login tokens. */
+  readonly reviewerMode: ReviewerMode;
+  /** TTL of the Vault tokens issued at login, in seconds. */
+  readonly tokenTtlSeconds: number;
+  /** Maximum TTL of those tokens, in seconds. */
+  readonly tokenMaxTtlSeconds: number;
+}
+
+export interface SecretConfig {
+  /** Name of the KV v2 secret in the mount, e.g. `my-secret` (path `<mount>/data/my-secret`). */
+  readonly name: string;
+  /** Name of the ExternalSecret that syncs it. */
+  readonly externalSecretName: string;
+  /** Name of the Kubernetes Secret ESO writes. */
+  readonly targetSecretName: string;
+  /**
+   * Placeholder pairs written once in `placeholder` mode. Never real values.
+   * @default none (required in `placeholder` mode, forbidden in `write-only` mode)
+   */
+  readonly placeholder?: Readonly<Record<string, string>>;
+  /**
+   * Grant `read` and `list` on `<mount>/metadata/<name>` too (for ESO `find` or metadata fetches).
+   * @default false: only `read` on the `data/` path
+   */
+  readonly listMetadata?: boolean;
+  /**
+   * Version of the write-only value; bump it to write a new value from the variable.
+   * @default 1
+   */
+  readonly writeOnlyVersion?: number;
+}
+
+export interface EsoConfig {
+  /** API version of the ESO resources: `v1` for ESO >= 0.16, `v1beta1` for older. */
+  readonly apiVersion: EsoApiVersion;
+  /** Name of the ClusterSecretStore. */
+  readonly storeName: string;
+  /** How the store authenticates to Vault. */
+  readonly storeAuth: StoreAuthMode;
+  /** How often each ExternalSecret re-reads Vault (Go duration, `0` = never). */
+  readonly refreshInterval: string;
+}
+
+export type BackendConfig =
+  | {
+      /** State in `terraform.<stack>.tfstate` beside the project (kept out of git). */
+      readonly type: 'local';
+    }
+  | {
+      /** Terraform Cloud / HCP Terraform. */
+      readonly type: 'cloud';
+      readonly organization: string;
+      /** One named workspace for this environment. Exactly one of `workspace` or `tags`. */
+      readonly workspace?: string;
+      /** Workspaces selected by tags. Exactly one of `workspace` or `tags`. */
+      readonly tags?: readonly string[];
+      /** @default app.terraform.io */
+      readonly hostname?: string;
+    };
+
+/** Exact provider versions required by the synthesized configuration. */
+export interface ProviderVersions {
+  readonly aws: string;
+  readonly kubernetes: string;
+  readonly vault: string;
+}
+
+export interface EnvironmentConfig {
+  /** Stack name: lowercase kebab-case, e.g. `dev`. */
+  readonly name: string;
+  readonly aws: AwsConfig;
+  readonly kubernetes: KubernetesConfig;
+  readonly vault: VaultConfig;
+  readonly secretValues: SecretValueMode;
+  readonly secrets: readonly SecretConfig[];
+  readonly eso: EsoConfig;
+  readonly backend: BackendConfig;
+  /**
+   * Provider versions to require instead of the ones the bindings were generated for.
+   * @default aws 6.25.0, kubernetes 2.38.0, vault 5.6.0 (the bindings' pins)
+   */
+  readonly providerVersions?: Partial<ProviderVersions>;
+}

@@ -1,0 +1,22 @@
+// Tests run through swc (no type-checking; `npm run typecheck` does that once).
+const transform = { '^.+\\.ts$': ['@swc/jest'] };
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'],
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      // One lab, one state directory: suites run one after another.
+      maxWorkers: 1,
+    },
+  ],
+};

@@ -1,0 +1,34 @@
+import type { TerraformStack } from 'cdktf';
+import type { IValidation } from 'constructs';
+import { noSecretValues } from './no-secret-values';
+import { noWildcardBindings } from './no-wildcard-bindings';
+import { policyExactDataPaths } from './policy-exact-data-paths';
+import { roleNamespaceMatchesServiceAccount } from './role-namespace-matches-service-account';
+import type { Rule, StackJson, Violation } from './stack-json';
+import { storeMatchesVault } from './store-matches-vault';
+
+/** Every rule that spans the graph, in id order. */
+export const CHAIN_RULES: readonly Rule[] = [
+  policyExactDataPaths,
+  roleNamespaceMatchesServiceAccount,
+  storeMatchesVault,
+  noWildcardBindings,
+  noSecretValues,
+];
+
+export function checkChain(stack: StackJson, rules: readonly Rule[] = CHAIN_RULES): Violation[] {
+  return rules.flatMap((rule) => rule.check(stack));
+}
+
+/**
+ * Runs the chain rules on the stack's final JSON at synth (cdktf runs stack validations unless
+ * told to skip them). Each message starts with its rule id.
+ */
+export class ChainInvariants implements IValidation {
+  constructor(private readonly stack: TerraformStack) {}
+
+  validate(): string[] {
+    const json = this.stack.toTerraform() as StackJson;
+    return checkChain(json).map((v) => `[${v.ruleId}] ${v.message}`);
+  }
+}

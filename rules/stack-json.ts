@@ -1,0 +1,114 @@
+/**
+ * Read-only helpers over a synthesized stack (the JSON cdktf writes to cdktf.out). The chain rules
+ * work on this JSON, so they see exactly what Terraform will see, overrides included.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface StackJson {
+  readonly resource?: Record<string, Record<string, JsonObject>>;
+  readonly data?: Record<string, Record<string, JsonObject>>;
+  readonly provider?: Record<string, JsonObject[]>;
+  readonly [key: string]: unknown;
+}
+
+/** One rule's finding. */
+export interface Violation {
+  /** Stable id, e.g. `CHAIN-001`; documented in the README. */
+  readonly ruleId: string;
+  readonly message: string;
+}
+
+export interface Rule {
+  readonly id: string;
+  /** One line saying what the rule guarantees. */
+  readonly description: string;
+  readonly check: (stack: StackJson) => Violation[];
+}
+
+export interface NamedResource {
+  /** Terraform address, e.g. `vault_policy.policy_policy_1A2B3C4D`. */
+  readonly address: string;
+  readonly body: JsonObject;
+}
+
+export function resourcesOfType(stack: StackJson, type: string): NamedResource[] {
+  return Object.entries(stack.resource?.[type] ?? {}).map(([name, body]) => ({
+    address: `${type}.${name}`,
+    body,
+  }));
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Walks `a.b[0].c`; a `[0]` on an object is the object itself (cdktf writes single blocks as objects). */
+export function getPath(root: Json | undefined, path: string): Json | undefined {
+  let current: Json | undefined = root;
+  for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    if (current === undefined || current === null) return undefined;
+    const index = /^\[(\d+)\]$/.exec(part);
+    if (index) {
+      if (Array.isArray(current)) current = current[Number(index[1])];
+      continue;
+    }
+    if (Array.isArray(current)) current = current[0];
+    current = isObject(current) ? current[part] : undefined;
+  }
+  return current;
+}
+
+const REFERENCE = /^\$\{((?:data\.)?[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([^}]+)\}$/;
+
+/**
+ * Follows plain references (`${type.name.attr}`) to the literal they point at, through chains of
+ * references. Returns undefined for anything computed by Terraform (function calls, unknown
+ * attributes).
+ */
+export function resolve(stack: StackJson, value: Json | undefined, depth = 0): Json | undefined {
+  if (typeof value !== 'string' || depth > 10) return value;
+  const match = REFERENCE.exec(value);
+  if (!match) return value.includes('${') ? undefined : value;
+  const [, typeWithKind, name, attribute] = match;
+  const body = typeWithKind.startsWith('data.')
+    ? stack.data?.[typeWithKind.slice('data.'.length)]?.[name]
+    : stack.resource?.[typeWithKind]?.[name];
+  return resolve(stack, getPath(body, attribute), depth + 1);
+}
+
+/** Resolves a value expected to be a list of strings (e.g. bound names); undefined if unknown. */
+export function resolveStrings(stack: StackJson, value: Json | undefined): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: string[] = [];
+  for (const item of value) {
+    const resolved = resolve(stack, item);
+    if (typeof resolved !== 'string') return undefined;
+    out.push(resolved);
+  }
+  return out;
+}
+
+export function str(stack: StackJson, value: Json | undefined): string | undefined {
+  const resolved = resolve(stack, value);
+  return typeof resolved === 'string' ? resolved : undefined;
+}
+
+/** Kubernetes manifests of one kind (ClusterSecretStore, ExternalSecret...). */
+export function manifestsOfKind(
+  stack: StackJson,
+  kind: string,
+): { address: string; manifest: JsonObject }[] {
+  return resourcesOfType(stack, 'kubernetes_manifest')
+    .map((r) => ({ address: r.address, manifest: r.body.manifest }))
+    .filter(
+      (m): m is { address: string; manifest: JsonObject } =>
+        isObject(m.manifest) && m.manifest.kind === kind,
+    );
+}
+
+/** The first configuration block of a provider (the stack has one of each). */
+export function providerConfig(stack: StackJson, name: string): JsonObject | undefined {
+  return stack.provider?.[name]?.[0];
+}

@@ -1,0 +1,235 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
+import {
+  CloudBackend,
+  Fn,
+  LocalBackend,
+  NamedCloudWorkspace,
+  TaggedCloudWorkspaces,
+  TerraformStack,
+  TerraformVariable,
+} from 'cdktf';
+import type { Construct } from 'constructs';
+import { EksClusterLookup } from '../constructs/eks-cluster-lookup';
+import { EsoClusterSecretStore, type StoreAuth } from '../constructs/eso-cluster-secret-store';
+import { EsoExternalSecret } from '../constructs/eso-external-secret';
+import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
+import { kebabId, secretValuesVariableName } from '../constructs/resource-ids';
+import { SecretReadPolicy } from '../constructs/secret-read-policy';
+import { VaultAuthServiceAccount } from '../constructs/vault-auth-service-account';
+import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
+import type { EnvironmentConfig, ProviderVersions } from '../environments/types';
+import { ChainInvariants } from '../rules/chain-invariants';
+
+/** Provider versions the prebuilt bindings were generated for. */
+export const BINDING_PROVIDER_VERSIONS: ProviderVersions = {
+  aws: '6.25.0',
+  kubernetes: '2.38.0',
+  vault: '5.6.0',
+};
+
+/** Names of the stack's input variables (all sensitive; none has a default). */
+export const VARIABLES = {
+  kubernetesToken: 'kubernetes_token',
+  esoVaultToken: 'eso_vault_token',
+} as const;
+
+export interface EsoVaultStackProps {
+  /** The environment, already validated by `loadEnvironments`. */
+  readonly config: EnvironmentConfig;
+}
+
+/**
+ * One environment as one Terraform graph: EKS lookups -> Kubernetes service account and binding
+ * -> Vault policy, secrets, kubernetes auth and role -> ESO store and ExternalSecrets. The stack
+ * owns the providers and the backend; the constructs only declare resources.
+ */
+export class EsoVaultStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: EsoVaultStackProps) {
+    super(scope, id);
+    const { config } = props;
+
+    this.configureBackend(config);
+    this.pinProviderVersions({ ...BINDING_PROVIDER_VERSIONS, ...config.providerVersions });
+
+    // --- AWS: the EKS lookups feed both the Kubernetes provider and Vault's auth config.
+    const emulated = config.aws.endpoints !== undefined;
+    new AwsProvider(this, 'aws', {
+      region: config.aws.region,
+      endpoints: emulated ? [{ ...config.aws.endpoints }] : undefined,
+      // An emulator cannot answer these checks; real AWS can, so they stay on there.
+      skipCredentialsValidation: emulated || undefined,
+      skipRequestingAccountId: emulated || undefined,
+      skipMetadataApiCheck: emulated ? 'true' : undefined,
+    });
+    const cluster = new EksClusterLookup(this, 'eks', {
+      clusterName: config.aws.clusterName,
+      region: config.aws.region,
+      auth: config.kubernetes.auth,
+      staticToken:
+        config.kubernetes.auth === 'static-token'
+          ? this.sensitiveVariable(
+              VARIABLES.kubernetesToken,
+              'string',
+              'Bearer token for the Kubernetes API (static-token mode).',
+            ).stringValue
+          : undefined,
+    });
+
+    new KubernetesProvider(this, 'kubernetes', {
+      host: cluster.endpoint,
+      clusterCaCertificate: cluster.caCertificatePem,
+      token: cluster.credentials.token,
+      exec: cluster.credentials.exec ? [cluster.credentials.exec] : undefined,
+    });
+
+    // Address and namespace per environment; the token comes from VAULT_TOKEN, never from code.
+    new VaultProvider(this, 'vault', {
+      address: config.vault.address,
+      namespace: config.vault.namespace,
+      vaultVersionOverride: config.vault.versionOverride,
+      skipGetVaultVersion: config.vault.versionOverride !== undefined || undefined,
+    });
+
+    // --- Kubernetes: who ESO logs in as.
+    const serviceAccount = new VaultAuthServiceAccount(this, 'service-account', {
+      namespace: config.kubernetes.namespace,
+      manageNamespace: config.kubernetes.manageNamespace,
+      name: config.kubernetes.serviceAccountName,
+      clusterRoleBindingName: config.kubernetes.clusterRoleBindingName,
+      createTokenSecret: config.vault.reviewerMode === 'token-secret',
+    });
+
+    // --- Vault: secrets, the policy that reads exactly them, the auth method and its role.
+    const kv = new KvV2Secrets(this, 'kv', {
+      mountPath: config.vault.kvMount.path,
+      manageMount: config.vault.kvMount.managed,
+      secrets: config.secrets.map((secret): KvV2SecretInput => {
+        if (config.secretValues === 'placeholder') {
+          return {
+            name: secret.name,
+            values: { kind: 'placeholder', pairs: secret.placeholder ?? {} },
+          };
+        }
+        const values = this.sensitiveVariable(
+          secretValuesVariableName(secret.name),
+          'map(string)',
+          `Key/value pairs of the Vault secret "${secret.name}", written write-only.`,
+        );
+        return {
+          name: secret.name,
+          values: {
+            kind: 'write-only',
+            json: Fn.jsonencode(values.value),
+            version: secret.writeOnlyVersion ?? 1,
+          },
+        };
+      }),
+    });
+
+    const policy = new SecretReadPolicy(this, 'policy', {
+      name: config.vault.policyName,
+      mountPath: config.vault.kvMount.path,
+      secrets: config.secrets,
+    });
+
+    const auth = new VaultKubernetesAuth(this, 'kubernetes-auth', {
+      path: config.vault.authPath,
+      kubernetesHost: cluster.endpoint,
+      kubernetesCaPem: cluster.caCertificatePem,
+      reviewerJwt: serviceAccount.reviewerJwt,
+      role: {
+        name: config.vault.roleName,
+        serviceAccountName: serviceAccount.name,
+        serviceAccountNamespace: serviceAccount.namespace,
+        policies: [policy.policyName],
+        audience: config.kubernetes.tokenAudience,
+        tokenTtlSeconds: config.vault.tokenTtlSeconds,
+        tokenMaxTtlSeconds: config.vault.tokenMaxTtlSeconds,
+      },
+    });
+
+    // --- ESO: the store, then one ExternalSecret per secret.
+    const storeAuth: StoreAuth =
+      config.eso.storeAuth === 'kubernetes'
+        ? {
+            kind: 'kubernetes',
+            mountPath: auth.path,
+            role: auth.roleName,
+            serviceAccountName: serviceAccount.name,
+            serviceAccountNamespace: serviceAccount.namespace,
+            audiences: [config.kubernetes.tokenAudience],
+          }
+        : {
+            kind: 'token',
+            secretName: 'vault-token',
+            secretNamespace: serviceAccount.namespace,
+            token: this.sensitiveVariable(
+              VARIABLES.esoVaultToken,
+              'string',
+              'Vault token ESO uses (store auth "token").',
+            ).stringValue,
+          };
+    const store = new EsoClusterSecretStore(this, 'secret-store', {
+      apiVersion: config.eso.apiVersion,
+      name: config.eso.storeName,
+      vaultServer: config.vault.address,
+      vaultNamespace: config.vault.namespace,
+      kvMountPath: kv.mountPath,
+      auth: storeAuth,
+      allowedNamespaces: [serviceAccount.namespace],
+    });
+
+    for (const secret of config.secrets) {
+      new EsoExternalSecret(this, `external-secret-${kebabId(secret.name)}`, {
+        apiVersion: config.eso.apiVersion,
+        name: secret.externalSecretName,
+        namespace: serviceAccount.namespace,
+        storeName: store.name,
+        targetSecretName: secret.targetSecretName,
+        remoteKey: secret.name,
+        refreshInterval: config.eso.refreshInterval,
+        dependsOn: [store.resource],
+      });
+    }
+
+    this.node.addValidation(new ChainInvariants(this));
+  }
+
+  private configureBackend(config: EnvironmentConfig): void {
+    const backend = config.backend;
+    if (backend.type === 'local') {
+      // Relative to cdktf.out/stacks/<stack>: the state sits in the project root, out of git.
+      new LocalBackend(this, { path: `../../../terraform.${config.name}.tfstate` });
+      return;
+    }
+    new CloudBackend(this, {
+      organization: backend.organization,
+      hostname: backend.hostname,
+      workspaces:
+        backend.workspace !== undefined
+          ? new NamedCloudWorkspace(backend.workspace)
+          : new TaggedCloudWorkspaces([...(backend.tags ?? [])]),
+    });
+  }
+
+  /** Requires exact provider versions (the bindings' pins unless the environment says otherwise). */
+  private pinProviderVersions(versions: ProviderVersions): void {
+    for (const [name, version] of Object.entries(versions)) {
+      this.addOverride(`terraform.required_providers.${name}.version`, version);
+    }
+  }
+
+  /** A sensitive, ephemeral input: its value reaches neither `cdktf.out` nor the state. */
+  private sensitiveVariable(name: string, type: string, description: string): TerraformVariable {
+    const variable = new TerraformVariable(this, name, {
+      type,
+      description,
+      sensitive: true,
+      nullable: false,
+    });
+    variable.addOverride('ephemeral', true);
+    return variable;
+  }
+}
