@@ -9,14 +9,13 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'],
+      setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup-jest.ts'],
     },
     {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
-      // One lab, one state directory: suites run one after another.
-      maxWorkers: 1,
     },
   ],
 };

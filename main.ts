@@ -10,8 +10,10 @@ const selected = (process.env.ENVIRONMENTS ?? '')
   .filter((name) => name.length > 0);
 
 try {
+  // Validate before the App exists: a bad configuration writes nothing at all.
+  const environments = loadEnvironments(selected);
   const app = new App();
-  for (const config of loadEnvironments(selected)) {
+  for (const config of environments) {
     new EsoVaultStack(app, config.name, { config });
   }
   app.synth();

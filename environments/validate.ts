@@ -1,3 +1,5 @@
+import { kebabId } from '../constructs/resource-ids';
+
 /**
  * Validation of environment configuration. It runs once, on every environment, before any
  * construct exists; every problem is collected, so one run shows them all.
@@ -119,7 +121,7 @@ class Checker {
 
   object(key: string, value: unknown, knownKeysOf: string): Obj | undefined {
     if (!isObject(value)) {
-      this.add(key, value, 'an object');
+      this.add(key || '(environment)', value, 'an object');
       return undefined;
     }
     const known = KNOWN_KEYS[knownKeysOf] ?? [];
@@ -136,6 +138,11 @@ class Checker {
   }
 
   pattern(key: string, value: unknown, re: RegExp, allowed: string): value is string {
+    if (typeof value === 'string' && value.includes('*')) {
+      // Said on its own: a wildcard name would bind more than the one service account meant.
+      this.add(key, value, 'a name without "*" (wildcards bind more than the one object meant)');
+      return false;
+    }
     if (typeof value !== 'string' || !re.test(value)) {
       this.add(key, value, allowed);
       return false;
@@ -195,12 +202,6 @@ function isLoopback(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
 }
 
-function noWildcard(c: Checker, key: string, value: unknown): void {
-  if (typeof value === 'string' && value.includes('*')) {
-    c.add(key, value, 'a name without "*" (wildcards would bind more than this service account)');
-  }
-}
-
 /** Returns every problem of one environment's configuration; an empty list means valid. */
 export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): ConfigProblem[] {
   const name = isObject(raw) && typeof raw.name === 'string' ? raw.name : fileName;
@@ -244,7 +245,6 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       DNS_LABEL,
       'a Kubernetes namespace name: lowercase letters, digits and "-", at most 63 characters',
     );
-    noWildcard(c, 'kubernetes.namespace', k8s.namespace);
     c.boolean('kubernetes.manageNamespace', k8s.manageNamespace);
     c.pattern(
       'kubernetes.serviceAccountName',
@@ -252,7 +252,6 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       DNS_SUBDOMAIN,
       'a Kubernetes object name: lowercase letters, digits, "-" and "."',
     );
-    noWildcard(c, 'kubernetes.serviceAccountName', k8s.serviceAccountName);
     c.pattern(
       'kubernetes.clusterRoleBindingName',
       k8s.clusterRoleBindingName,
@@ -265,8 +264,8 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
         k8s.tokenAudience,
         'a non-empty audience, e.g. "https://kubernetes.default.svc"',
       );
-    } else {
-      noWildcard(c, 'kubernetes.tokenAudience', k8s.tokenAudience);
+    } else if (k8s.tokenAudience.includes('*')) {
+      c.add('kubernetes.tokenAudience', k8s.tokenAudience, 'an exact audience, without "*"');
     }
   }
 
@@ -391,20 +390,18 @@ function validateSecrets(c: Checker, value: unknown, valueMode: string | undefin
     externalSecretName: new Set<string>(),
     targetSecretName: new Set<string>(),
   };
+  // Resource ids and variable names derive from the name; two names must not map to one.
+  const derivedIds = new Map<string, string>();
   value.forEach((item: unknown, i: number) => {
     const key = `secrets[${i}]`;
     const secret = c.object(key, item, 'secrets[]');
     if (!secret) return;
-    if (
-      c.pattern(
-        `${key}.name`,
-        secret.name,
-        VAULT_PATH,
-        'a KV secret name such as "my-secret" (letters, digits, "_", "-", "/" between parts)',
-      )
-    ) {
-      noWildcard(c, `${key}.name`, secret.name);
-    }
+    c.pattern(
+      `${key}.name`,
+      secret.name,
+      VAULT_PATH,
+      'a KV secret name such as "my-secret" (letters, digits, "_", "-", "/" between parts)',
+    );
     c.pattern(
       `${key}.externalSecretName`,
       secret.externalSecretName,
@@ -423,6 +420,18 @@ function validateSecrets(c: Checker, value: unknown, valueMode: string | undefin
       if (seen[field].has(v))
         c.add(`${key}.${field}`, v, `a value not used by another secret (duplicate ${field})`);
       seen[field].add(v);
+    }
+    if (typeof secret.name === 'string') {
+      const id = kebabId(secret.name);
+      const other = derivedIds.get(id);
+      if (other !== undefined && other !== secret.name) {
+        c.add(
+          `${key}.name`,
+          secret.name,
+          `a name whose resource id "${id}" differs from that of "${other}"`,
+        );
+      }
+      derivedIds.set(id, secret.name);
     }
     if (secret.listMetadata !== undefined) c.boolean(`${key}.listMetadata`, secret.listMetadata);
     if (secret.writeOnlyVersion !== undefined)

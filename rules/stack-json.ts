@@ -10,6 +10,7 @@ export interface StackJson {
   readonly resource?: Record<string, Record<string, JsonObject>>;
   readonly data?: Record<string, Record<string, JsonObject>>;
   readonly provider?: Record<string, JsonObject[]>;
+  readonly variable?: Record<string, JsonObject>;
   readonly [key: string]: unknown;
 }
 

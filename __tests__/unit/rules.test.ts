@@ -1,0 +1,266 @@
+import { Testing } from 'cdktf';
+import { dev } from '../../environments/dev';
+import { local } from '../../environments/local';
+import { staging } from '../../environments/staging';
+import { CHAIN_RULES, checkChain } from '../../rules/chain-invariants';
+import { findSecretLikeValues, noSecretValues } from '../../rules/no-secret-values';
+import { noWildcardBindings } from '../../rules/no-wildcard-bindings';
+import { parsePolicy, policyExactDataPaths } from '../../rules/policy-exact-data-paths';
+import { roleNamespaceMatchesServiceAccount } from '../../rules/role-namespace-matches-service-account';
+import type { JsonObject, StackJson } from '../../rules/stack-json';
+import { storeMatchesVault } from '../../rules/store-matches-vault';
+import { buildStack, synthJson, variant } from '../support/stack';
+
+/** A fresh copy of the local stack's JSON (validations off), to break one thing at a time. */
+function localJson(): StackJson & { resource: Record<string, Record<string, JsonObject>> } {
+  return synthJson(local, false) as StackJson & {
+    resource: Record<string, Record<string, JsonObject>>;
+  };
+}
+
+function only(json: StackJson, type: string): JsonObject {
+  const all = Object.values(json.resource?.[type] ?? {});
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+function storeManifest(json: StackJson): JsonObject {
+  const store = Object.values(json.resource?.kubernetes_manifest ?? {}).find(
+    (r) => (r.manifest as JsonObject).kind === 'ClusterSecretStore',
+  );
+  return store!.manifest as JsonObject;
+}
+
+function vaultOfStore(json: StackJson): JsonObject {
+  return ((storeManifest(json).spec as JsonObject).provider as JsonObject).vault as JsonObject;
+}
+
+const messages = (violations: { ruleId: string; message: string }[]) =>
+  violations.map((v) => `${v.ruleId} ${v.message}`);
+
+describe('every real environment passes every rule', () => {
+  it.each([dev, staging, local].map((e) => [e.name, e] as const))('%s', (_name, env) => {
+    expect(checkChain(synthJson(env, false))).toEqual([]);
+  });
+
+  it('each rule has a stable, unique id', () => {
+    expect(CHAIN_RULES.map((r) => r.id)).toEqual([
+      'CHAIN-001',
+      'CHAIN-002',
+      'CHAIN-003',
+      'CHAIN-004',
+      'CHAIN-005',
+    ]);
+  });
+});
+
+describe('CHAIN-001 the policy covers exactly the declared data/ paths', () => {
+  it('passes for the generated policy', () => {
+    expect(policyExactDataPaths.check(localJson())).toEqual([]);
+  });
+
+  it("fails on the write-up's path without data/, and says which path to use", () => {
+    const json = localJson();
+    only(json, 'vault_policy').policy =
+      'path "secret/my-secret" {\n  capabilities = ["read", "list"]\n}\npath "secret/data/app/config" {\n  capabilities = ["read"]\n}\n';
+    expect(messages(policyExactDataPaths.check(json))).toEqual([
+      'CHAIN-001 policy "my-policy": path "secret/my-secret" has no "data/" segment; on KV v2 it grants nothing, use "secret/data/my-secret"',
+      'CHAIN-001 policy "my-policy": declared secret path "secret/data/my-secret" is not granted "read"',
+    ]);
+  });
+
+  it('fails on a glob, an extra capability and an undeclared path', () => {
+    const json = localJson();
+    only(json, 'vault_policy').policy = [
+      'path "secret/data/*" { capabilities = ["read"] }',
+      'path "secret/data/my-secret" { capabilities = ["read", "update"] }',
+      'path "secret/data/app/config" { capabilities = ["read"] }',
+      'path "sys/mounts" { capabilities = ["read"] }',
+    ].join('\n');
+    expect(messages(policyExactDataPaths.check(json))).toEqual([
+      'CHAIN-001 policy "my-policy": path "secret/data/*" is a glob; grant each secret\'s exact path',
+      'CHAIN-001 policy "my-policy": path "secret/data/my-secret" grants ["update"]; only "read" is needed',
+      'CHAIN-001 policy "my-policy": path "sys/mounts" is not the data/ or metadata/ path of a declared secret',
+    ]);
+  });
+
+  it('parses policy blocks and reports text it does not understand', () => {
+    expect(parsePolicy('path "a" { capabilities = ["read"] }\n# note\nbogus')).toEqual({
+      paths: [{ path: 'a', capabilities: ['read'] }],
+      rest: 'bogus',
+    });
+  });
+});
+
+describe("CHAIN-002 the role's namespace is the service account's", () => {
+  it('passes for the generated role', () => {
+    expect(roleNamespaceMatchesServiceAccount.check(localJson())).toEqual([]);
+  });
+
+  it('fails when the role is bound to another namespace', () => {
+    const json = localJson();
+    only(json, 'vault_kubernetes_auth_backend_role').bound_service_account_namespaces = ['default'];
+    expect(messages(roleNamespaceMatchesServiceAccount.check(json))).toEqual([
+      'CHAIN-002 role "eso-vault": bound namespace "default" but service account "vault-auth" lives in "my-namespace"',
+    ]);
+  });
+
+  it('fails when the role binds more than one account', () => {
+    const json = localJson();
+    only(json, 'vault_kubernetes_auth_backend_role').bound_service_account_names = [
+      'vault-auth',
+      'default',
+    ];
+    expect(messages(roleNamespaceMatchesServiceAccount.check(json))[0]).toContain(
+      'bind exactly one service account in one namespace',
+    );
+  });
+
+  it('is enforced at synth: a broken override stops synthesis with the rule id', () => {
+    const stack = buildStack(local);
+    const role = stack.node.findAll().find((c) => c.node.path.endsWith('kubernetes-auth/role'));
+    (role as unknown as { addOverride(path: string, value: unknown): void }).addOverride(
+      'bound_service_account_namespaces',
+      ['default'],
+    );
+    // cdktf merges an overridden list into the original, so the role now binds two namespaces.
+    expect(() => Testing.synth(stack, true)).toThrow(
+      '[local] [CHAIN-002] role "eso-vault": bound to ["vault-auth"] in ["my-namespace","default"]; bind exactly one service account in one namespace',
+    );
+  });
+});
+
+describe('CHAIN-003 the store matches the Vault side', () => {
+  it('passes for the generated store', () => {
+    expect(storeMatchesVault.check(localJson())).toEqual([]);
+  });
+
+  it('fails without the Vault namespace (the write-up 403)', () => {
+    const json = localJson();
+    delete vaultOfStore(json).namespace;
+    expect(messages(storeMatchesVault.check(json))).toEqual([
+      'CHAIN-003 ClusterSecretStore "vault-backend": Vault namespace "(none)" but the Vault side is in "admin"; a store in the wrong namespace gets 403 on every read',
+    ]);
+  });
+
+  it('fails on a wrong auth mount path, role and mount', () => {
+    const json = localJson();
+    const vault = vaultOfStore(json);
+    vault.path = 'kv';
+    ((vault.auth as JsonObject).kubernetes as JsonObject).mountPath = 'kubernetes';
+    expect(messages(storeMatchesVault.check(json))).toEqual([
+      'CHAIN-003 ClusterSecretStore "vault-backend": path "kv" is not the KV mount of the declared secrets (secret)',
+      'CHAIN-003 ClusterSecretStore "vault-backend": auth mountPath "kubernetes" is not the kubernetes auth method\'s path (kubernetes-my-auth)',
+      'CHAIN-003 ClusterSecretStore "vault-backend": role "eso-vault" does not exist at auth path "kubernetes"',
+    ]);
+  });
+
+  it("fails when the requested token lacks the role's audience", () => {
+    const json = localJson();
+    (
+      ((vaultOfStore(json).auth as JsonObject).kubernetes as JsonObject)
+        .serviceAccountRef as JsonObject
+    ).audiences = ['vault'];
+    expect(messages(storeMatchesVault.check(json))).toEqual([
+      'CHAIN-003 ClusterSecretStore "vault-backend": serviceAccountRef.audiences ["vault"] lacks the role\'s audience "https://kubernetes.default.svc"',
+    ]);
+  });
+
+  it('fails when an ExternalSecret extracts an undeclared secret', () => {
+    const json = localJson();
+    const es = Object.values(json.resource.kubernetes_manifest).find(
+      (r) => (r.manifest as JsonObject).kind === 'ExternalSecret',
+    )!;
+    ((es.manifest as JsonObject).spec as JsonObject).dataFrom = [{ extract: { key: 'other' } }];
+    expect(messages(storeMatchesVault.check(json))).toEqual([
+      'CHAIN-003 ExternalSecret "app-config": extracts "other", which is not a declared secret',
+    ]);
+  });
+});
+
+describe('CHAIN-004 no wildcard bindings', () => {
+  it('passes for the generated role', () => {
+    expect(noWildcardBindings.check(localJson())).toEqual([]);
+  });
+
+  it('fails on "*" in bound names and namespaces, and on a namespace selector', () => {
+    const json = localJson();
+    const role = only(json, 'vault_kubernetes_auth_backend_role');
+    role.bound_service_account_names = ['*'];
+    role.bound_service_account_namespaces = ['team-*'];
+    role.bound_service_account_namespace_selector = '{"matchLabels":{}}';
+    expect(messages(noWildcardBindings.check(json))).toEqual([
+      'CHAIN-004 role "eso-vault": bound_service_account_names contains "*"; name the one service account and namespace',
+      'CHAIN-004 role "eso-vault": bound_service_account_namespaces contains "team-*"; name the one service account and namespace',
+      'CHAIN-004 role "eso-vault": bound_service_account_namespace_selector widens the binding; name the namespace',
+    ]);
+  });
+});
+
+describe('CHAIN-005 no secret values in the synthesized JSON', () => {
+  it('passes for every mode: placeholders are not secrets, write-only values are references', () => {
+    expect(noSecretValues.check(localJson())).toEqual([]);
+    expect(
+      noSecretValues.check(
+        synthJson(
+          variant({ vault: { reviewerMode: 'token-secret' }, eso: { storeAuth: 'token' } }),
+          false,
+        ),
+      ),
+    ).toEqual([]);
+    expect(noSecretValues.check(synthJson(staging, false))).toEqual([]);
+  });
+
+  it('fails on a literal reviewer JWT, without echoing it', () => {
+    const json = localJson();
+    const jwt = [
+      'eyJhbGciOiJSUzI1NiJ9',
+      'eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ',
+      'c2lnbmF0dXJl',
+    ].join('.');
+    only(json, 'vault_kubernetes_auth_backend_config').token_reviewer_jwt = jwt;
+    const found = messages(noSecretValues.check(json));
+    expect(found).toEqual([
+      "CHAIN-005 a JSON Web Token (eyJhbG...) is written in the configuration; pass it through a sensitive variable or the provider's environment",
+      expect.stringMatching(
+        /^CHAIN-005 vault_kubernetes_auth_backend_config\.[^:]+: token_reviewer_jwt is a literal; it must come from a sensitive variable or another resource$/,
+      ),
+    ]);
+    expect(found.join('\n')).not.toContain(jwt);
+  });
+
+  it('fails on a Vault token in the provider block', () => {
+    const json = localJson();
+    json.provider!.vault[0].token = 'hvs.' + 'A'.repeat(24);
+    expect(messages(noSecretValues.check(json))).toEqual([
+      "CHAIN-005 a Vault service/batch/recovery token (hvs.AA...) is written in the configuration; pass it through a sensitive variable or the provider's environment",
+      "CHAIN-005 the vault provider has a token in code; use VAULT_TOKEN or the provider's auth_login",
+    ]);
+  });
+
+  it('fails on a literal write-only value', () => {
+    const json = localJson();
+    Object.values(json.resource.vault_kv_secret_v2)[0].data_json_wo = '{"password":"hunter2"}';
+    expect(messages(noSecretValues.check(json))).toEqual([
+      expect.stringContaining('data_json_wo is a literal'),
+    ]);
+  });
+
+  it('recognises the credential shapes it looks for', () => {
+    const shapes = [
+      'AKIA' + 'ABCDEFGHIJKLMNOP',
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'k8s-aws-v1.' + 'aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8',
+      's.' + 'abcdefghijklmnopqrstuvwx',
+    ];
+    expect(shapes.map((s) => findSecretLikeValues(`x ${s} y`).map((f) => f.name))).toEqual([
+      ['AWS access key id'],
+      ['private key'],
+      ['EKS token'],
+      ['legacy Vault token'],
+    ]);
+    expect(findSecretLikeValues('dummy_value1 my-secret https://kubernetes.default.svc')).toEqual(
+      [],
+    );
+  });
+});

@@ -1,0 +1,293 @@
+import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
+import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
+import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
+import { KubernetesAuthBackendConfig } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-config';
+import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
+import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
+import { Policy } from '@cdktf/provider-vault/lib/policy';
+import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
+import { ALL_ENVIRONMENTS } from '../../environments';
+import { dev } from '../../environments/dev';
+import { local } from '../../environments/local';
+import { prod } from '../../environments/prod';
+import { staging } from '../../environments/staging';
+import type { EnvironmentConfig } from '../../environments/types';
+import { BINDING_PROVIDER_VERSIONS } from '../../stacks/eso-vault-stack';
+import { synthJson, synthText, variant } from '../support/stack';
+
+const partial = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);
+
+function addresses(json: ReturnType<typeof synthJson>): string[] {
+  const out: string[] = [];
+  for (const kind of ['resource', 'data'] as const) {
+    for (const [type, byName] of Object.entries(json[kind] ?? {})) {
+      for (const name of Object.keys(byName))
+        out.push(`${kind === 'data' ? 'data.' : ''}${type}.${name}`);
+    }
+  }
+  return out.sort();
+}
+
+describe.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
+  'stack %s',
+  (_name, env: EnvironmentConfig) => {
+    const text = synthText(env);
+    const json = JSON.parse(text) as ReturnType<typeof synthJson>;
+
+    it('looks the cluster up and builds the Kubernetes provider from it', () => {
+      expect(text).toHaveDataSourceWithProperties(DataAwsEksCluster, { name: env.aws.clusterName });
+      expect(text).toHaveProviderWithProperties(AwsProvider, { region: env.aws.region });
+      expect(text).toHaveProviderWithProperties(KubernetesProvider, {
+        host: expect.stringMatching(/^\$\{data\.aws_eks_cluster\.[^.]+\.endpoint\}$/) as unknown,
+        cluster_ca_certificate: expect.stringMatching(
+          /^\$\{base64decode\(data\.aws_eks_cluster\.[^.]+\.certificate_authority\[0\]\.data\)\}$/,
+        ) as unknown,
+      });
+    });
+
+    it('configures Vault with the address and namespace, and no token', () => {
+      expect(text).toHaveProviderWithProperties(VaultProvider, {
+        address: env.vault.address,
+        namespace: env.vault.namespace,
+      });
+      expect(json.provider?.vault?.[0]).not.toHaveProperty('token');
+    });
+
+    it('creates the service account and its auth-delegator binding', () => {
+      expect(text).toHaveResourceWithProperties(ServiceAccountV1, {
+        metadata: partial({ name: env.kubernetes.serviceAccountName }),
+      });
+      expect(text).toHaveResourceWithProperties(ClusterRoleBindingV1, {
+        metadata: { name: env.kubernetes.clusterRoleBindingName },
+        role_ref: partial({ name: 'system:auth-delegator' }),
+      });
+    });
+
+    it('creates every secret, the policy, the auth method and the role', () => {
+      for (const secret of env.secrets) {
+        expect(text).toHaveResourceWithProperties(KvSecretV2, { name: secret.name });
+      }
+      expect(text).toHaveResourceWithProperties(Policy, { name: env.vault.policyName });
+      expect(text).toHaveResourceWithProperties(AuthBackend, {
+        type: 'kubernetes',
+        path: env.vault.authPath,
+      });
+      expect(text).toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
+        kubernetes_host: expect.stringMatching(/aws_eks_cluster.*\.endpoint/) as unknown,
+        kubernetes_ca_cert: expect.stringMatching(/base64decode/) as unknown,
+      });
+      expect(text).toHaveResourceWithProperties(KubernetesAuthBackendRole, {
+        role_name: env.vault.roleName,
+        audience: env.kubernetes.tokenAudience,
+        token_ttl: env.vault.tokenTtlSeconds,
+        token_max_ttl: env.vault.tokenMaxTtlSeconds,
+      });
+    });
+
+    it('creates the store and one ExternalSecret per secret', () => {
+      expect(text).toHaveResourceWithProperties(Manifest, {
+        manifest: partial({
+          apiVersion: env.eso.apiVersion,
+          kind: 'ClusterSecretStore',
+          metadata: { name: env.eso.storeName },
+        }),
+      });
+      for (const secret of env.secrets) {
+        expect(text).toHaveResourceWithProperties(Manifest, {
+          manifest: partial({
+            kind: 'ExternalSecret',
+            metadata: partial({ name: secret.externalSecretName }),
+          }),
+        });
+      }
+    });
+
+    it('passes every chain rule at synth', () => {
+      expect(() => synthText(env, true)).not.toThrow();
+    });
+
+    it('keeps the same Terraform addresses as dev for the same resources', () => {
+      const devAddresses = new Set(addresses(synthJson(dev)));
+      const shared = addresses(json).filter(
+        (a) =>
+          !a.includes('external-secret-') &&
+          !/vault_kv_secret_v2|namespace_v1|vault_mount|aws_eks_cluster_auth/.test(a),
+      );
+      for (const address of shared) expect(devAddresses).toContain(address);
+    });
+
+    it('matches its snapshot (a tripwire, not the main assertion)', () => {
+      expect(json).toMatchSnapshot();
+    });
+  },
+);
+
+describe('environment differences are keys', () => {
+  it('dev uses an existing namespace and mount, as in the write-up', () => {
+    const json = synthJson(dev);
+    expect(json.resource).not.toHaveProperty('kubernetes_namespace_v1');
+    expect(json.resource).not.toHaveProperty('vault_mount');
+  });
+
+  it('eks-token mode reads aws_eks_cluster_auth; exec mode runs aws eks get-token', () => {
+    expect(synthText(dev)).toHaveDataSourceWithProperties(DataAwsEksClusterAuth, {
+      name: 'my-cluster',
+    });
+    const prodText = synthText(prod);
+    expect(synthJson(prod).data).not.toHaveProperty('aws_eks_cluster_auth');
+    expect(prodText).toHaveProviderWithProperties(KubernetesProvider, {
+      exec: [
+        {
+          api_version: 'client.authentication.k8s.io/v1beta1',
+          command: 'aws',
+          args: [
+            'eks',
+            'get-token',
+            '--cluster-name',
+            'platform-prod',
+            '--region',
+            'us-west-2',
+            '--output',
+            'json',
+          ],
+        },
+      ],
+    });
+  });
+
+  it('static-token mode takes the token from a sensitive, ephemeral variable', () => {
+    const json = synthJson(variant({ kubernetes: { auth: 'static-token' } }));
+    expect(json.variable?.kubernetes_token).toEqual(
+      expect.objectContaining({ sensitive: true, ephemeral: true, type: 'string' }),
+    );
+    expect(json.provider?.kubernetes?.[0]?.token).toBe('${var.kubernetes_token}');
+  });
+
+  it('an emulated AWS gets its endpoints and skips the checks only an emulator fails', () => {
+    expect(synthText(local)).toHaveProviderWithProperties(AwsProvider, {
+      endpoints: [{ eks: 'http://127.0.0.1:15000', sts: 'http://127.0.0.1:15000' }],
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+    });
+    expect(synthJson(dev).provider?.aws?.[0]).not.toHaveProperty('skip_credentials_validation');
+  });
+
+  it('client-jwt mode stores no reviewer JWT and creates no token Secret', () => {
+    const json = synthJson(dev);
+    expect(json.resource).not.toHaveProperty('kubernetes_secret_v1');
+    expect(
+      Object.values(json.resource?.vault_kubernetes_auth_backend_config ?? {})[0],
+    ).not.toHaveProperty('token_reviewer_jwt');
+  });
+
+  it('token-secret mode stores the long-lived token Secret as the reviewer JWT', () => {
+    const text = synthText(variant({ vault: { reviewerMode: 'token-secret' } }));
+    expect(text).toHaveResourceWithProperties(SecretV1, {
+      type: 'kubernetes.io/service-account-token',
+      wait_for_service_account_token: true,
+    });
+    expect(text).toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
+      token_reviewer_jwt: expect.stringMatching(
+        /^\$\{kubernetes_secret_v1\.[^.]+\.data\.token\}$/,
+      ) as unknown,
+    });
+  });
+
+  it('write-only mode declares one sensitive, ephemeral map variable per secret', () => {
+    const json = synthJson(staging);
+    expect(Object.keys(json.variable ?? {}).sort()).toEqual([
+      'secret_values_payments_database',
+      'secret_values_payments_stripe',
+    ]);
+    expect(json.variable?.secret_values_payments_database).toEqual(
+      expect.objectContaining({
+        type: 'map(string)',
+        sensitive: true,
+        ephemeral: true,
+        nullable: false,
+      }),
+    );
+    const secrets = Object.values(json.resource?.vault_kv_secret_v2 ?? {});
+    expect(secrets.map((s) => s.data_json_wo)).toEqual([
+      '${jsonencode(var.secret_values_payments_database)}',
+      '${jsonencode(var.secret_values_payments_stripe)}',
+    ]);
+    expect(secrets.every((s) => s.data_json === undefined)).toBe(true);
+  });
+
+  it('token store auth writes the Vault token write-only into the vault-token Secret', () => {
+    const json = synthJson(variant({ eso: { storeAuth: 'token' } }));
+    expect(json.variable?.eso_vault_token).toEqual(
+      expect.objectContaining({ sensitive: true, ephemeral: true }),
+    );
+    const secret = Object.values(json.resource?.kubernetes_secret_v1 ?? {})[0];
+    expect(secret).toEqual(
+      expect.objectContaining({ data_wo: { token: '${var.eso_vault_token}' } }),
+    );
+  });
+
+  it('v1beta1 is selectable for ESO older than 0.16', () => {
+    const text = synthText(variant({ eso: { apiVersion: 'external-secrets.io/v1beta1' } }));
+    expect(text).toHaveResourceWithProperties(Manifest, {
+      manifest: partial({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret' }),
+    });
+  });
+});
+
+describe('backends and provider versions', () => {
+  it('a local backend keeps the state beside the project, named after the stack', () => {
+    expect((synthJson(dev).terraform as { backend: unknown }).backend).toEqual({
+      local: { path: '../../../terraform.dev.tfstate' },
+    });
+  });
+
+  it('a cloud backend names one workspace', () => {
+    expect((synthJson(staging).terraform as { cloud: unknown }).cloud).toEqual({
+      organization: 'example-platform',
+      workspaces: { name: 'eks-vault-eso-staging' },
+    });
+  });
+
+  it('a cloud backend can select workspaces by tags, on another host', () => {
+    expect((synthJson(prod).terraform as { cloud: unknown }).cloud).toEqual({
+      organization: 'example-platform',
+      workspaces: { tags: ['eks-vault-eso', 'prod'] },
+    });
+    const json = synthJson(
+      variant({
+        backend: {
+          type: 'cloud',
+          organization: 'acme',
+          workspace: 'w',
+          hostname: 'tfe.acme.internal',
+        },
+      }),
+    );
+    expect((json.terraform as { cloud: unknown }).cloud).toEqual({
+      organization: 'acme',
+      hostname: 'tfe.acme.internal',
+      workspaces: { name: 'w' },
+    });
+  });
+
+  it("requires the bindings' provider versions unless the environment says otherwise", () => {
+    const pinned = (
+      synthJson(dev).terraform as { required_providers: Record<string, { version: string }> }
+    ).required_providers;
+    expect({
+      aws: pinned.aws.version,
+      kubernetes: pinned.kubernetes.version,
+      vault: pinned.vault.version,
+    }).toEqual(BINDING_PROVIDER_VERSIONS);
+    const lab = (
+      synthJson(local).terraform as { required_providers: Record<string, { version: string }> }
+    ).required_providers;
+    expect(lab.vault.version).toBe('5.9.0');
+  });
+});
