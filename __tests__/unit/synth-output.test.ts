@@ -6,7 +6,7 @@ import { findSecretLikeValues } from '../../rules/no-secret-values';
 
 const root = join(__dirname, '..', '..');
 
-/** Runs main.ts the way `cdktf synth` does (tsx, CDKTF_OUTDIR), into a fresh directory. */
+/** Runs main.ts the way `cdktf synth` does (cdktf.json's app command, CDKTF_OUTDIR), into a fresh directory. */
 function runMain(env: Record<string, string>): {
   status: number | null;
   stderr: string;
@@ -15,7 +15,7 @@ function runMain(env: Record<string, string>): {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-out-'));
   const result = spawnSync(
     process.execPath,
-    [join(root, 'node_modules/tsx/dist/cli.mjs'), 'main.ts'],
+    [join(root, 'scripts/run-ts.js'), 'main.ts'],
     {
       cwd: root,
       env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },

@@ -1,0 +1,109 @@
+// Benchmark: wall time and peak RSS of synthesis, as the README reports them.
+//
+//   npm run bench [-- --runs N] [--skip-cli]
+//
+// Cases: the app (main.ts, all environments) and a scaled app (200 secrets x 4 environments),
+// each run directly (node + scripts/run-ts.js, as cdktf.json runs it), and end to end through `cdktf synth`. Each case runs N times
+// (default 5) in a fresh process; the median wall time and the largest peak RSS are printed.
+// Peak RSS comes from GNU time (/usr/bin/time, Debian package "time").
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Case {
+  readonly name: string;
+  readonly target?: string;
+  readonly command: string[];
+}
+
+const root = join(__dirname, '..');
+const GNU_TIME = '/usr/bin/time';
+const TARGETS: Record<string, string> = {
+  'app: all environments': '<= 0.8 s median, <= 150 MB',
+  'app: 200 secrets x 4 environments': '<= 1.2 s median',
+};
+
+function parseArgs(argv: string[]): { runs: number; cli: boolean } {
+  let runs = 5;
+  let cli = true;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--runs') {
+      runs = Number(argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1) fail(`--runs takes a whole number >= 1, got "${argv[i]}"`);
+    } else if (arg === '--skip-cli') {
+      cli = false;
+    } else if (arg === '-h' || arg === '--help') {
+      process.stdout.write(readFileSync(__filename, 'utf8').split('\n').slice(1, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.exit(0);
+    } else {
+      fail(`unknown argument "${arg}" (see --help)`);
+    }
+  }
+  return { runs, cli };
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+function measure(command: string[], env: Record<string, string>): { seconds: number; peakMb: number } {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-out-'));
+  const rssFile = join(outdir, 'rss');
+  const started = process.hrtime.bigint();
+  const result = spawnSync(GNU_TIME, ['-f', '%M', '-o', rssFile, ...command], {
+    cwd: root,
+    env: { ...process.env, ...env, CDKTF_OUTDIR: join(outdir, 'cdktf.out') },
+    encoding: 'utf8',
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) {
+    fail(`"${command.join(' ')}" exited ${result.status}:\n${result.stderr}${result.stdout}`);
+  }
+  const peakMb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
+  rmSync(outdir, { recursive: true, force: true });
+  return { seconds, peakMb };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function main(): void {
+  const { runs, cli } = parseArgs(process.argv.slice(2));
+  if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} not found: install it (Debian: apt-get install time) to measure peak memory`);
+
+  const node = process.execPath;
+  const runTs = join(root, 'scripts/run-ts.js');
+  const cdktf = join(root, 'node_modules/.bin/cdktf');
+  const cases: Case[] = [
+    { name: 'node + cdktf (baseline)', command: [node, '-e', "require('cdktf')"] },
+    { name: 'app: all environments', command: [node, runTs, 'main.ts'] },
+    { name: 'app: 200 secrets x 4 environments', command: [node, runTs, 'bench/scaled-app.ts'] },
+  ];
+  if (cli) {
+    cases.push(
+      { name: 'cdktf synth: all environments', command: [cdktf, 'synth', '--output', 'cdktf.out'] },
+      { name: 'cdktf synth: 200 secrets x 4 environments', command: [cdktf, 'synth', '--app', `${node} ${runTs} bench/scaled-app.ts`, '--output', 'cdktf.out'] },
+    );
+  }
+  // The CLI asks for a terraform/tofu version even to synthesize; keep it quiet and offline.
+  const env = { CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1', CI: '1' };
+
+  process.stdout.write(`synthesis benchmark, ${runs} runs per case (median wall time, largest peak RSS)\n`);
+  process.stdout.write(`${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'peak MB'.padStart(8)}  target\n`);
+  for (const c of cases) {
+    const samples = Array.from({ length: runs }, () => measure(c.command, env));
+    const seconds = samples.map((s) => s.seconds);
+    const peak = Math.max(...samples.map((s) => s.peakMb));
+    process.stdout.write(
+      `${c.name.padEnd(44)} ${median(seconds).toFixed(2).padStart(9)} ${Math.min(...seconds).toFixed(2).padStart(7)} ${peak.toFixed(0).padStart(8)}  ${TARGETS[c.name] ?? ''}\n`,
+    );
+  }
+}
+
+main();
