@@ -1,0 +1,137 @@
+import { policyPathCovers } from '../../ops/doctor-checks';
+import { SENSITIVE, diffAttributes, driftFromPlan, renderMarkdown } from '../../ops/drift-report';
+import { summarizeTerraformError } from '../../ops/terraform';
+
+describe('drift report', () => {
+  const plan = {
+    resource_drift: [
+      {
+        address: 'vault_kubernetes_auth_backend_role.role',
+        type: 'vault_kubernetes_auth_backend_role',
+        change: {
+          actions: ['update'],
+          before: { bound_service_account_namespaces: ['my-namespace'], token_ttl: 1200 },
+          after: { bound_service_account_namespaces: ['default'], token_ttl: 1200 },
+        },
+      },
+      {
+        address: 'kubernetes_service_account_v1.sa',
+        type: 'kubernetes_service_account_v1',
+        change: {
+          actions: ['delete'],
+          before: { metadata: [{ name: 'vault-auth' }] },
+          after: null,
+        },
+      },
+    ],
+    resource_changes: [
+      {
+        address: 'vault_kubernetes_auth_backend_role.role',
+        type: 'vault_kubernetes_auth_backend_role',
+        change: {
+          actions: ['update'],
+          before: { bound_service_account_namespaces: ['default'] },
+          after: { bound_service_account_namespaces: ['my-namespace'] },
+        },
+      },
+      {
+        address: 'kubernetes_service_account_v1.sa',
+        type: 'kubernetes_service_account_v1',
+        change: {
+          actions: ['create'],
+          before: null,
+          after: { metadata: [{ name: 'vault-auth' }] },
+        },
+      },
+      {
+        address: 'vault_policy.p',
+        type: 'vault_policy',
+        change: { actions: ['no-op'], before: {}, after: {} },
+      },
+    ],
+  };
+
+  it('names each drifted resource and attribute, and what an apply would do', () => {
+    const report = driftFromPlan('local', plan, '2026-01-01T00:00:00Z');
+    expect(report.status).toBe('drift');
+    expect(report.resources.map((r) => [r.address, r.kind])).toEqual([
+      ['vault_kubernetes_auth_backend_role.role', 'changed outside Terraform'],
+      ['kubernetes_service_account_v1.sa', 'deleted outside Terraform'],
+      ['vault_kubernetes_auth_backend_role.role', 'will update'],
+      ['kubernetes_service_account_v1.sa', 'will create'],
+    ]);
+    expect(report.resources[0].attributes).toEqual([
+      { path: 'bound_service_account_namespaces[0]', before: 'my-namespace', after: 'default' },
+    ]);
+  });
+
+  it('is no-drift when the plan changes nothing', () => {
+    expect(
+      driftFromPlan('local', { resource_changes: [plan.resource_changes[2]] }, 't').status,
+    ).toBe('no-drift');
+  });
+
+  it('never shows sensitive values or credential-shaped ones', () => {
+    const change = {
+      actions: ['update'],
+      before: { data_json: '{"k":"old"}', token: 'hvs.' + 'B'.repeat(30), name: 'a' },
+      after: { data_json: '{"k":"new"}', token: 'hvs.' + 'C'.repeat(30), name: 'b' },
+      before_sensitive: { data_json: true },
+      after_sensitive: { data_json: true },
+    };
+    expect(diffAttributes(change)).toEqual([
+      { path: 'data_json', before: SENSITIVE, after: SENSITIVE },
+      { path: 'name', before: 'a', after: 'b' },
+      { path: 'token', before: SENSITIVE, after: SENSITIVE },
+    ]);
+  });
+
+  it('renders a Markdown summary naming resources and attributes', () => {
+    const md = renderMarkdown([
+      driftFromPlan('local', plan, '2026-01-01T00:00:00Z'),
+      {
+        environment: 'dev',
+        status: 'error',
+        checkedAt: 't',
+        resources: [],
+        error: 'Vault unreachable',
+      },
+    ]);
+    expect(md).toContain('| local | **drift** | 4 |');
+    expect(md).toContain('| dev | error | - |');
+    expect(md).toContain(
+      '- `vault_kubernetes_auth_backend_role.role`: changed outside Terraform\n  - `bound_service_account_namespaces[0]`: `my-namespace` -> `default`',
+    );
+    expect(md).toContain('Vault unreachable');
+  });
+});
+
+describe('Terraform error summaries', () => {
+  it('says plainly that a server is unreachable', () => {
+    const stderr =
+      '\u001b[31mError: Get "http://127.0.0.1:18200/v1/sys/mounts": dial tcp 127.0.0.1:18200: connect: connection refused\n';
+    expect(summarizeTerraformError(stderr)).toBe(
+      'a server is unreachable: connection refused at 127.0.0.1:18200\nTerraform: Get "http://127.0.0.1:18200/v1/sys/mounts": dial tcp 127.0.0.1:18200: connect: connection refused',
+    );
+  });
+
+  it('names a 403 from Vault', () => {
+    expect(
+      summarizeTerraformError('Error: error reading: Code: 403. Errors:\n* permission denied'),
+    ).toContain('Vault refused the credentials (403 permission denied)');
+  });
+});
+
+describe('policy path patterns', () => {
+  it.each([
+    ['secret/data/my-secret', 'secret/data/my-secret', true],
+    ['secret/my-secret', 'secret/data/my-secret', false],
+    ['secret/data/*', 'secret/data/app/config', true],
+    ['secret/data/my-*', 'secret/data/my-secret', true],
+    ['secret/+/my-secret', 'secret/data/my-secret', true],
+    ['secret/+/my-secret', 'secret/data/other', false],
+    ['secret/data', 'secret/data/my-secret', false],
+  ])('%s covers %s: %s', (pattern, path, expected) => {
+    expect(policyPathCovers(pattern, path)).toBe(expected);
+  });
+});

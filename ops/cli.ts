@@ -1,0 +1,82 @@
+/** Small pieces shared by the command-line tools: argument errors, progress lines, exit codes. */
+
+/** A mistake in how the command was called: usage on stderr, exit 2, no stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A failure the user can act on: one clear message, exit 1, no stack trace. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+
+/** Prints a progress line on stderr (stdout stays for results), with seconds since `start`. */
+export function progress(tool: string, message: string, start?: number): void {
+  const elapsed = start === undefined ? '' : ` (${((Date.now() - start) / 1000).toFixed(1)} s)`;
+  process.stderr.write(`[${tool}] ${message}${elapsed}\n`);
+}
+
+/**
+ * Runs a command's main function and turns errors into exit codes: usage and command errors print
+ * one line; anything else is a bug and keeps its stack trace. Tools whose exit code 2 means
+ * something else (drift) pass their own usage exit code.
+ */
+export function runMain(
+  tool: string,
+  main: () => Promise<number>,
+  usageExitCode: number = EXIT.usage,
+): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`${tool}: ${error.message}\n(run with --help for usage)\n`);
+        process.exit(usageExitCode);
+      }
+      if (error instanceof CommandError) {
+        process.stderr.write(`${tool}: error: ${error.message}\n`);
+        process.exit(EXIT.error);
+      }
+      process.stderr.write(`${tool}: internal error (a bug, please report it):\n`);
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(EXIT.error);
+    },
+  );
+}
+
+/** Parses `--flag value`, `--flag=value` and boolean flags; rejects anything unknown. */
+export function parseFlags(
+  argv: readonly string[],
+  spec: {
+    readonly values: readonly string[];
+    readonly booleans: readonly string[];
+    readonly repeatable?: readonly string[];
+  },
+): { values: Map<string, string[]>; booleans: Set<string> } {
+  const values = new Map<string, string[]>();
+  const booleans = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [name, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
+    if (spec.booleans.includes(name) && inline === undefined) {
+      booleans.add(name);
+    } else if (spec.values.includes(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || value.startsWith('--'))
+        throw new UsageError(`${name} needs a value`);
+      const list = values.get(name) ?? [];
+      if (list.length > 0 && !(spec.repeatable ?? []).includes(name))
+        throw new UsageError(`${name} given twice`);
+      values.set(name, [...list, value]);
+    } else {
+      throw new UsageError(`unknown argument "${arg}"`);
+    }
+  }
+  return { values, booleans };
+}

@@ -1,0 +1,94 @@
+/**
+ * Doctor: checks a deployed environment link by link and explains the first broken one, instead
+ * of the bare 403 Vault gives.
+ */
+import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from '../environments';
+import { CommandError, EXIT, UsageError, parseFlags, runMain } from './cli';
+import { type CheckResult, diagnose } from './doctor-checks';
+import { Kubectl } from './kubectl';
+import { VaultClient } from './vault-http';
+
+const TOOL = 'doctor';
+const USAGE = `usage: npm run doctor -- --env NAME [--json] [--context KUBE_CONTEXT]
+
+Checks a deployed environment link by link, in the order an ESO login travels:
+Vault reachable -> namespace -> KV v2 mount -> secrets -> policy -> auth method -> its config ->
+role -> service account and auth-delegator binding -> a real login -> reading each secret ->
+ESO store and ExternalSecrets Ready. The first broken link is explained in words, with a fix.
+
+  --env NAME        the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --json            print the result as JSON
+  --context NAME    kubectl context (default: the current one)
+
+Needs VAULT_TOKEN (a token that may read the configuration: sys/mounts, sys/auth, policies,
+roles), and kubectl (KUBECTL, or kubectl on PATH) for the cluster. Values are never printed:
+secrets show their keys only.
+
+Exit status: 0 healthy, 1 a link is broken (or the doctor could not run), 2 bad arguments.
+`;
+
+const MARK: Record<CheckResult['status'], string> = {
+  ok: 'ok  ',
+  fail: 'FAIL',
+  'not-checked': '--  ',
+};
+
+function renderHuman(environment: string, results: readonly CheckResult[]): string {
+  const lines = [`doctor: ${environment}`];
+  for (const r of results) {
+    lines.push(`  ${MARK[r.status]}  ${r.title}`);
+    if (r.status !== 'not-checked') lines.push(`        ${r.detail}`);
+    if (r.fix) lines.push(`        fix: ${r.fix}`);
+  }
+  const broken = results.find((r) => r.status === 'fail');
+  lines.push('', broken ? `broken link: ${broken.id}` : 'healthy: every link holds');
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const { values, booleans } = parseFlags(argv, {
+    values: ['--env', '--context'],
+    booleans: ['--json'],
+  });
+  const name = values.get('--env')?.[0];
+  if (!name) throw new UsageError('--env is required');
+  let config;
+  try {
+    [config] = loadEnvironments([name]);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const token = process.env.VAULT_TOKEN;
+  if (!token)
+    throw new CommandError(
+      'VAULT_TOKEN is not set: the doctor needs a token that may read the Vault configuration',
+    );
+
+  const results = await diagnose({
+    config,
+    vault: new VaultClient({
+      address: config.vault.address,
+      namespace: config.vault.namespace,
+      token,
+    }),
+    kubectl: new Kubectl(undefined, values.get('--context')?.[0]),
+    state: {},
+  });
+  const broken = results.find((r) => r.status === 'fail');
+  if (booleans.has('--json')) {
+    process.stdout.write(
+      `${JSON.stringify({ environment: name, healthy: !broken, brokenLink: broken?.id ?? null, checks: results }, null, 2)}\n`,
+    );
+  } else {
+    process.stdout.write(renderHuman(name, results));
+  }
+  return broken ? EXIT.error : EXIT.ok;
+}
+
+runMain(TOOL, main);

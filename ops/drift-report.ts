@@ -1,0 +1,190 @@
+/**
+ * Turns a plan in Terraform's JSON form (`show -json <planfile>`) into a drift report that names
+ * each drifted resource and attribute. Values are shown only where they are safe: sensitive
+ * attributes, and anything shaped like a credential, are replaced by "(sensitive)".
+ */
+import { findSecretLikeValues } from '../rules/no-secret-values';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+interface PlanChange {
+  readonly actions: string[];
+  readonly before?: Json;
+  readonly after?: Json;
+  readonly before_sensitive?: Json;
+  readonly after_sensitive?: Json;
+  readonly after_unknown?: Json;
+}
+
+interface PlanResource {
+  readonly address: string;
+  readonly mode?: string;
+  readonly type: string;
+  readonly change: PlanChange;
+  readonly action_reason?: string;
+}
+
+export interface PlanJson {
+  readonly resource_drift?: PlanResource[];
+  readonly resource_changes?: PlanResource[];
+}
+
+export interface AttributeChange {
+  /** Dotted path, e.g. `bound_service_account_namespaces[0]` or `metadata[0].labels`. */
+  readonly path: string;
+  /** Value before (in state, or as found), or "(sensitive)"; absent for a whole-resource change. */
+  readonly before?: Json;
+  readonly after?: Json;
+}
+
+export interface DriftedResource {
+  readonly address: string;
+  readonly type: string;
+  /**
+   * `changed outside`: refresh found the object changed (or gone) outside Terraform;
+   * `will update`, `will create`, `will replace`, `will delete`: what an apply would do to converge.
+   */
+  readonly kind: string;
+  readonly attributes: AttributeChange[];
+}
+
+export interface EnvironmentDrift {
+  readonly environment: string;
+  /** `no-drift`, `drift`, or `error`. */
+  readonly status: 'no-drift' | 'drift' | 'error';
+  readonly checkedAt: string;
+  readonly resources: DriftedResource[];
+  readonly error?: string;
+}
+
+export const SENSITIVE = '(sensitive)';
+
+function isObject(value: Json | undefined): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Is `path` (or a parent of it) marked sensitive in a `*_sensitive` mask? */
+function sensitiveAt(mask: Json | undefined, path: (string | number)[]): boolean {
+  let current: Json | undefined = mask;
+  for (const part of path) {
+    if (current === true) return true;
+    if (Array.isArray(current) && typeof part === 'number') current = current[part];
+    else if (isObject(current) && typeof part === 'string') current = current[part];
+    else return false;
+  }
+  return current === true;
+}
+
+function formatPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function safeValue(value: Json | undefined, sensitive: boolean): Json | undefined {
+  if (value === undefined) return undefined;
+  if (sensitive) return SENSITIVE;
+  return findSecretLikeValues(JSON.stringify(value)).length > 0 ? SENSITIVE : value;
+}
+
+/** Leaf-level differences between two values; containers of different shape count as one leaf. */
+export function diffAttributes(change: PlanChange, limit = 50): AttributeChange[] {
+  const out: AttributeChange[] = [];
+  const walk = (before: Json | undefined, after: Json | undefined, path: (string | number)[]) => {
+    if (out.length >= limit) return;
+    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    if (isObject(before) && isObject(after)) {
+      for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort())
+        walk(before[key], after[key], [...path, key]);
+      return;
+    }
+    if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+      before.forEach((item, i) => walk(item, after[i], [...path, i]));
+      return;
+    }
+    const sensitive =
+      sensitiveAt(change.before_sensitive, path) || sensitiveAt(change.after_sensitive, path);
+    out.push({
+      path: formatPath(path),
+      before: safeValue(before, sensitive),
+      after: safeValue(after, sensitive),
+    });
+  };
+  walk(change.before ?? undefined, change.after ?? undefined, []);
+  return out;
+}
+
+const PLANNED_KIND: Record<string, string> = {
+  create: 'will create',
+  update: 'will update',
+  delete: 'will delete',
+  'delete,create': 'will replace',
+  'create,delete': 'will replace',
+};
+
+/** The drift found in one environment's refreshing plan. */
+export function driftFromPlan(
+  environment: string,
+  plan: PlanJson,
+  checkedAt: string,
+): EnvironmentDrift {
+  const resources: DriftedResource[] = [];
+  for (const r of plan.resource_drift ?? []) {
+    const gone = r.change.after === null;
+    resources.push({
+      address: r.address,
+      type: r.type,
+      kind: gone ? 'deleted outside Terraform' : 'changed outside Terraform',
+      attributes: gone ? [] : diffAttributes(r.change),
+    });
+  }
+  for (const r of plan.resource_changes ?? []) {
+    const key = r.change.actions.join(',');
+    if (key === 'no-op' || key === 'read') continue;
+    resources.push({
+      address: r.address,
+      type: r.type,
+      kind: PLANNED_KIND[key] ?? key,
+      attributes:
+        key === 'update' || key.includes('delete,create') || key.includes('create,delete')
+          ? diffAttributes(r.change)
+          : [],
+    });
+  }
+  const planned = resources.some((r) => r.kind.startsWith('will '));
+  return { environment, status: planned ? 'drift' : 'no-drift', checkedAt, resources };
+}
+
+function inline(value: Json | undefined): string {
+  if (value === undefined) return '(absent)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const oneLine = text.replace(/\n/g, '\\n');
+  return `\`${oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine}\``;
+}
+
+/** The human summary, in Markdown. */
+export function renderMarkdown(reports: readonly EnvironmentDrift[]): string {
+  const lines: string[] = ['# Drift report', ''];
+  lines.push('| environment | status | resources |', '|---|---|---|');
+  for (const r of reports) {
+    const status = r.status === 'error' ? 'error' : r.status === 'drift' ? '**drift**' : 'no drift';
+    lines.push(
+      `| ${r.environment} | ${status} | ${r.status === 'error' ? '-' : r.resources.length} |`,
+    );
+  }
+  for (const r of reports) {
+    lines.push('', `## ${r.environment}`, '', `Checked ${r.checkedAt}.`, '');
+    if (r.status === 'error') {
+      lines.push('The check could not run:', '', '```', r.error ?? '', '```');
+      continue;
+    }
+    if (r.resources.length === 0) {
+      lines.push('No drift: the infrastructure matches the configuration.');
+      continue;
+    }
+    for (const resource of r.resources) {
+      lines.push(`- \`${resource.address}\`: ${resource.kind}`);
+      for (const a of resource.attributes)
+        lines.push(`  - \`${a.path}\`: ${inline(a.before)} -> ${inline(a.after)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

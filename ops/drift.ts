@@ -1,0 +1,182 @@
+/**
+ * Drift check: synthesize, refresh and plan each environment, and report what changed outside
+ * Terraform, resource by resource and attribute by attribute.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from '../environments';
+import { CommandError, EXIT, UsageError, parseFlags, progress, runMain } from './cli';
+import {
+  type EnvironmentDrift,
+  type PlanJson,
+  driftFromPlan,
+  renderMarkdown,
+} from './drift-report';
+import {
+  PROJECT_ROOT,
+  init,
+  run,
+  summarizeTerraformError,
+  synthesize,
+  terraformBinary,
+} from './terraform';
+
+const TOOL = 'drift';
+const USAGE = `usage: npm run drift -- [--env NAME]... [--report-dir DIR] [--json]
+
+Synthesizes each environment, runs a refreshing plan with detailed exit codes, and writes
+DIR/drift.json (for machines) and DIR/drift.md (for people), naming each drifted resource and
+attribute. Secret values never appear: sensitive attributes read "(sensitive)".
+
+  --env NAME        an environment to check (repeatable); default: all of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')}
+  --report-dir DIR  where to write the reports (default: reports)
+  --json            print the JSON report instead of the Markdown summary
+
+Terraform or OpenTofu is TERRAFORM_BINARY_NAME (default terraform); credentials come from the
+usual variables (VAULT_TOKEN, AWS_*, KUBECONFIG for exec mode; TF_VAR_kubernetes_token for
+static-token mode). Write-only values are not needed: their variables get empty stand-ins, which
+cannot show as drift.
+
+Exit status: 0 no drift, 2 drift, 1 error (a server unreachable, credentials refused, a bad
+argument).
+`;
+
+/** Stand-ins for write-only inputs: a plan needs a value, and write-only values never diff. */
+function writeOnlyStandIns(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    variable?: Record<string, { type?: string }>;
+  };
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, variable] of Object.entries(config.variable ?? {})) {
+    if (env[`TF_VAR_${name}`] !== undefined) continue;
+    if (name.startsWith('secret_values_')) out[`TF_VAR_${name}`] = '{}';
+    else if (name === 'eso_vault_token') out[`TF_VAR_${name}`] = 'drift-check-stand-in';
+    else if (variable.type !== undefined)
+      throw new CommandError(`variable "${name}" has no value; set TF_VAR_${name}`);
+  }
+  return out;
+}
+
+function usesCloudBackend(stackDir: string): boolean {
+  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    terraform?: { cloud?: unknown };
+  };
+  return config.terraform?.cloud !== undefined;
+}
+
+async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
+  const start = Date.now();
+  const checkedAt = new Date().toISOString();
+  try {
+    progress(TOOL, `${name}: synthesizing`);
+    const stackDir = await synthesize(name);
+    progress(TOOL, `${name}: ${terraformBinary()} init`, start);
+    await init(stackDir);
+    const env = { ...process.env, ...writeOnlyStandIns(stackDir, process.env) };
+    const tf = terraformBinary();
+    const cloud = usesCloudBackend(stackDir);
+    const planDir = mkdtempSync(join(tmpdir(), 'drift-plan-'));
+    try {
+      const planFile = join(planDir, 'plan.bin');
+      progress(TOOL, `${name}: refreshing plan`, start);
+      const args = [
+        'plan',
+        '-refresh=true',
+        '-detailed-exitcode',
+        '-input=false',
+        '-no-color',
+        '-lock=false',
+      ];
+      // Remote (Terraform Cloud) plans cannot be saved locally; the exit code still tells drift.
+      const plan = await run(tf, cloud ? args : [...args, `-out=${planFile}`], {
+        cwd: stackDir,
+        env,
+      });
+      if (plan.code === 1) {
+        return {
+          environment: name,
+          status: 'error',
+          checkedAt,
+          resources: [],
+          error: summarizeTerraformError(plan.stderr),
+        };
+      }
+      if (cloud) {
+        return {
+          environment: name,
+          status: plan.code === 2 ? 'drift' : 'no-drift',
+          checkedAt,
+          resources: [],
+        };
+      }
+      // The JSON form holds sensitive values in clear: it is parsed here and never written.
+      const shown = await run(tf, ['show', '-json', planFile], { cwd: stackDir, env });
+      if (shown.code !== 0)
+        return {
+          environment: name,
+          status: 'error',
+          checkedAt,
+          resources: [],
+          error: summarizeTerraformError(shown.stderr),
+        };
+      const report = driftFromPlan(name, JSON.parse(shown.stdout) as PlanJson, checkedAt);
+      progress(
+        TOOL,
+        `${name}: ${report.status === 'drift' ? `drift in ${report.resources.length} resource(s)` : 'no drift'}`,
+        start,
+      );
+      return report;
+    } finally {
+      rmSync(planDir, { recursive: true, force: true });
+    }
+  } catch (error) {
+    if (error instanceof CommandError)
+      return { environment: name, status: 'error', checkedAt, resources: [], error: error.message };
+    throw error;
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(USAGE);
+    return EXIT.ok;
+  }
+  const { values, booleans } = parseFlags(argv, {
+    values: ['--env', '--report-dir'],
+    booleans: ['--json'],
+    repeatable: ['--env'],
+  });
+  const selected = (values.get('--env') ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  let names: string[];
+  try {
+    names = loadEnvironments(selected).map((e) => e.name);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const reportDir = resolve(PROJECT_ROOT, values.get('--report-dir')?.[0] ?? 'reports');
+
+  const reports: EnvironmentDrift[] = [];
+  for (const name of names) reports.push(await checkEnvironment(name));
+
+  mkdirSync(reportDir, { recursive: true });
+  const json = `${JSON.stringify(reports, null, 2)}\n`;
+  const markdown = renderMarkdown(reports);
+  writeFileSync(join(reportDir, 'drift.json'), json);
+  writeFileSync(join(reportDir, 'drift.md'), markdown);
+  process.stdout.write(booleans.has('--json') ? json : markdown);
+  for (const r of reports.filter((r) => r.status === 'error'))
+    process.stderr.write(`${TOOL}: error: ${r.environment}: ${r.error}\n`);
+  progress(TOOL, `reports written to ${join(reportDir, 'drift.json')} and drift.md`);
+
+  if (reports.some((r) => r.status === 'error')) return EXIT.error;
+  return reports.some((r) => r.status === 'drift') ? 2 : EXIT.ok;
+}
+
+// Exit 2 means drift here, so a usage mistake exits 1 like any other error.
+runMain(TOOL, main, EXIT.error);

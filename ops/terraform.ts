@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CommandError } from './cli';
+
+/** Project root (cdktf.json lives here; local state files sit beside it). */
+export const PROJECT_ROOT = join(__dirname, '..');
+
+/** The Terraform-compatible binary, chosen the way cdktf chooses it. */
+export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TERRAFORM_BINARY_NAME ?? 'terraform';
+}
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command to completion, capturing its output (never inheriting it: it may hold values). */
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new CommandError(
+              `"${command}" not found; set TERRAFORM_BINARY_NAME to terraform or tofu (the lab's env.sh sets it)`,
+            )
+          : e,
+      ),
+    );
+    child.on('close', (code) =>
+      resolve({
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** Synthesizes one environment into the project's cdktf.out; returns its stack directory. */
+export async function synthesize(
+  environment: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
+  const result = await run(process.execPath, [join(PROJECT_ROOT, 'scripts/run-ts.js'), 'main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: join(PROJECT_ROOT, 'cdktf.out') },
+  });
+  if (result.code !== 0)
+    throw new CommandError(`synthesis of "${environment}" failed:\n${result.stderr.trim()}`);
+  return join(PROJECT_ROOT, 'cdktf.out', 'stacks', environment);
+}
+
+/** `init` in a synthesized stack directory (offline-friendly: no upgrade, no input). */
+export async function init(stackDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!existsSync(join(stackDir, 'cdk.tf.json')))
+    throw new CommandError(`${stackDir} has no cdk.tf.json; synthesize first`);
+  const result = await run(terraformBinary(env), ['init', '-input=false', '-no-color'], {
+    cwd: stackDir,
+    env,
+  });
+  if (result.code !== 0)
+    throw new CommandError(
+      `${terraformBinary(env)} init failed in ${stackDir}:\n${summarizeTerraformError(result.stderr)}`,
+    );
+}
+
+/**
+ * Turns Terraform's error output into the few lines that say what is wrong, naming the common
+ * causes plainly (server unreachable, credentials refused).
+ */
+export function summarizeTerraformError(stderr: string): string {
+  // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
+  const text = stderr.replace(/\x1b\[[0-9;]*m/g, '');
+  const hints: string[] = [];
+  const refused =
+    /dial tcp ([0-9.:[\]a-z-]+): connect: connection refused/i.exec(text) ??
+    /(https?:\/\/[^\s"]+)[^\n]*connection refused/i.exec(text);
+  if (refused) hints.push(`a server is unreachable: connection refused at ${refused[1]}`);
+  if (/Code: 403|permission denied/i.test(text))
+    hints.push(
+      'Vault refused the credentials (403 permission denied): check VAULT_TOKEN and the Vault namespace',
+    );
+  if (/Unauthorized|401/i.test(text) && /kubernetes|k8s/i.test(text))
+    hints.push('the Kubernetes API refused the credentials (401)');
+  if (/no such host/i.test(text)) hints.push('a host name does not resolve');
+  const errors = [...text.matchAll(/Error: ([^\n]+)/g)].map((m) => m[1].trim());
+  const unique = [...new Set(errors)].slice(0, 5);
+  return (
+    [...hints, ...unique.map((e) => `Terraform: ${e}`)].join('\n') ||
+    text.trim().split('\n').slice(-5).join('\n')
+  );
+}
