@@ -3,6 +3,7 @@ const transform = { '^.+\\.ts$': ['@swc/jest'] };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testSequencer: '<rootDir>/__tests__/support/sequencer.js',
   projects: [
     {
       displayName: 'unit',
@@ -16,6 +17,8 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
+      // Lab steps take minutes; each test sets its own timeout too.
+      testTimeout: 600000,
     },
   ],
 };

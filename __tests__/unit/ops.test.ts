@@ -1,9 +1,15 @@
 import { policyPathCovers } from '../../ops/doctor-checks';
-import { SENSITIVE, diffAttributes, driftFromPlan, renderMarkdown } from '../../ops/drift-report';
+import {
+  type PlanJson,
+  SENSITIVE,
+  diffAttributes,
+  driftFromPlan,
+  renderMarkdown,
+} from '../../ops/drift-report';
 import { summarizeTerraformError } from '../../ops/terraform';
 
 describe('drift report', () => {
-  const plan = {
+  const plan: PlanJson = {
     resource_drift: [
       {
         address: 'vault_kubernetes_auth_backend_role.role',
@@ -67,7 +73,7 @@ describe('drift report', () => {
 
   it('is no-drift when the plan changes nothing', () => {
     expect(
-      driftFromPlan('local', { resource_changes: [plan.resource_changes[2]] }, 't').status,
+      driftFromPlan('local', { resource_changes: [plan.resource_changes![2]] }, 't').status,
     ).toBe('no-drift');
   });
 

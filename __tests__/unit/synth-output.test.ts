@@ -13,15 +13,11 @@ function runMain(env: Record<string, string>): {
   outdir: string;
 } {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-out-'));
-  const result = spawnSync(
-    process.execPath,
-    [join(root, 'scripts/run-ts.js'), 'main.ts'],
-    {
-      cwd: root,
-      env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
-      encoding: 'utf8',
-    },
-  );
+  const result = spawnSync(process.execPath, [join(root, 'scripts/run-ts.js'), 'main.ts'], {
+    cwd: root,
+    env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
+    encoding: 'utf8',
+  });
   return { status: result.status, stderr: result.stderr, outdir };
 }
 

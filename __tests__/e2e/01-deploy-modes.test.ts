@@ -1,0 +1,265 @@
+/**
+ * The whole chain, applied for real in the lab, in each reviewer mode and each secret-value mode:
+ * deploy from empty, plan again (no changes), log in as ESO does and read, be denied elsewhere,
+ * check the cluster objects, keep values out of cdktf.out and state, destroy leaving nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { local } from '../../environments/local';
+import type { ReviewerMode, SecretValueMode } from '../../environments/types';
+import { secretValuesVariableName } from '../../constructs/resource-ids';
+import {
+  type StackVariant,
+  deploy,
+  destroy,
+  ensureDestroyed,
+  namespaceGone,
+  kubectl,
+  kubectlJson,
+  login,
+  plan,
+  serviceAccountToken,
+  stateFile,
+  vault,
+} from './support/lab-chain';
+import { recordTiming } from './support/timings';
+
+const { kubernetes: k8s, vault: v } = local;
+const MINUTES = 60_000;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === '.terraform') return [];
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+interface Mode {
+  readonly reviewer: ReviewerMode;
+  readonly values: SecretValueMode;
+}
+
+const MODES: Mode[] = [
+  { reviewer: 'client-jwt', values: 'placeholder' },
+  { reviewer: 'client-jwt', values: 'write-only' },
+  { reviewer: 'token-secret', values: 'placeholder' },
+  { reviewer: 'token-secret', values: 'write-only' },
+];
+
+/** Fresh random values per run: the test knows them, so it can look for them where they must not be. */
+function writeOnlyValues(): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    local.secrets.map((s) => [
+      s.name,
+      Object.fromEntries(
+        Object.keys(s.placeholder ?? {}).map((k) => [k, `wo-${randomBytes(12).toString('hex')}`]),
+      ),
+    ]),
+  );
+}
+
+function variantOf(mode: Mode, values: Record<string, Record<string, string>>): StackVariant {
+  const writeOnly = mode.values === 'write-only';
+  return {
+    name: `local-${mode.reviewer}-${mode.values}`,
+    changes: {
+      vault: { reviewerMode: mode.reviewer },
+      secretValues: mode.values,
+      ...(writeOnly
+        ? { secrets: local.secrets.map(({ placeholder: _placeholder, ...rest }) => rest) }
+        : {}),
+    },
+    vars: writeOnly
+      ? Object.fromEntries(
+          local.secrets.map((s) => [
+            secretValuesVariableName(s.name),
+            JSON.stringify(values[s.name]),
+          ]),
+        )
+      : {},
+  };
+}
+
+describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
+  const values = writeOnlyValues();
+  const variant = variantOf(mode, values);
+  const expected = (name: string): Record<string, string> =>
+    mode.values === 'write-only'
+      ? values[name]
+      : (local.secrets.find((s) => s.name === name)?.placeholder ?? {});
+
+  let deployed: Awaited<ReturnType<typeof deploy>>;
+  beforeAll(async () => {
+    await ensureDestroyed(variant);
+    deployed = await deploy(variant);
+    recordTiming(`deploy ${variant.name}`, deployed.seconds);
+  }, 15 * MINUTES);
+
+  it('deploys from an empty state', () => {
+    expect({
+      code: deployed.code,
+      tail: deployed.code === 0 ? '' : deployed.stderr.slice(-3000) + deployed.stdout.slice(-3000),
+    }).toEqual({ code: 0, tail: '' });
+  });
+
+  it(
+    'plans no changes right after the deploy',
+    async () => {
+      const second = await plan(variant);
+      recordTiming(`second plan ${variant.name}`, second.seconds);
+      expect({
+        code: second.code,
+        out: second.code === 0 ? '' : second.stdout.slice(-4000) + second.stderr.slice(-2000),
+      }).toEqual({ code: 0, out: '' });
+      expect(second.stdout).toContain('No changes.');
+    },
+    5 * MINUTES,
+  );
+
+  it('logs in with a TokenRequest token of the service account and reads every secret', async () => {
+    const jwt = await serviceAccountToken(k8s.namespace, k8s.serviceAccountName, k8s.tokenAudience);
+    const session = await login(v.authPath, v.roleName, jwt);
+    expect({
+      status: session.status,
+      errors: session.status === 200 ? undefined : session.errors,
+    }).toEqual({ status: 200, errors: undefined });
+    for (const secret of local.secrets) {
+      const read = await vault('GET', `${v.kvMount.path}/data/${secret.name}`, {
+        token: session.token,
+      });
+      expect(read.status).toBe(200);
+      const data = (read.body?.data as { data: Record<string, string> }).data;
+      // Values compared in memory only; a failure message would name keys, not print values.
+      expect(Object.keys(data).sort()).toEqual(Object.keys(expected(secret.name)).sort());
+      expect(
+        Object.entries(data).every(([key, value]) => value === expected(secret.name)[key]),
+      ).toBe(true);
+    }
+  });
+
+  it('denies that login every path it was not granted', async () => {
+    const outside = 'e2e-not-granted';
+    await vault('POST', `${v.kvMount.path}/data/${outside}`, { body: { data: { k: 'v' } } });
+    try {
+      const jwt = await serviceAccountToken(
+        k8s.namespace,
+        k8s.serviceAccountName,
+        k8s.tokenAudience,
+      );
+      const { token } = await login(v.authPath, v.roleName, jwt);
+      const attempts = await Promise.all([
+        vault('GET', `${v.kvMount.path}/data/${outside}`, { token }),
+        vault('GET', `${v.kvMount.path}/metadata/${local.secrets[0].name}`, { token }),
+        vault('LIST', `${v.kvMount.path}/metadata`, { token }),
+        vault('POST', `${v.kvMount.path}/data/${local.secrets[0].name}`, {
+          token,
+          body: { data: { k: 'overwrite' } },
+        }),
+        vault('GET', 'sys/mounts', { token }),
+      ]);
+      expect(attempts.map((a) => a.status)).toEqual([403, 403, 403, 403, 403]);
+    } finally {
+      await vault('DELETE', `${v.kvMount.path}/metadata/${outside}`);
+    }
+  });
+
+  it('creates the Kubernetes objects as declared, and the account may create TokenReviews', async () => {
+    const sa = await kubectlJson(['serviceaccount', k8s.serviceAccountName, '-n', k8s.namespace]);
+    expect(sa?.metadata).toEqual(
+      expect.objectContaining({ name: k8s.serviceAccountName, namespace: k8s.namespace }),
+    );
+    const binding = await kubectlJson<{ roleRef: { name: string }; subjects: unknown[] }>([
+      'clusterrolebinding',
+      k8s.clusterRoleBindingName,
+    ]);
+    expect(binding?.roleRef.name).toBe('system:auth-delegator');
+    expect(binding?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: k8s.serviceAccountName, namespace: k8s.namespace },
+    ]);
+    const canI = await kubectl([
+      'auth',
+      'can-i',
+      'create',
+      'tokenreviews.authentication.k8s.io',
+      `--as=system:serviceaccount:${k8s.namespace}:${k8s.serviceAccountName}`,
+    ]);
+    expect(canI.stdout.trim()).toBe('yes');
+    const tokenSecret = await kubectlJson<{ type: string; data?: Record<string, string> }>([
+      'secret',
+      k8s.serviceAccountName,
+      '-n',
+      k8s.namespace,
+    ]);
+    if (mode.reviewer === 'token-secret') {
+      expect(tokenSecret?.type).toBe('kubernetes.io/service-account-token');
+      expect(tokenSecret?.data?.token?.length ?? 0).toBeGreaterThan(100);
+    } else {
+      // client-jwt keeps no long-lived credential at all.
+      expect(tokenSecret).toBeUndefined();
+    }
+    const config = await vault('GET', `auth/${v.authPath}/config`);
+    expect(
+      (config.body?.data as { token_reviewer_jwt_set?: boolean }).token_reviewer_jwt_set ?? false,
+    ).toBe(mode.reviewer === 'token-secret');
+  });
+
+  if (mode.values === 'write-only') {
+    it('keeps the write-only values out of cdktf.out and out of the state', () => {
+      const everyValue = Object.values(values).flatMap((pairs) => Object.values(pairs));
+      const places = [...filesUnder(join(__dirname, '..', '..', 'cdktf.out')), stateFile(variant)];
+      const leaks = places.filter((file) => {
+        const text = readFileSync(file, 'utf8');
+        return everyValue.some((value) => text.includes(value));
+      });
+      expect(leaks).toEqual([]);
+      expect(readFileSync(stateFile(variant), 'utf8')).toContain('data_json_wo_version');
+    });
+  }
+
+  it(
+    'destroy leaves nothing behind in OpenBao or Kubernetes',
+    async () => {
+      const destroyed = await destroy(variant);
+      recordTiming(`destroy ${variant.name}`, destroyed.seconds);
+      expect({
+        code: destroyed.code,
+        tail: destroyed.code === 0 ? '' : destroyed.stderr.slice(-3000),
+      }).toEqual({ code: 0, tail: '' });
+      // Namespace deletion is finished by the controller-manager; wait for it before looking.
+      await namespaceGone(k8s.namespace);
+      const leftovers = {
+        policy: (await vault('GET', `sys/policies/acl/${v.policyName}`)).status,
+        auth: Object.keys(
+          ((await vault('GET', 'sys/auth')).body?.data as Record<string, unknown>) ?? {},
+        ).filter((p) => p === `${v.authPath}/`),
+        mount: Object.keys(
+          ((await vault('GET', 'sys/mounts')).body?.data as Record<string, unknown>) ?? {},
+        ).filter((p) => p === `${v.kvMount.path}/`),
+        binding: (
+          await kubectl([
+            'get',
+            'clusterrolebinding',
+            k8s.clusterRoleBindingName,
+            '-o',
+            'name',
+            '--ignore-not-found',
+          ])
+        ).stdout.trim(),
+        store: (
+          await kubectl([
+            'get',
+            'clustersecretstore',
+            local.eso.storeName,
+            '-o',
+            'name',
+            '--ignore-not-found',
+          ])
+        ).stdout.trim(),
+      };
+      expect(leftovers).toEqual({ policy: 404, auth: [], mount: [], binding: '', store: '' });
+    },
+    10 * MINUTES,
+  );
+});

@@ -1,0 +1,276 @@
+/**
+ * Driving the real chain in the lab: cdktf deploy/destroy of a `local` variant, a second plan,
+ * the login ESO makes, and direct looks at OpenBao and the API server.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
+import { local } from '../../../environments/local';
+import type { EnvironmentConfig } from '../../../environments/types';
+import type { Variant } from '../../support/stack';
+
+export const ROOT = join(__dirname, '..', '..', '..');
+const LOG_DIR = join(ROOT, '.lab', 'e2e-logs');
+
+let cachedInfo: LabInfo | undefined;
+/** The running lab; fails with the command to start it when there is none. */
+export function lab(): LabInfo {
+  cachedInfo ??= readLabInfo();
+  return cachedInfo;
+}
+
+export function labEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...labProcessEnv(lab()), ...extra };
+}
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+/**
+ * Runs a command; its output goes to a per-suite log under .lab/e2e-logs (never to the test
+ * report, which must not carry values).
+ */
+export function exec(
+  command: string,
+  args: readonly string[],
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    onStdout?: (chunk: string) => void;
+    killAfter?: (chunk: string) => boolean;
+  } = {},
+): Promise<Run> {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = join(
+    LOG_DIR,
+    `${process.env.JEST_WORKER_ID ?? '0'}-${new Date().toISOString().slice(0, 10)}.log`,
+  );
+  appendFileSync(log, `\n$ ${command} ${args.join(' ')}\n`);
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? labEnvironment(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString('utf8');
+      stdout += text;
+      appendFileSync(log, text);
+      if (options.killAfter?.(stdout)) {
+        // The whole process group: cdktf, and the tofu it started.
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString('utf8');
+      appendFileSync(log, d.toString('utf8'));
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code: code ?? (signal ? 137 : 1),
+        stdout,
+        stderr,
+        seconds: (Date.now() - started) / 1000,
+      }),
+    );
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A deployable variant of the `local` environment. */
+export interface StackVariant {
+  /** Stack name; also names its state file terraform.<name>.tfstate. */
+  readonly name: string;
+  readonly changes: Variant<EnvironmentConfig>;
+  /** TF_VAR_* values (write-only secrets, tokens). */
+  readonly vars?: Record<string, string>;
+}
+
+const CDKTF = join(ROOT, 'node_modules', '.bin', 'cdktf');
+
+function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
+  const vars = Object.fromEntries(
+    Object.entries(v.vars ?? {}).map(([k, value]) => [`TF_VAR_${k}`, value]),
+  );
+  return labEnvironment({
+    ...vars,
+    E2E_VARIANT: JSON.stringify({ name: v.name, changes: v.changes }),
+  });
+}
+
+const APP = `node scripts/run-ts.js __tests__/e2e/support/variant-app.ts`;
+
+export function stackDir(v: StackVariant): string {
+  return join(ROOT, 'cdktf.out', 'stacks', v.name);
+}
+
+export function stateFile(v: StackVariant): string {
+  return join(ROOT, `terraform.${v.name}.tfstate`);
+}
+
+export async function deploy(
+  v: StackVariant,
+  options: { killAfter?: (out: string) => boolean } = {},
+): Promise<Run> {
+  return exec(
+    CDKTF,
+    ['deploy', v.name, '--auto-approve', '--skip-provider-lock', '--no-color', '--app', APP],
+    { env: cdktfEnv(v), killAfter: options.killAfter },
+  );
+}
+
+export async function destroy(v: StackVariant): Promise<Run> {
+  return exec(
+    CDKTF,
+    ['destroy', v.name, '--auto-approve', '--skip-provider-lock', '--no-color', '--app', APP],
+    { env: cdktfEnv(v) },
+  );
+}
+
+/** A refreshing plan of the deployed stack: exit 0 no changes, 2 changes, 1 error. */
+export async function plan(v: StackVariant): Promise<Run> {
+  return exec(
+    lab().toolchain.tfBinary,
+    ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'],
+    { cwd: stackDir(v), env: cdktfEnv(v) },
+  );
+}
+
+/** Removes whatever an earlier, interrupted run of this variant left behind. */
+export async function ensureDestroyed(v: StackVariant): Promise<void> {
+  if (!existsSync(stateFile(v))) return;
+  const result = await destroy(v);
+  if (result.code !== 0)
+    throw new Error(`cleanup destroy of ${v.name} failed:\n${result.stderr.slice(-2000)}`);
+  rmSync(stateFile(v), { force: true });
+  rmSync(`${stateFile(v)}.backup`, { force: true });
+  await namespaceGone(local.kubernetes.namespace);
+}
+
+/** Waits until the namespace controller has finished deleting a namespace. */
+export async function namespaceGone(namespace: string): Promise<void> {
+  await eventually(`namespace ${namespace} to be deleted`, 120, async () =>
+    (
+      await kubectl(['get', 'namespace', namespace, '--ignore-not-found', '-o', 'name'])
+    ).stdout.trim() === ''
+      ? true
+      : undefined,
+  );
+}
+
+export function kubectl(args: readonly string[], input?: string): Promise<Run> {
+  return exec(lab().kubernetes.kubectl, args, { input });
+}
+
+export async function kubectlJson<T = Record<string, unknown>>(
+  args: readonly string[],
+): Promise<T | undefined> {
+  const result = await kubectl(['get', ...args, '-o', 'json']);
+  if (result.code !== 0) {
+    if (/NotFound/.test(result.stderr)) return undefined;
+    throw new Error(`kubectl get ${args.join(' ')}: ${result.stderr}`);
+  }
+  return JSON.parse(result.stdout) as T;
+}
+
+export interface VaultAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown> | undefined;
+}
+
+/** One Vault API call, in the lab's `admin` namespace unless told otherwise. */
+export async function vault(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST',
+  path: string,
+  options: { token?: string; namespace?: string | null; body?: unknown } = {},
+): Promise<VaultAnswer> {
+  const info = lab();
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  const token = options.token ?? readFileSync(info.vault.rootTokenPath, 'utf8').trim();
+  if (token) headers['X-Vault-Token'] = token;
+  const namespace = options.namespace === undefined ? info.vault.namespace : options.namespace;
+  if (namespace) headers['X-Vault-Namespace'] = namespace;
+  const url = `${info.vault.addr}/v1/${path}${method === 'LIST' ? '?list=true' : ''}`;
+  const response = await fetch(url, {
+    method: method === 'LIST' ? 'GET' : method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  };
+}
+
+/** A TokenRequest token for the service account, as ESO requests it. */
+export async function serviceAccountToken(
+  namespace: string,
+  name: string,
+  audience: string,
+): Promise<string> {
+  const result = await kubectl([
+    'create',
+    'token',
+    name,
+    '-n',
+    namespace,
+    `--audience=${audience}`,
+    '--duration=10m',
+  ]);
+  if (result.code !== 0) throw new Error(`TokenRequest failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** Logs in the way ESO does; returns the Vault token (or the refusal). */
+export async function login(
+  authPath: string,
+  role: string,
+  jwt: string,
+): Promise<{ status: number; token?: string; errors?: string }> {
+  const answer = await vault('POST', `auth/${authPath}/login`, { token: '', body: { role, jwt } });
+  const auth = answer.body?.auth as { client_token?: string } | undefined;
+  return {
+    status: answer.status,
+    token: auth?.client_token,
+    errors: JSON.stringify(answer.body?.errors ?? []),
+  };
+}
+
+/** Polls until `probe` returns a value, or fails after `seconds`. */
+export async function eventually<T>(
+  what: string,
+  seconds: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${seconds} s waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

@@ -1,0 +1,13 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './lab-chain';
+
+/** Records how long a lab step took, for the README's numbers (.lab/e2e-timings.tsv). */
+export function recordTiming(step: string, seconds: number): void {
+  const dir = join(ROOT, '.lab');
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(
+    join(dir, 'e2e-timings.tsv'),
+    `${new Date().toISOString()}\t${step}\t${seconds.toFixed(1)}\n`,
+  );
+}
