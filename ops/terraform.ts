@@ -52,12 +52,20 @@ export function run(
   });
 }
 
-/** Synthesizes one environment into the project's cdktf.out; returns its stack directory. */
+/** The app command of cdktf.json, split into words (it holds no quoting). */
+export const DEFAULT_APP = 'node scripts/run-ts.js main.ts';
+
+/**
+ * Synthesizes one environment into the project's cdktf.out (where its local state path points)
+ * and returns its stack directory. `app` is a cdktf-style app command.
+ */
 export async function synthesize(
   environment: string,
   env: NodeJS.ProcessEnv = process.env,
+  app: string = DEFAULT_APP,
 ): Promise<string> {
-  const result = await run(process.execPath, [join(PROJECT_ROOT, 'scripts/run-ts.js'), 'main.ts'], {
+  const [command, ...args] = app.split(/\s+/).filter(Boolean);
+  const result = await run(command === 'node' ? process.execPath : command, args, {
     cwd: PROJECT_ROOT,
     env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: join(PROJECT_ROOT, 'cdktf.out') },
   });

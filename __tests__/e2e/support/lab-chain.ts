@@ -42,8 +42,8 @@ export function exec(
     cwd?: string;
     env?: NodeJS.ProcessEnv;
     input?: string;
-    onStdout?: (chunk: string) => void;
-    killAfter?: (chunk: string) => boolean;
+    /** Looks at the output so far; a signal it returns is sent to the whole process group, once. */
+    interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined;
   } = {},
 ): Promise<Run> {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -62,14 +62,17 @@ export function exec(
     });
     let stdout = '';
     let stderr = '';
+    let interrupted = false;
     child.stdout.on('data', (d: Buffer) => {
       const text = d.toString('utf8');
       stdout += text;
       appendFileSync(log, text);
-      if (options.killAfter?.(stdout)) {
+      const signal = interrupted ? undefined : options.interruptWhen?.(stdout);
+      if (signal) {
+        interrupted = true;
         // The whole process group: cdktf, and the tofu it started.
         try {
-          process.kill(-child.pid!, 'SIGKILL');
+          process.kill(-child.pid!, signal);
         } catch {
           /* already gone */
         }
@@ -125,12 +128,21 @@ export function stateFile(v: StackVariant): string {
 
 export async function deploy(
   v: StackVariant,
-  options: { killAfter?: (out: string) => boolean } = {},
+  options: { interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined } = {},
 ): Promise<Run> {
   return exec(
     CDKTF,
     ['deploy', v.name, '--auto-approve', '--skip-provider-lock', '--no-color', '--app', APP],
-    { env: cdktfEnv(v), killAfter: options.killAfter },
+    { env: cdktfEnv(v), interruptWhen: options.interruptWhen },
+  );
+}
+
+/** `npm run recover` for the variant. */
+export async function recover(v: StackVariant): Promise<Run> {
+  return exec(
+    process.execPath,
+    [join(ROOT, 'scripts/run-ts.js'), 'ops/recover.ts', '--env', v.name, '--app', APP],
+    { env: cdktfEnv(v) },
   );
 }
 

@@ -1,0 +1,97 @@
+/**
+ * Terraform import IDs of the resources this app declares, computed from the synthesized JSON.
+ * `recover` uses them to adopt objects an interrupted apply created but never recorded.
+ */
+import { type JsonObject, type StackJson, getPath, str } from '../rules/stack-json';
+
+type IdOf = (stack: StackJson, body: JsonObject) => string | undefined;
+
+const join = (...parts: (string | undefined)[]): string | undefined =>
+  parts.some((p) => p === undefined) ? undefined : parts.join('/');
+
+/**
+ * Only resources whose create fails when the object exists. Policies, KV secrets, the auth config
+ * and roles are created with a write that overwrites, so an interrupted apply's leftovers are
+ * simply written again (importing a KV secret would also lose its write-only/placeholder data).
+ */
+const IMPORT_IDS: Record<string, IdOf> = {
+  vault_mount: (s, b) => str(s, b.path),
+  vault_auth_backend: (s, b) => str(s, b.path),
+  kubernetes_namespace_v1: (s, b) => str(s, getPath(b, 'metadata.name')),
+  kubernetes_cluster_role_binding_v1: (s, b) => str(s, getPath(b, 'metadata.name')),
+  kubernetes_service_account_v1: (s, b) =>
+    join(str(s, getPath(b, 'metadata.namespace')), str(s, getPath(b, 'metadata.name'))),
+  kubernetes_secret_v1: (s, b) =>
+    join(str(s, getPath(b, 'metadata.namespace')), str(s, getPath(b, 'metadata.name'))),
+  kubernetes_manifest: (s, b) => {
+    const apiVersion = str(s, getPath(b, 'manifest.apiVersion'));
+    const kind = str(s, getPath(b, 'manifest.kind'));
+    const name = str(s, getPath(b, 'manifest.metadata.name'));
+    const namespace =
+      getPath(b, 'manifest.metadata.namespace') === undefined
+        ? undefined
+        : str(s, getPath(b, 'manifest.metadata.namespace'));
+    if (!apiVersion || !kind || !name) return undefined;
+    return [
+      `apiVersion=${apiVersion}`,
+      `kind=${kind}`,
+      ...(namespace ? [`namespace=${namespace}`] : []),
+      `name=${name}`,
+    ].join(',');
+  },
+};
+
+export interface ImportCandidate {
+  readonly address: string;
+  readonly id: string;
+}
+
+/**
+ * Every managed resource of the stack that is not in `managed` (addresses already in state), with
+ * its import ID. Resources whose ID cannot be known before apply are skipped: they are created.
+ */
+export function importCandidates(
+  stack: StackJson,
+  managed: ReadonlySet<string>,
+): ImportCandidate[] {
+  const out: ImportCandidate[] = [];
+  for (const [type, byName] of Object.entries(stack.resource ?? {})) {
+    const idOf = IMPORT_IDS[type];
+    if (!idOf) continue;
+    for (const [name, body] of Object.entries(byName)) {
+      const address = `${type}.${name}`;
+      if (managed.has(address)) continue;
+      const id = idOf(stack, body);
+      if (id !== undefined) out.push({ address, id });
+    }
+  }
+  return out.sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/**
+ * The candidates a plan could not import because their objects do not exist (the kill came before
+ * they were created). Most providers name the address; kubernetes_manifest names the object.
+ */
+export function missingRemoteObjects(
+  planOutput: string,
+  candidates: readonly ImportCandidate[],
+): string[] {
+  const text = planOutput.replace(/\s+/g, ' ');
+  const addresses = new Set<string>();
+  for (const match of text.matchAll(
+    /Cannot import non-existent remote object While attempting to import an existing object to "([^"]+)"/g,
+  )) {
+    addresses.add(match[1]);
+  }
+  for (const match of text.matchAll(
+    /Failed to get resource \{Object:map\[apiVersion:(\S+) kind:(\S+) metadata:map\[name:([^\s\]]+)(?: namespace:([^\s\]]+))?/g,
+  )) {
+    const [, apiVersion, kind, name] = match;
+    const candidate = candidates.find(
+      (c) =>
+        c.id.startsWith(`apiVersion=${apiVersion},kind=${kind},`) && c.id.endsWith(`,name=${name}`),
+    );
+    if (candidate) addresses.add(candidate.address);
+  }
+  return [...addresses];
+}
