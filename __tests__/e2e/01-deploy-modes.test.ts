@@ -14,6 +14,7 @@ import {
   deploy,
   destroy,
   ensureDestroyed,
+  eventually,
   namespaceGone,
   kubectl,
   kubectlJson,
@@ -91,9 +92,11 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       : (local.secrets.find((s) => s.name === name)?.placeholder ?? {});
 
   let deployed: Awaited<ReturnType<typeof deploy>>;
+  let deployedAt = 0;
   beforeAll(async () => {
     await ensureDestroyed(variant);
     deployed = await deploy(variant);
+    deployedAt = Date.now();
     recordTiming(`deploy ${variant.name}`, deployed.seconds);
   }, 15 * MINUTES);
 
@@ -204,6 +207,48 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       (config.body?.data as { token_reviewer_jwt_set?: boolean }).token_reviewer_jwt_set ?? false,
     ).toBe(mode.reviewer === 'token-secret');
   });
+
+  it(
+    'the real ESO controller syncs every secret into its Kubernetes Secret, values included',
+    async () => {
+      for (const secret of local.secrets) {
+        const synced = await eventually(`Secret ${secret.targetSecretName}`, 180, async () => {
+          const found = await kubectlJson<{ data?: Record<string, string> }>([
+            'secret',
+            secret.targetSecretName,
+            '-n',
+            k8s.namespace,
+          ]);
+          return found?.data ? found.data : undefined;
+        });
+        const decoded = Object.fromEntries(
+          Object.entries(synced).map(([key, b64]) => [
+            key,
+            Buffer.from(b64, 'base64').toString('utf8'),
+          ]),
+        );
+        expect(Object.keys(decoded).sort()).toEqual(Object.keys(expected(secret.name)).sort());
+        expect(
+          Object.entries(decoded).every(([key, value]) => value === expected(secret.name)[key]),
+        ).toBe(true);
+        const es = await kubectlJson<{
+          status?: { conditions?: { type: string; status: string; reason?: string }[] };
+        }>(['externalsecret', secret.externalSecretName, '-n', k8s.namespace]);
+        expect(es?.status?.conditions?.find((c) => c.type === 'Ready')).toEqual(
+          expect.objectContaining({ status: 'True', reason: 'SecretSynced' }),
+        );
+      }
+      recordTiming(
+        `deploy end to synced Secrets ${variant.name}`,
+        (Date.now() - deployedAt) / 1000,
+      );
+      const store = await kubectlJson<{
+        status?: { conditions?: { type: string; status: string }[] };
+      }>(['clustersecretstore', local.eso.storeName]);
+      expect(store?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    },
+    5 * MINUTES,
+  );
 
   if (mode.values === 'write-only') {
     it('keeps the write-only values out of cdktf.out and out of the state', () => {

@@ -1,0 +1,287 @@
+/**
+ * The last link, through the real External Secrets Operator controller: values edited in OpenBao
+ * reach the Kubernetes Secret within the refresh interval (at once with force-sync); a broken link
+ * leaves the ExternalSecret not Ready with the controller's error, and the doctor names the cause;
+ * the token-auth store mode works too.
+ */
+import { join } from 'node:path';
+import { renderReadPolicy } from '../../constructs/secret-read-policy';
+import { local } from '../../environments/local';
+import {
+  ROOT,
+  type StackVariant,
+  deploy,
+  destroy,
+  ensureDestroyed,
+  eventually,
+  exec,
+  kubectl,
+  kubectlJson,
+  vault,
+} from './support/lab-chain';
+import { recordTiming } from './support/timings';
+
+const MINUTES = 60_000;
+const variant: StackVariant = { name: 'local', changes: {} };
+const { vault: v, kubernetes: k8s, eso } = local;
+const target = local.secrets[0]; // my-secret -> vault-secret, key dummy_key1
+
+interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+async function syncedValue(key: string): Promise<string | undefined> {
+  const secret = await kubectlJson<{ data?: Record<string, string> }>([
+    'secret',
+    target.targetSecretName,
+    '-n',
+    k8s.namespace,
+  ]);
+  const b64 = secret?.data?.[key];
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}
+
+async function readyOf(
+  kind: 'externalsecret' | 'clustersecretstore',
+  name: string,
+): Promise<Condition | undefined> {
+  const args = kind === 'externalsecret' ? [kind, name, '-n', k8s.namespace] : [kind, name];
+  const object = await kubectlJson<{ status?: { conditions?: Condition[] } }>(args);
+  return object?.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+async function forceSync(): Promise<void> {
+  const result = await kubectl([
+    'annotate',
+    'externalsecret',
+    target.externalSecretName,
+    '-n',
+    k8s.namespace,
+    `force-sync=${Date.now()}`,
+    '--overwrite',
+  ]);
+  expect(result.code).toBe(0);
+}
+
+async function writeValue(value: string): Promise<void> {
+  expect(
+    (
+      await vault('POST', `${v.kvMount.path}/data/${target.name}`, {
+        body: { data: { dummy_key1: value } },
+      })
+    ).status,
+  ).toBe(200);
+}
+
+async function doctorJson(): Promise<{
+  brokenLink: string | null;
+  checks: { id: string; status: string; detail: string }[];
+}> {
+  const run = await exec(process.execPath, [
+    join(ROOT, 'scripts/run-ts.js'),
+    'ops/doctor.ts',
+    '--env',
+    'local',
+    '--json',
+  ]);
+  return JSON.parse(run.stdout) as {
+    brokenLink: string | null;
+    checks: { id: string; status: string; detail: string }[];
+  };
+}
+
+describe('with the local environment deployed', () => {
+  beforeAll(async () => {
+    await ensureDestroyed(variant);
+    const deployed = await deploy(variant);
+    if (deployed.code !== 0) throw new Error(`deploy failed:\n${deployed.stderr.slice(-3000)}`);
+    await eventually('the first sync', 180, async () =>
+      (await syncedValue('dummy_key1')) === 'dummy_value1' ? true : undefined,
+    );
+  }, 15 * MINUTES);
+
+  afterAll(async () => {
+    await ensureDestroyed(variant);
+  }, 10 * MINUTES);
+
+  it(
+    'a value changed in OpenBao reaches the Kubernetes Secret within the refresh interval',
+    async () => {
+      const value = `rotated-${Date.now()}`;
+      const started = Date.now();
+      await writeValue(value);
+      // refreshInterval is 1m in environments/local.ts; allow one interval plus the controller's jitter.
+      await eventually('the refreshed value', 100, async () =>
+        (await syncedValue('dummy_key1')) === value ? true : undefined,
+      );
+      const seconds = (Date.now() - started) / 1000;
+      recordTiming('value change to Secret, refresh interval', seconds);
+      expect(seconds).toBeLessThanOrEqual(100);
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    'with the force-sync annotation, at once',
+    async () => {
+      const value = `forced-${Date.now()}`;
+      await writeValue(value);
+      const started = Date.now();
+      await forceSync();
+      await eventually('the force-synced value', 20, async () =>
+        (await syncedValue('dummy_key1')) === value ? true : undefined,
+      );
+      recordTiming('value change to Secret, force-sync', (Date.now() - started) / 1000);
+    },
+    2 * MINUTES,
+  );
+
+  it(
+    'a store in the wrong Vault namespace leaves the ExternalSecret not Ready, and the doctor says why',
+    async () => {
+      await kubectl([
+        'patch',
+        'clustersecretstore',
+        eso.storeName,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { provider: { vault: { namespace: 'admin-typo' } } } }),
+      ]);
+      try {
+        await forceSync();
+        const failed = await eventually('the sync error', 120, async () => {
+          const ready = await readyOf('externalsecret', target.externalSecretName);
+          return ready?.status === 'False' ? ready : undefined;
+        });
+        expect(failed.reason).toBe('SecretSyncedError');
+        const store = await eventually('the store to turn not Ready', 120, async () => {
+          const ready = await readyOf('clustersecretstore', eso.storeName);
+          return ready?.status === 'False' ? ready : undefined;
+        });
+        expect(`${store.reason ?? ''} ${store.message ?? ''}`).toMatch(
+          /403|permission denied|namespace/i,
+        );
+        const diagnosis = await doctorJson();
+        expect(diagnosis.brokenLink).toBe('vault-namespace');
+        expect(diagnosis.checks.find((c) => c.id === 'vault-namespace')?.detail).toContain(
+          'uses Vault namespace "admin-typo", but the auth method and secrets live in "admin"',
+        );
+      } finally {
+        await kubectl([
+          'patch',
+          'clustersecretstore',
+          eso.storeName,
+          '--type=merge',
+          '-p',
+          JSON.stringify({ spec: { provider: { vault: { namespace: v.namespace } } } }),
+        ]);
+      }
+      await forceSync();
+      await eventually('Ready again', 120, async () =>
+        (await readyOf('externalsecret', target.externalSecretName))?.status === 'True'
+          ? true
+          : undefined,
+      );
+    },
+    8 * MINUTES,
+  );
+
+  it(
+    'a policy without data/ leaves the ExternalSecret not Ready with a 403, and the doctor says why',
+    async () => {
+      await vault('PUT', `sys/policies/acl/${v.policyName}`, {
+        body: {
+          policy:
+            'path "secret/my-secret" { capabilities = ["read", "list"] }\npath "secret/data/app/config" { capabilities = ["read"] }',
+        },
+      });
+      try {
+        await forceSync();
+        const failed = await eventually('the sync error', 120, async () => {
+          const ready = await readyOf('externalsecret', target.externalSecretName);
+          return ready?.status === 'False' ? ready : undefined;
+        });
+        expect(failed.reason).toBe('SecretSyncedError');
+        const events = await kubectl([
+          'get',
+          'events',
+          '-n',
+          k8s.namespace,
+          '--field-selector',
+          `involvedObject.name=${target.externalSecretName}`,
+          '-o',
+          'jsonpath={.items[*].message}',
+        ]);
+        expect(events.stdout).toMatch(/403|permission denied/i);
+        const diagnosis = await doctorJson();
+        expect(diagnosis.brokenLink).toBe('policy-grants');
+        expect(diagnosis.checks.find((c) => c.id === 'policy-grants')?.detail).toContain(
+          'grants "secret/my-secret", which on KV version 2 grants nothing',
+        );
+      } finally {
+        await vault('PUT', `sys/policies/acl/${v.policyName}`, {
+          body: { policy: renderReadPolicy(v.kvMount.path, local.secrets) },
+        });
+      }
+      await forceSync();
+      await eventually('Ready again', 120, async () =>
+        (await readyOf('externalsecret', target.externalSecretName))?.status === 'True'
+          ? true
+          : undefined,
+      );
+    },
+    8 * MINUTES,
+  );
+});
+
+describe('with the token-auth store (the write-up alternative)', () => {
+  let token = '';
+  const tokenVariant = (): StackVariant => ({
+    name: 'local-token-store',
+    changes: { eso: { storeAuth: 'token' } },
+    vars: { eso_vault_token: token },
+  });
+
+  beforeAll(async () => {
+    // A Vault token limited to the read policy, as an operator would issue for ESO.
+    const created = await vault('POST', 'auth/token/create', {
+      body: { policies: [v.policyName], ttl: '1h', no_default_policy: true },
+    });
+    token = (created.body?.auth as { client_token: string }).client_token;
+    await ensureDestroyed(tokenVariant());
+  }, 10 * MINUTES);
+
+  it(
+    'syncs through the real controller, and the token never reaches the state',
+    async () => {
+      const deployed = await deploy(tokenVariant());
+      expect({
+        code: deployed.code,
+        tail: deployed.code === 0 ? '' : deployed.stderr.slice(-3000),
+      }).toEqual({ code: 0, tail: '' });
+      try {
+        await eventually('the token-auth sync', 180, async () =>
+          (await syncedValue('dummy_key1')) === 'dummy_value1' ? true : undefined,
+        );
+        const state = await exec('cat', [join(ROOT, `terraform.${tokenVariant().name}.tfstate`)]);
+        expect(state.stdout.includes(token)).toBe(false);
+        const secret = await kubectlJson<{ data: Record<string, string> }>([
+          'secret',
+          'vault-token',
+          '-n',
+          k8s.namespace,
+        ]);
+        expect(Buffer.from(secret?.data.token ?? '', 'base64').toString('utf8') === token).toBe(
+          true,
+        );
+      } finally {
+        const destroyed = await destroy(tokenVariant());
+        expect(destroyed.code).toBe(0);
+      }
+    },
+    15 * MINUTES,
+  );
+});
