@@ -74,6 +74,17 @@ replace_all() {
   done
 }
 
+# seed_go_sum DIR MODULE@VERSION: start the wrapper's go.sum from the upstream module's own go.sum,
+# so go checks the dependencies against the hashes upstream committed. Without it go asks the
+# checksum database for each one, and the proxy reachable here answers 404 for some of them
+# (ESO v0.20.4: hashicorp/vault/api/auth/ldap, previder/vault-cli, pulumi/esc-sdk, ...).
+seed_go_sum() {
+  local dir="$1" module_at_version="$2" mod_dir
+  mod_dir="$(cd "$dir" && go mod download -json "$module_at_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -f "$mod_dir/go.sum" ]] || die "no go.sum in $module_at_version (looked in '$mod_dir')"
+  cat "$mod_dir/go.sum" >>"$dir/go.sum"
+}
+
 build_tofu() {
   local dir out
   dir="$(new_wrapper tofu)"
@@ -140,6 +151,7 @@ build_eso() {
   dir="$(new_wrapper eso)"
   out="$(tool_path eso)"
   replace_all "$dir" "$ESO_SPRIG_REPLACE"
+  seed_go_sum "$dir" "$module@v$ESO_VERSION"
   (cd "$dir" && go get -tool "$module@v$ESO_VERSION" &&
     go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" "$module")
   # The CRDs of the same version, for `lab up` to install (taken from the module cache, never
@@ -154,8 +166,24 @@ build_eso() {
 }
 
 build_one() {
-  local component="$1" out log start end rc peak
+  local component="$1" out rc lock_fd
   out="$(tool_path "$component")"
+  # One build per component at a time: a second caller (another `lab up`, a test run) waits for
+  # the first and then finds the binary cached, instead of compiling the same thing twice.
+  mkdir -p "$cache_dir/locks"
+  exec {lock_fd}>"$cache_dir/locks/$component.lock"
+  if ! flock -n "$lock_fd"; then
+    echo "==> $component: another build of it is running; waiting for that one"
+    flock "$lock_fd"
+  fi
+  rc=0
+  build_unlocked "$component" "$out" || rc=$?
+  exec {lock_fd}>&-
+  return "$rc"
+}
+
+build_unlocked() {
+  local component="$1" out="$2" log start end rc peak
   if [[ -x "$out" ]]; then
     echo "==> $component: cached at $out"
     return 0
