@@ -1,4 +1,3 @@
-import type { TerraformStack } from 'cdktf';
 import type { IValidation } from 'constructs';
 import { noSecretValues } from './no-secret-values';
 import { noWildcardBindings } from './no-wildcard-bindings';
@@ -25,10 +24,10 @@ export function checkChain(stack: StackJson, rules: readonly Rule[] = CHAIN_RULE
  * told to skip them). Each message starts with its rule id.
  */
 export class ChainInvariants implements IValidation {
-  constructor(private readonly stack: TerraformStack) {}
+  /** @param stackJson returns the stack's final JSON (its toTerraform()). */
+  constructor(private readonly stackJson: () => StackJson) {}
 
   validate(): string[] {
-    const json = this.stack.toTerraform() as StackJson;
-    return checkChain(json).map((v) => `[${v.ruleId}] ${v.message}`);
+    return checkChain(this.stackJson()).map((v) => `[${v.ruleId}] ${v.message}`);
   }
 }

@@ -21,6 +21,7 @@ import { VaultAuthServiceAccount } from '../constructs/vault-auth-service-accoun
 import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
 import type { EnvironmentConfig, ProviderVersions } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
+import type { StackJson } from '../rules/stack-json';
 
 /**
  * CloudBackend validates by running `terraform version` at synth: a subprocess (about 0.2 s per
@@ -29,7 +30,9 @@ import { ChainInvariants } from '../rules/chain-invariants';
  */
 function withoutBinaryVersionCheck(construct: Construct): void {
   const node = construct.node as unknown as { _validations?: { constructor: { name: string } }[] };
-  node._validations = node._validations?.filter((v) => v.constructor.name !== 'ValidateTerraformVersion');
+  node._validations = node._validations?.filter(
+    (v) => v.constructor.name !== 'ValidateTerraformVersion',
+  );
 }
 
 /** Provider versions the prebuilt bindings were generated for. */
@@ -204,7 +207,26 @@ export class EsoVaultStack extends TerraformStack {
       });
     }
 
-    this.node.addValidation(new ChainInvariants(this));
+    this.node.addValidation(
+      new ChainInvariants(() => {
+        this.checkedJson = super.toTerraform() as StackJson;
+        return this.checkedJson;
+      }),
+    );
+  }
+
+  /** The JSON the chain rules just checked, handed once to the synthesis that follows. */
+  private checkedJson?: StackJson;
+
+  /**
+   * Synthesis resolves the whole stack right after validating it; reusing the JSON the rules
+   * checked saves one full resolve per stack (about a quarter of synth time), and guarantees the
+   * written JSON is the one that was checked.
+   */
+  override toTerraform(): StackJson {
+    const checked = this.checkedJson;
+    this.checkedJson = undefined;
+    return checked ?? (super.toTerraform() as StackJson);
   }
 
   private configureBackend(config: EnvironmentConfig): void {
