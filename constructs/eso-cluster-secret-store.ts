@@ -1,3 +1,4 @@
+import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { ITerraformDependable } from 'cdktf';
@@ -99,6 +100,28 @@ export class EsoClusterSecretStore extends Construct {
     };
     if (props.vaultNamespace !== undefined) vault.namespace = props.vaultNamespace;
 
+    // kubernetes_manifest needs the CRD's schema at plan time; without it the provider's error
+    // does not say what to do. Read the CRD first and stop with a message that does.
+    const [group, version] = props.apiVersion.split('/');
+    const crdName = `clustersecretstores.${group}`;
+    const crd = new DataKubernetesResources(this, 'crd', {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      fieldSelector: `metadata.name=${crdName}`,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: '${length(self.objects) > 0}',
+            errorMessage: `The External Secrets Operator CRDs are not installed in this cluster (no CustomResourceDefinition ${crdName}). Install ESO before planning this stack: its ClusterSecretStore and ExternalSecret resources need the CRDs at plan time.`,
+          },
+          {
+            condition: `\${length(self.objects) == 0 || contains([for v in self.objects[0].spec.versions : v.name if v.served], "${version}")}`,
+            errorMessage: `The installed External Secrets Operator does not serve ${props.apiVersion} (v1 needs ESO >= 0.16; v1beta1 is not served from ESO 0.17). Set eso.apiVersion to a version it serves.`,
+          },
+        ],
+      },
+    });
+
     const store = new Manifest(this, 'store', {
       manifest: {
         apiVersion: props.apiVersion,
@@ -109,6 +132,7 @@ export class EsoClusterSecretStore extends Construct {
           conditions: [{ namespaces: [...props.allowedNamespaces] }],
         },
       },
+      dependsOn: [crd],
     });
     this.name = props.name;
     this.resource = store;

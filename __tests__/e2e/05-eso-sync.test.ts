@@ -12,6 +12,7 @@ import {
   type StackVariant,
   deploy,
   destroy,
+  diff,
   ensureDestroyed,
   eventually,
   exec,
@@ -236,6 +237,22 @@ describe('with the local environment deployed', () => {
     8 * MINUTES,
   );
 });
+
+it(
+  'a plan for an ESO API version the cluster does not serve stops with a message that says so',
+  async () => {
+    // ESO 0.20 installs the v1beta1 schema but no longer serves it.
+    const planned = await diff({
+      name: 'local-v1beta1',
+      changes: { eso: { apiVersion: 'external-secrets.io/v1beta1' } },
+    });
+    expect(planned.code).not.toBe(0);
+    expect((planned.stdout + planned.stderr).replace(/\s+/g, ' ')).toContain(
+      'The installed External Secrets Operator does not serve external-secrets.io/v1beta1 (v1 needs ESO >= 0.16; v1beta1 is not served from ESO 0.17).',
+    );
+  },
+  5 * MINUTES,
+);
 
 describe('with the token-auth store (the write-up alternative)', () => {
   let token = '';

@@ -374,6 +374,44 @@ describe('EsoClusterSecretStore', () => {
     });
   });
 
+  it('reads the CRD first and stops the plan with a clear message when ESO is missing or too old', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new EsoClusterSecretStore(scope, 'store', {
+          ...base,
+          auth: {
+            kind: 'kubernetes',
+            mountPath: 'k',
+            role: 'r',
+            serviceAccountName: 's',
+            serviceAccountNamespace: 'n',
+            audiences: ['a'],
+          },
+        });
+      }),
+    );
+    const [crdName, crd] = Object.entries(out.data.kubernetes_resources)[0];
+    expect(crd).toEqual(
+      expect.objectContaining({
+        api_version: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        field_selector: 'metadata.name=clustersecretstores.external-secrets.io',
+      }),
+    );
+    const conditions = (
+      crd.lifecycle as { postcondition: { condition: string; error_message: string }[] }
+    ).postcondition;
+    expect(conditions.map((c) => c.condition)).toEqual([
+      '${length(self.objects) > 0}',
+      '${length(self.objects) == 0 || contains([for v in self.objects[0].spec.versions : v.name if v.served], "v1")}',
+    ]);
+    expect(conditions[0].error_message).toContain(
+      'The External Secrets Operator CRDs are not installed in this cluster',
+    );
+    const store = Object.values(out.resource.kubernetes_manifest)[0];
+    expect(store.depends_on).toEqual([`data.kubernetes_resources.${crdName}`]);
+  });
+
   it('omits the namespace for a root-namespace Vault', () => {
     const out = parse(
       Testing.synthScope((scope) => {

@@ -137,6 +137,13 @@ export async function deploy(
   );
 }
 
+/** `cdktf diff`: a plan through the CLI, changing nothing. */
+export async function diff(v: StackVariant): Promise<Run> {
+  return exec(CDKTF, ['diff', v.name, '--skip-provider-lock', '--no-color', '--app', APP], {
+    env: cdktfEnv(v),
+  });
+}
+
 /** `npm run recover` for the variant. */
 export async function recover(v: StackVariant): Promise<Run> {
   return exec(
