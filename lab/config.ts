@@ -1,0 +1,105 @@
+// Lab configuration, read from environment variables only (see lab/README.md).
+import * as os from 'os';
+import * as path from 'path';
+import { LabError } from './report';
+
+/** The repository root: lab/ lives directly under it. */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const LAB_SOURCE_DIR = __dirname;
+
+export interface LabPorts {
+  vault: number;
+  etcd: number;
+  etcdPeer: number;
+  apiserver: number;
+  moto: number;
+  webhook: number;
+  esoMetrics: number;
+  esoHealth: number;
+}
+
+export interface LabConfig {
+  labDir: string;
+  cacheDir: string;
+  host: string;
+  ports: LabPorts;
+  clusterName: string;
+  region: string;
+  /** An existing terraform/tofu (a path, or a name looked up on PATH) to use instead of the built tofu. */
+  tfBinaryOverride?: string;
+  /** An existing filesystem-mirror directory to use instead of the built providers. */
+  providerMirrorOverride?: string;
+}
+
+const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
+  vault: ['LAB_VAULT_PORT', 18200],
+  etcd: ['LAB_ETCD_PORT', 12379],
+  etcdPeer: ['LAB_ETCD_PEER_PORT', 12380],
+  apiserver: ['LAB_APISERVER_PORT', 16443],
+  moto: ['LAB_MOTO_PORT', 15000],
+  webhook: ['LAB_WEBHOOK_PORT', 15001],
+  esoMetrics: ['LAB_ESO_METRICS_PORT', 18081],
+  esoHealth: ['LAB_ESO_HEALTH_PORT', 18082],
+};
+
+export const EKS_CLUSTER_NAME = 'eks-vault-eso-lab';
+export const EKS_REGION = 'us-west-2';
+
+function readPort(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new LabError('config', `${variable}=${raw} is not a TCP port (1-65535)`);
+  }
+  return port;
+}
+
+function absoluteOrUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : path.resolve(value);
+}
+
+/** Same default as lab/toolchain/build.sh, so the CLI and the build agree on the cache. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
+  const xdg =
+    env.XDG_CACHE_HOME && env.XDG_CACHE_HOME !== ''
+      ? env.XDG_CACHE_HOME
+      : path.join(os.homedir(), '.cache');
+  return path.join(xdg, 'eks-vault-eso-lab');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
+  const ports = {} as LabPorts;
+  for (const key of Object.keys(PORT_VARIABLES) as (keyof LabPorts)[]) {
+    const [variable, fallback] = PORT_VARIABLES[key];
+    ports[key] = readPort(env, variable, fallback);
+  }
+  const seen = new Map<number, string>();
+  for (const key of Object.keys(ports) as (keyof LabPorts)[]) {
+    const other = seen.get(ports[key]);
+    if (other !== undefined) {
+      throw new LabError(
+        'config',
+        `${PORT_VARIABLES[key][0]} and ${other} both use port ${ports[key]}`,
+      );
+    }
+    seen.set(ports[key], PORT_VARIABLES[key][0]);
+  }
+  return {
+    labDir: absoluteOrUndefined(env.LAB_DIR) ?? path.join(REPO_ROOT, '.lab'),
+    cacheDir: absoluteOrUndefined(env.LAB_CACHE_DIR) ?? defaultCacheDir(env),
+    host: '127.0.0.1',
+    ports,
+    clusterName: EKS_CLUSTER_NAME,
+    region: EKS_REGION,
+    tfBinaryOverride: env.LAB_TF_BINARY && env.LAB_TF_BINARY !== '' ? env.LAB_TF_BINARY : undefined,
+    providerMirrorOverride: absoluteOrUndefined(env.LAB_PROVIDER_MIRROR),
+  };
+}
+
+/** The environment-variable names, for usage texts. */
+export function portVariableHelp(): string {
+  return Object.values(PORT_VARIABLES)
+    .map(([variable, fallback]) => `${variable}=${fallback}`)
+    .join(' ');
+}

@@ -1,0 +1,287 @@
+"""EKS API emulator for the local lab.
+
+Runs moto (the AWS emulator) in-process on --moto-port, creates the lab's EKS cluster and points its
+endpoint and certificate authority at the lab's kube-apiserver, so DescribeCluster answers as a real
+EKS cluster would. On --webhook-port it serves the Kubernetes TokenReview webhook that accepts EKS
+bearer tokens the way aws-iam-authenticator does (a presigned STS GetCallerIdentity URL, called
+back to learn who the caller is).
+
+Started by `npm run lab -- up` with the lab's Python virtualenv; all addresses are loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TOKEN_PREFIX = "k8s-aws-v1."
+CLUSTER_ID_HEADER = "x-k8s-aws-id"
+# aws-iam-authenticator refuses presigned URLs older than this.
+TOKEN_MAX_AGE = dt.timedelta(minutes=15)
+# Dummy role for CreateCluster; moto does not check it.
+CLUSTER_ROLE_ARN = "arn:aws:iam::123456789012:role/eks-vault-eso-lab"
+
+
+def log(message: str) -> None:
+    print(f"{dt.datetime.now().isoformat(timespec='seconds')} {message}", flush=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--moto-port", type=int, default=15000)
+    parser.add_argument("--webhook-port", type=int, default=15001)
+    parser.add_argument("--cluster-name", default="eks-vault-eso-lab")
+    parser.add_argument("--region", default="us-west-2")
+    parser.add_argument("--kubernetes-version", default="1.35", help="version DescribeCluster reports")
+    parser.add_argument("--service-cidr", default="10.96.0.0/16", help="the apiserver's --service-cluster-ip-range")
+    parser.add_argument("--apiserver-url", required=True, help="endpoint DescribeCluster returns")
+    parser.add_argument("--ca-file", required=True, help="PEM of the CA that signed the apiserver cert")
+    return parser.parse_args()
+
+
+def teach_moto_presigned_urls() -> None:
+    """Let moto route presigned query-string requests by their credential scope.
+
+    moto picks the service of an unsigned-header request from its body or path, so a presigned
+    `GET /?Action=GetCallerIdentity&X-Amz-Credential=.../sts/aws4_request` lands on S3. We hand
+    moto's router the same scope as if it came in an Authorization header; the request itself is
+    left untouched.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.infer_service_region_host
+
+    def infer_service_region_host(self: Any, environ: dict[str, Any], path: str) -> str | None:
+        if not environ.get("HTTP_AUTHORIZATION"):
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            credential = query.get("X-Amz-Credential", [""])[0]
+            if credential.count("/") == 4:
+                routed = dict(environ)
+                routed["HTTP_AUTHORIZATION"] = f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=0"
+                return original(self, routed, path)
+        return original(self, environ, path)
+
+    DomainDispatcherApplication.infer_service_region_host = infer_service_region_host  # type: ignore[method-assign]
+
+
+class Emulator:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.sts_netloc = f"{args.host}:{args.moto_port}"
+        self.moto_url = f"http://{self.sts_netloc}"
+        with open(args.ca_file, "rb") as ca:
+            self.ca_data = base64.b64encode(ca.read()).decode("ascii")
+
+    def start_moto(self) -> Any:
+        from moto.server import ThreadedMotoServer
+
+        teach_moto_presigned_urls()
+        server = ThreadedMotoServer(ip_address=self.args.host, port=self.args.moto_port, verbose=False)
+        server.start()
+        log(f"moto listening on {self.moto_url}")
+        return server
+
+    def ensure_cluster(self) -> None:
+        import boto3
+        from moto.eks.models import eks_backends
+
+        eks = boto3.client(
+            "eks",
+            endpoint_url=self.moto_url,
+            region_name=self.args.region,
+            aws_access_key_id="lab",
+            aws_secret_access_key="lab",
+        )
+        name = self.args.cluster_name
+        try:
+            cluster = eks.describe_cluster(name=name)["cluster"]
+        except eks.exceptions.ResourceNotFoundException:
+            cluster = eks.create_cluster(
+                name=name,
+                roleArn=CLUSTER_ROLE_ARN,
+                version=self.args.kubernetes_version,
+                kubernetesNetworkConfig={"serviceIpv4Cidr": self.args.service_cidr, "ipFamily": "ipv4"},
+                resourcesVpcConfig={"subnetIds": [], "endpointPublicAccess": True},
+            )["cluster"]
+            log(f"created EKS cluster {cluster['arn']}")
+        # moto offers no API to choose the endpoint or CA, so set them on its backend object
+        # (same process), which DescribeCluster then serialises.
+        account_id = cluster["arn"].split(":")[4]
+        backend_cluster = eks_backends[account_id][self.args.region].clusters[name]
+        backend_cluster.endpoint = self.args.apiserver_url
+        backend_cluster.certificate_authority = {"data": self.ca_data}
+        described = eks.describe_cluster(name=name)["cluster"]
+        if described["endpoint"] != self.args.apiserver_url:
+            raise RuntimeError(f"DescribeCluster still returns {described['endpoint']}")
+        log(f"cluster {name}: endpoint {described['endpoint']}, CA from {self.args.ca_file}")
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "cluster": self.args.cluster_name,
+            "region": self.args.region,
+            "endpoint": self.args.apiserver_url,
+            "caSha256": hashlib.sha256(self.ca_data.encode("ascii")).hexdigest(),
+            "sts": self.moto_url,
+        }
+
+    def review_token(self, token: str) -> tuple[dict[str, Any] | None, str]:
+        """Returns (user, "") for a valid EKS token, or (None, reason)."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None, "not an EKS token (missing k8s-aws-v1. prefix)"
+        encoded = token[len(TOKEN_PREFIX):]
+        try:
+            url = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None, "token payload is not base64url text"
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or parsed.netloc != self.sts_netloc:
+            return None, f"presigned URL host {parsed.netloc!r} is not the lab STS {self.sts_netloc}"
+        if parsed.path not in ("", "/"):
+            return None, "presigned URL path must be /"
+        query = {key: values[-1] for key, values in urllib.parse.parse_qs(parsed.query).items()}
+        if query.get("Action") != "GetCallerIdentity":
+            return None, "presigned URL is not sts:GetCallerIdentity"
+        signed_headers = query.get("X-Amz-SignedHeaders", "").lower().split(";")
+        if CLUSTER_ID_HEADER not in signed_headers:
+            return None, f"{CLUSTER_ID_HEADER} is not a signed header"
+        try:
+            signed_at = dt.datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            return None, "presigned URL has no valid X-Amz-Date"
+        if dt.datetime.now(dt.timezone.utc) - signed_at > TOKEN_MAX_AGE:
+            return None, "token expired"
+
+        request = urllib.request.Request(
+            url,
+            method="GET",
+            headers={CLUSTER_ID_HEADER: self.args.cluster_name, "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body = response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            return None, f"STS refused the token: HTTP {error.code}"
+        except OSError as error:
+            return None, f"STS unreachable: {error}"
+        identity = parse_caller_identity(body)
+        if identity is None:
+            return None, "STS answer has no Arn"
+        arn, user_id, account = identity
+        return {
+            "username": arn,
+            "uid": f"aws-iam-authenticator:{account}:{user_id}",
+            "groups": ["system:masters"],
+            "extra": {"arn": [arn], "accountId": [account]},
+        }, ""
+
+
+def parse_caller_identity(body: str) -> tuple[str, str, str] | None:
+    """(Arn, UserId, Account) from an STS answer, JSON or XML."""
+    try:
+        data = json.loads(body)
+        result = data["GetCallerIdentityResponse"]["GetCallerIdentityResult"]
+        return result["Arn"], result["UserId"], result["Account"]
+    except (ValueError, KeyError, TypeError):
+        pass
+    fields = {}
+    for key in ("Arn", "UserId", "Account"):
+        match = re.search(rf"<{key}>([^<]*)</{key}>", body)
+        if match is None:
+            return None
+        fields[key] = match.group(1)
+    return fields["Arn"], fields["UserId"], fields["Account"]
+
+
+def make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
+    class WebhookHandler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            log(f"webhook {self.address_string()} {format % args}")
+
+        def send_json(self, status: int, payload: dict[str, Any]) -> None:
+            body = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path == "/healthz":
+                self.send_json(200, emulator.health())
+            else:
+                self.send_json(404, {"error": "not found"})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                review = json.loads(self.rfile.read(length) or b"{}")
+                token = review["spec"]["token"]
+            except (ValueError, KeyError, TypeError):
+                self.send_json(400, {"error": "expected a TokenReview with spec.token"})
+                return
+            user, reason = emulator.review_token(token)
+            status: dict[str, Any] = {"authenticated": user is not None}
+            if user is not None:
+                status["user"] = user
+                log(f"token accepted for {user['username']}")
+            else:
+                status["error"] = reason
+                log(f"token refused: {reason}")
+            self.send_json(
+                200,
+                {
+                    "apiVersion": review.get("apiVersion", "authentication.k8s.io/v1"),
+                    "kind": "TokenReview",
+                    "status": status,
+                },
+            )
+
+    return WebhookHandler
+
+
+def main() -> int:
+    args = parse_args()
+    # boto3 inside moto must never reach real AWS or read the user's credentials.
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="lab",
+        AWS_SECRET_ACCESS_KEY="lab",
+        AWS_DEFAULT_REGION=args.region,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    emulator = Emulator(args)
+    moto = emulator.start_moto()
+    emulator.ensure_cluster()
+    webhook = ThreadingHTTPServer((args.host, args.webhook_port), make_handler(emulator))
+    log(f"TokenReview webhook listening on http://{args.host}:{args.webhook_port}")
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log(f"signal {signum}: stopping")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    threading.Thread(target=webhook.serve_forever, daemon=True).start()
+    stop.wait()
+    webhook.shutdown()
+    moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

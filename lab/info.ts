@@ -1,0 +1,273 @@
+// lab.json (machine-readable description of a running lab) and the environment to use it.
+// Exported for the e2e tests: readLabInfo(), labEnv(), labProcessEnv().
+import * as fs from 'fs';
+import * as path from 'path';
+import type { LabPorts } from './config';
+import { loadConfig } from './config';
+import type { LabContext } from './parts/context';
+import {
+  apiserverUrl,
+  etcdUrl,
+  kubectlPath,
+  kubernetesBinDir,
+  motoUrl,
+  vaultAddr,
+  venvDir,
+  venvPython,
+  webhookUrl,
+  writeFileAtomic,
+} from './parts/context';
+import { esoCrdsDir } from './parts/eso';
+import type { PartGroup } from './parts/groups';
+import { SERVICE_ACCOUNT_ISSUER, SERVICE_CLUSTER_IP_RANGE } from './parts/kubernetes';
+import { VAULT_NAMESPACE } from './parts/openbao';
+import { SERVICES } from './parts';
+import { pkiFiles } from './parts/pki';
+import { providerBinary, providerMirror, tfBinary } from './parts/terraform';
+import { labPaths, logPath, pidPath } from './paths';
+import { runningPid } from './process';
+import { LabError } from './report';
+import type { ProviderType } from './toolchain';
+import { PROVIDER_TYPES, providerVersion } from './toolchain';
+
+export interface LabInfo {
+  schemaVersion: 1;
+  updatedAt: string;
+  labDir: string;
+  cacheDir: string;
+  /** The groups the last `up` brought up. */
+  parts: PartGroup[];
+  ports: LabPorts;
+  envFile: string;
+  binDir: string;
+  vault: { addr: string; namespace: string; rootTokenPath: string; pid?: number };
+  etcd: { url: string; peerUrl: string; dataDir: string; pid?: number };
+  kubernetes: {
+    apiserverUrl: string;
+    kubeconfig: string;
+    caFile: string;
+    binDir: string;
+    kubectl: string;
+    serviceAccountIssuer: string;
+    serviceClusterIpRange: string;
+    apiserverPid?: number;
+    controllerManagerPid?: number;
+  };
+  eks: {
+    clusterName: string;
+    region: string;
+    motoUrl: string;
+    stsUrl: string;
+    webhookUrl: string;
+    pid?: number;
+  };
+  eso: { binary: string; crdsDir: string; metricsUrl: string; healthUrl: string; pid?: number };
+  toolchain: {
+    tfBinary: string;
+    tfCliConfigFile: string;
+    providerMirror: string;
+    providers: Record<ProviderType, { version: string; binary: string }>;
+  };
+  python: { venv: string; python: string };
+  logs: Record<string, string>;
+  pidFiles: Record<string, string>;
+}
+
+function pidOf(ctx: LabContext, part: string): number | undefined {
+  return runningPid(pidPath(ctx.paths, part));
+}
+
+export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
+  const { config, paths } = ctx;
+  const providers = {} as LabInfo['toolchain']['providers'];
+  for (const type of PROVIDER_TYPES)
+    providers[type] = {
+      version: providerVersion(ctx.versions, type),
+      binary: providerBinary(ctx, type),
+    };
+  let tf: string;
+  try {
+    tf = tfBinary(ctx);
+  } catch {
+    tf = ctx.config.tfBinaryOverride ?? ctx.tools.tofu;
+  }
+  const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds'];
+  return {
+    schemaVersion: 1,
+    updatedAt: new Date().toISOString(),
+    labDir: config.labDir,
+    cacheDir: config.cacheDir,
+    parts,
+    ports: config.ports,
+    envFile: paths.envSh,
+    binDir: paths.binDir,
+    vault: {
+      addr: vaultAddr(ctx),
+      namespace: VAULT_NAMESPACE,
+      rootTokenPath: paths.rootToken,
+      pid: pidOf(ctx, 'openbao'),
+    },
+    etcd: {
+      url: etcdUrl(ctx),
+      peerUrl: `http://${config.host}:${config.ports.etcdPeer}`,
+      dataDir: paths.etcdDataDir,
+      pid: pidOf(ctx, 'etcd'),
+    },
+    kubernetes: {
+      apiserverUrl: apiserverUrl(ctx),
+      kubeconfig: paths.kubeconfig,
+      caFile: pkiFiles(ctx).caCert,
+      binDir: kubernetesBinDir(ctx),
+      kubectl: kubectlPath(ctx),
+      serviceAccountIssuer: SERVICE_ACCOUNT_ISSUER,
+      serviceClusterIpRange: SERVICE_CLUSTER_IP_RANGE,
+      apiserverPid: pidOf(ctx, 'kube-apiserver'),
+      controllerManagerPid: pidOf(ctx, 'kube-controller-manager'),
+    },
+    eks: {
+      clusterName: config.clusterName,
+      region: config.region,
+      motoUrl: motoUrl(ctx),
+      stsUrl: motoUrl(ctx),
+      webhookUrl: webhookUrl(ctx),
+      pid: pidOf(ctx, 'eks-emulator'),
+    },
+    eso: {
+      binary: ctx.tools.eso,
+      crdsDir: esoCrdsDir(ctx),
+      metricsUrl: `http://${config.host}:${config.ports.esoMetrics}/metrics`,
+      healthUrl: `http://${config.host}:${config.ports.esoHealth}/healthz`,
+      pid: pidOf(ctx, 'eso'),
+    },
+    toolchain: {
+      tfBinary: tf,
+      tfCliConfigFile: paths.tofuRc,
+      providerMirror: providerMirror(ctx),
+      providers,
+    },
+    python: { venv: venvDir(ctx), python: venvPython(ctx) },
+    logs: Object.fromEntries(partNames.map((name) => [name, logPath(paths, name)])),
+    pidFiles: Object.fromEntries(
+      SERVICES.map((service) => [service.name, pidPath(paths, service.name)]),
+    ),
+  };
+}
+
+/** Reads $LAB_DIR/lab.json (LAB_DIR from the environment, as for the CLI). */
+export function readLabInfo(labDir: string = loadConfig().labDir): LabInfo {
+  const file = path.join(labDir, 'lab.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new LabError(
+      'lab',
+      `no lab at ${labDir} (${file} is missing): start it with \`npm run lab -- up\``,
+    );
+  }
+  try {
+    return JSON.parse(text) as LabInfo;
+  } catch {
+    throw new LabError(
+      'lab',
+      `${file} is not valid JSON: run \`npm run lab -- down\` and \`npm run lab -- up\``,
+    );
+  }
+}
+
+/** Variables whose values must be unset, not set, when using the lab. */
+export const LAB_UNSET_VARIABLES = ['TF_PLUGIN_CACHE_DIR'];
+
+function readToken(info: LabInfo): string | undefined {
+  try {
+    return fs.readFileSync(info.vault.rootTokenPath, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The variables to run cdktf, tofu, kubectl, bao and the AWS SDKs against the lab.
+ * VAULT_TOKEN comes from the 0600 token file. PATH gets $LAB_DIR/bin in front.
+ */
+export function labEnv(
+  info: LabInfo = readLabInfo(),
+  options: { includeToken?: boolean } = {},
+): Record<string, string> {
+  const env: Record<string, string> = {
+    LAB_DIR: info.labDir,
+    VAULT_ADDR: info.vault.addr,
+    BAO_ADDR: info.vault.addr,
+    LAB_VAULT_NAMESPACE: info.vault.namespace,
+    KUBECONFIG: info.kubernetes.kubeconfig,
+    LAB_EKS_CLUSTER_NAME: info.eks.clusterName,
+    AWS_REGION: info.eks.region,
+    AWS_DEFAULT_REGION: info.eks.region,
+    AWS_ACCESS_KEY_ID: 'lab',
+    AWS_SECRET_ACCESS_KEY: 'lab',
+    AWS_ENDPOINT_URL: info.eks.motoUrl,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CHECKPOINT_DISABLE: '1',
+    DISABLE_VERSION_CHECK: '1',
+    CI: '1',
+    // cdktf points TF_PLUGIN_CACHE_DIR at ~/.terraform.d/plugin-cache unless told not to.
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: '1',
+    PATH: `${info.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+  };
+  if (fs.existsSync(info.toolchain.tfCliConfigFile)) {
+    env.TF_CLI_CONFIG_FILE = info.toolchain.tfCliConfigFile;
+    // cdktf runs it with node-pty/child_process, both of which take an absolute path.
+    env.TERRAFORM_BINARY_NAME = info.toolchain.tfBinary;
+  }
+  if (options.includeToken !== false) {
+    const token = readToken(info);
+    if (token !== undefined) {
+      env.VAULT_TOKEN = token;
+      env.BAO_TOKEN = token;
+    }
+  }
+  return env;
+}
+
+/** A complete environment for child processes: base + labEnv(), minus LAB_UNSET_VARIABLES. */
+export function labProcessEnv(
+  info: LabInfo = readLabInfo(),
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ...labEnv(info) };
+  for (const name of LAB_UNSET_VARIABLES) delete env[name];
+  return env;
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Shell lines for the environment. withToken=false writes VAULT_TOKEN as a read of the token file,
+ * so the output can be printed or eval'ed without the token ever appearing on stdout.
+ */
+export function renderEnvLines(info: LabInfo, withToken: boolean): string[] {
+  const env = labEnv(info, { includeToken: withToken });
+  const lines = Object.entries(env).map(([name, value]) =>
+    name === 'PATH'
+      ? `export PATH=${shellQuote(info.binDir)}:"$PATH"`
+      : `export ${name}=${shellQuote(value)}`,
+  );
+  if (!withToken && fs.existsSync(info.vault.rootTokenPath)) {
+    const read = `"$(cat ${shellQuote(info.vault.rootTokenPath)})"`;
+    lines.push(`export VAULT_TOKEN=${read}`, `export BAO_TOKEN=${read}`);
+  }
+  for (const name of LAB_UNSET_VARIABLES) lines.push(`unset ${name}`);
+  return lines;
+}
+
+export function writeLabFiles(ctx: LabContext, parts: PartGroup[]): LabInfo {
+  const info = buildLabInfo(ctx, parts);
+  const paths = labPaths(ctx.config);
+  writeFileAtomic(paths.labJson, `${JSON.stringify(info, null, 2)}\n`, 0o644);
+  const header =
+    '# Environment of the local lab, written by `npm run lab -- up`. Use: source this file.\n';
+  writeFileAtomic(paths.envSh, `${header}${renderEnvLines(info, true).join('\n')}\n`, 0o600);
+  return info;
+}

@@ -1,0 +1,29 @@
+// The groups a user can pick with `up --parts`, and what each one needs.
+
+export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'toolchain'] as const;
+export type PartGroup = (typeof PART_GROUPS)[number];
+
+/** kubernetes authenticates EKS tokens through the emulator's webhook; ESO runs against kubernetes. */
+const NEEDS: Record<PartGroup, PartGroup[]> = {
+  vault: [],
+  eks: [],
+  kubernetes: ['eks'],
+  eso: ['kubernetes'],
+  toolchain: [],
+};
+
+export function isPartGroup(name: string): name is PartGroup {
+  return (PART_GROUPS as readonly string[]).includes(name);
+}
+
+/** The requested groups plus everything they need, in PART_GROUPS order. */
+export function withDependencies(requested: PartGroup[]): PartGroup[] {
+  const selected = new Set<PartGroup>();
+  const add = (group: PartGroup) => {
+    if (selected.has(group)) return;
+    selected.add(group);
+    NEEDS[group].forEach(add);
+  };
+  requested.forEach(add);
+  return PART_GROUPS.filter((group) => selected.has(group));
+}

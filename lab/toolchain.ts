@@ -1,0 +1,193 @@
+// The lab's binaries: where lab/toolchain/build.sh puts them, and building the missing ones.
+import { execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { LabConfig } from './config';
+import { LAB_SOURCE_DIR } from './config';
+import { lastLogLine } from './process';
+import { LabError, formatSeconds, say } from './report';
+import { sleep } from './http';
+
+export const BUILD_SCRIPT = path.join(LAB_SOURCE_DIR, 'toolchain', 'build.sh');
+const VERSIONS_FILE = path.join(LAB_SOURCE_DIR, 'toolchain', 'versions.sh');
+
+export type Component =
+  | 'tofu'
+  | 'provider-vault'
+  | 'provider-kubernetes'
+  | 'provider-aws'
+  | 'etcd'
+  | 'kubernetes'
+  | 'eso';
+
+export const PROVIDER_TYPES = ['aws', 'kubernetes', 'vault'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** KEY=VALUE pairs of lab/toolchain/versions.sh (the single source of versions). */
+export function readVersions(): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const line of fs.readFileSync(VERSIONS_FILE, 'utf8').split('\n')) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) versions[match[1]] = match[2].replace(/^["']|["']$/g, '');
+  }
+  return versions;
+}
+
+export function requireVersion(versions: Record<string, string>, key: string): string {
+  const value = versions[key];
+  if (!value) throw new LabError('toolchain', `${key} is missing from ${VERSIONS_FILE}`);
+  return value;
+}
+
+export function providerVersion(versions: Record<string, string>, type: ProviderType): string {
+  return requireVersion(versions, `${type.toUpperCase()}_PROVIDER_VERSION`);
+}
+
+function buildEnv(config: LabConfig): NodeJS.ProcessEnv {
+  return { ...process.env, LAB_CACHE_DIR: config.cacheDir };
+}
+
+/** Paths of every component, from one `build.sh --list` (build.sh owns the cache layout). */
+export function toolPaths(config: LabConfig): Record<Component, string> {
+  let listing: string;
+  try {
+    listing = execFileSync(BUILD_SCRIPT, ['--list'], { env: buildEnv(config), encoding: 'utf8' });
+  } catch (error) {
+    throw new LabError('toolchain', `${BUILD_SCRIPT} --list failed: ${(error as Error).message}`);
+  }
+  const paths: Partial<Record<Component, string>> = {};
+  for (const line of listing.split('\n')) {
+    const [component, toolPath] = line.trim().split(/\s+/);
+    if (component && toolPath) paths[component as Component] = toolPath;
+  }
+  for (const component of [
+    'tofu',
+    'provider-vault',
+    'provider-kubernetes',
+    'provider-aws',
+    'etcd',
+    'kubernetes',
+    'eso',
+  ] as const) {
+    if (!paths[component])
+      throw new LabError('toolchain', `build.sh --list does not name ${component}`);
+  }
+  return paths as Record<Component, string>;
+}
+
+export function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of build.sh runs (not --path/--list look-ups) already under way, e.g. a background build. */
+function runningBuildPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let argv: string[];
+    try {
+      argv = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const script = argv.findIndex((arg) => arg.endsWith('toolchain/build.sh'));
+    if (script < 0) continue;
+    const rest = argv.slice(script + 1);
+    if (rest.some((arg) => ['--path', '--list', '--help', '-h', '--as-library'].includes(arg)))
+      continue;
+    pids.push(Number(entry));
+  }
+  return pids;
+}
+
+const HEARTBEAT_MS = 60_000;
+
+function buildLog(config: LabConfig, component: Component): string {
+  return path.join(config.cacheDir, 'logs', `build-${component}.log`);
+}
+
+function heartbeat(config: LabConfig, component: Component, started: number, what: string): void {
+  const last = lastLogLine(buildLog(config, component), 120);
+  say(`${component}: ${what} ${formatSeconds(Date.now() - started)}${last ? ` — ${last}` : ''}`);
+}
+
+/** Waits while another build.sh runs; true if it produced the binary. */
+async function waitForOtherBuild(
+  config: LabConfig,
+  component: Component,
+  binary: string,
+): Promise<boolean> {
+  const started = Date.now();
+  let lastBeat = started;
+  say(
+    `${component}: not built yet; another build.sh is running, waiting for it (log: ${buildLog(config, component)})`,
+  );
+  while (runningBuildPids().length > 0) {
+    if (isExecutable(binary)) return true;
+    if (Date.now() - lastBeat >= HEARTBEAT_MS) {
+      heartbeat(config, component, started, 'still waiting for the running build,');
+      lastBeat = Date.now();
+    }
+    await sleep(2000);
+  }
+  return isExecutable(binary);
+}
+
+function runBuild(config: LabConfig, component: Component): Promise<number> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(BUILD_SCRIPT, [component], {
+      env: buildEnv(config),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    // build.sh prints one line per build; the compiler output goes to its log. Show signs of life.
+    const timer = setInterval(
+      () => heartbeat(config, component, started, 'building,'),
+      HEARTBEAT_MS,
+    );
+    child.on('error', () => {
+      clearInterval(timer);
+      resolve(127);
+    });
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/** Returns the binary of component, building it with build.sh first if it is not cached. */
+export async function ensureBuilt(
+  config: LabConfig,
+  paths: Record<Component, string>,
+  component: Component,
+): Promise<string> {
+  const binary = paths[component];
+  if (isExecutable(binary)) return binary;
+  if (runningBuildPids().length > 0 && (await waitForOtherBuild(config, component, binary)))
+    return binary;
+  const code = await runBuild(config, component);
+  if (code !== 0 || !isExecutable(binary)) {
+    throw new LabError(
+      component,
+      `build.sh ${component} failed (exit ${code})`,
+      buildLog(config, component),
+    );
+  }
+  return binary;
+}
+
+/** Resolves a command name on PATH (for LAB_TF_BINARY=terraform). */
+export function whichOnPath(command: string): string | undefined {
+  if (command.includes('/'))
+    return isExecutable(path.resolve(command)) ? path.resolve(command) : undefined;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir !== '' && isExecutable(path.join(dir, command))) return path.join(dir, command);
+  }
+  return undefined;
+}
