@@ -1,4 +1,5 @@
 /** Small pieces shared by the command-line tools: argument errors, progress lines, exit codes. */
+import { ConfigError, type EnvironmentConfig, loadEnvironments } from '../environments';
 
 /** A mistake in how the command was called: usage on stderr, exit 2, no stack trace. */
 export class UsageError extends Error {
@@ -79,4 +80,24 @@ export function parseFlags(
     }
   }
   return { values, booleans };
+}
+
+/**
+ * The environments named on the command line (all of them when none is named), validated; an
+ * unknown name or an invalid configuration is a usage error listing what is wrong.
+ */
+export function selectEnvironments(names: readonly string[]): EnvironmentConfig[] {
+  try {
+    return loadEnvironments(names);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The one environment a `--env NAME` option names (required). */
+export function requiredEnvironment(values: Map<string, string[]>): EnvironmentConfig {
+  const name = values.get('--env')?.[0];
+  if (!name) throw new UsageError('--env is required');
+  return selectEnvironments([name])[0];
 }

@@ -2,8 +2,8 @@
  * Doctor: checks a deployed environment link by link and explains the first broken one, instead
  * of the bare 403 Vault gives.
  */
-import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from '../environments';
-import { CommandError, EXIT, UsageError, parseFlags, runMain } from './cli';
+import { ALL_ENVIRONMENTS } from '../environments';
+import { CommandError, EXIT, parseFlags, requiredEnvironment, runMain } from './cli';
 import { type CheckResult, diagnose } from './doctor-checks';
 import { Kubectl } from './kubectl';
 import { VaultClient } from './vault-http';
@@ -55,15 +55,8 @@ async function main(): Promise<number> {
     values: ['--env', '--context'],
     booleans: ['--json'],
   });
-  const name = values.get('--env')?.[0];
-  if (!name) throw new UsageError('--env is required');
-  let config;
-  try {
-    [config] = loadEnvironments([name]);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const config = requiredEnvironment(values);
+  const name = config.name;
   const token = process.env.VAULT_TOKEN;
   if (!token)
     throw new CommandError(

@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from '../environments';
-import { CommandError, EXIT, UsageError, parseFlags, progress, runMain } from './cli';
+import { ALL_ENVIRONMENTS } from '../environments';
+import { CommandError, EXIT, parseFlags, progress, runMain, selectEnvironments } from './cli';
 import {
   type EnvironmentDrift,
   type PlanJson,
@@ -152,13 +152,7 @@ async function main(): Promise<number> {
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter(Boolean);
-  let names: string[];
-  try {
-    names = loadEnvironments(selected).map((e) => e.name);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const names = selectEnvironments(selected).map((e) => e.name);
   const reportDir = resolve(PROJECT_ROOT, values.get('--report-dir')?.[0] ?? 'reports');
 
   const reports: EnvironmentDrift[] = [];

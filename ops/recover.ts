@@ -5,9 +5,17 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from '../environments';
+import { ALL_ENVIRONMENTS } from '../environments';
 import type { StackJson } from '../rules/stack-json';
-import { CommandError, EXIT, UsageError, parseFlags, progress, runMain } from './cli';
+import {
+  CommandError,
+  EXIT,
+  UsageError,
+  parseFlags,
+  progress,
+  requiredEnvironment,
+  runMain,
+} from './cli';
 import { importCandidates, missingRemoteObjects } from './import-ids';
 import {
   DEFAULT_APP,
@@ -64,17 +72,10 @@ async function main(): Promise<number> {
     values: ['--env', '--app'],
     booleans: ['--plan-only'],
   });
-  const name = values.get('--env')?.[0];
-  if (!name) throw new UsageError('--env is required');
   const app = values.get('--app')?.[0];
-  if (app === undefined) {
-    try {
-      loadEnvironments([name]);
-    } catch (error) {
-      if (error instanceof ConfigError) throw new UsageError(error.message);
-      throw error;
-    }
-  }
+  // With another app, NAME is one of its stacks, not necessarily an environment of this one.
+  const name = app === undefined ? requiredEnvironment(values).name : values.get('--env')?.[0];
+  if (!name) throw new UsageError('--env is required');
   const start = Date.now();
   progress(TOOL, `${name}: synthesizing`);
   const stackDir = await synthesize(name, process.env, app);

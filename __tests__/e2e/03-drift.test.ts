@@ -12,7 +12,7 @@ import {
   ROOT,
   type StackVariant,
   deploy,
-  ensureDestroyed,
+  deployedAround,
   exec,
   kubectl,
   lab,
@@ -52,15 +52,7 @@ async function drift(): Promise<{
   };
 }
 
-beforeAll(async () => {
-  await ensureDestroyed(variant);
-  const deployed = await deploy(variant);
-  if (deployed.code !== 0) throw new Error(`deploy failed:\n${deployed.stderr.slice(-3000)}`);
-}, 15 * MINUTES);
-
-afterAll(async () => {
-  await ensureDestroyed(variant);
-}, 10 * MINUTES);
+deployedAround(variant);
 
 it(
   'reports no drift right after a deploy (exit 0)',

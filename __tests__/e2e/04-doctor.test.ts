@@ -10,8 +10,7 @@ import type { CheckResult } from '../../ops/doctor-checks';
 import {
   ROOT,
   type StackVariant,
-  deploy,
-  ensureDestroyed,
+  deployedAround,
   eventually,
   exec,
   kubectl,
@@ -57,15 +56,7 @@ async function waitForAuthMount(path: string, present: boolean): Promise<void> {
   });
 }
 
-beforeAll(async () => {
-  await ensureDestroyed(variant);
-  const deployed = await deploy(variant);
-  if (deployed.code !== 0) throw new Error(`deploy failed:\n${deployed.stderr.slice(-3000)}`);
-}, 15 * MINUTES);
-
-afterAll(async () => {
-  await ensureDestroyed(variant);
-}, 10 * MINUTES);
+deployedAround(variant);
 
 it(
   'finds nothing wrong with a healthy environment (exit 0), ESO included',

@@ -181,6 +181,22 @@ export async function ensureDestroyed(v: StackVariant): Promise<void> {
   await namespaceGone(local.kubernetes.namespace);
 }
 
+/**
+ * Deploys the variant from an empty state before the tests of the enclosing block, and destroys it
+ * after them.
+ */
+export function deployedAround(v: StackVariant): void {
+  beforeAll(async () => {
+    await ensureDestroyed(v);
+    const deployed = await deploy(v);
+    if (deployed.code !== 0)
+      throw new Error(`deploy of ${v.name} failed:\n${deployed.stderr.slice(-3000)}`);
+  }, 15 * 60_000);
+  afterAll(async () => {
+    await ensureDestroyed(v);
+  }, 10 * 60_000);
+}
+
 /** Waits until the namespace controller has finished deleting a namespace. */
 export async function namespaceGone(namespace: string): Promise<void> {
   await eventually(`namespace ${namespace} to be deleted`, 120, async () =>
