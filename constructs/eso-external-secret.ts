@@ -1,6 +1,7 @@
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { canonicalGoDuration } from './go-duration';
 
 export interface EsoExternalSecretProps {
   /** ESO API version, e.g. `external-secrets.io/v1`. */
@@ -34,7 +35,8 @@ export class EsoExternalSecret extends Construct {
         kind: 'ExternalSecret',
         metadata: { name: props.name, namespace: props.namespace },
         spec: {
-          refreshInterval: props.refreshInterval,
+          // In the form ESO writes back, or every plan would show "1m" -> "1m0s".
+          refreshInterval: canonicalGoDuration(props.refreshInterval),
           secretStoreRef: { name: props.storeName, kind: 'ClusterSecretStore' },
           target: { name: props.targetSecretName, creationPolicy: 'Owner' },
           dataFrom: [{ extract: { key: props.remoteKey } }],

@@ -20,6 +20,7 @@ import { kebabId, secretValuesVariableName, snakeId } from '../../constructs/res
 import { SecretReadPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
 import { VaultAuthServiceAccount } from '../../constructs/vault-auth-service-account';
 import { VaultKubernetesAuth } from '../../constructs/vault-kubernetes-auth';
+import { canonicalGoDuration } from '../../constructs/go-duration';
 
 type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 const parse = (text: string) => JSON.parse(text) as Synth;
@@ -511,7 +512,7 @@ describe('EsoExternalSecret', () => {
         kind: 'ExternalSecret',
         metadata: { name: 'vault-external-secret', namespace: 'my-namespace' },
         spec: {
-          refreshInterval: '1h',
+          refreshInterval: '1h0m0s',
           secretStoreRef: { name: 'vault-backend', kind: 'ClusterSecretStore' },
           target: { name: 'vault-secret', creationPolicy: 'Owner' },
           dataFrom: [{ extract: { key: 'my-secret' } }],
@@ -526,5 +527,27 @@ describe('resource ids', () => {
     expect(kebabId('payments/database')).toBe('payments-database');
     expect(snakeId('App/Config.v2')).toBe('app_config_v2');
     expect(secretValuesVariableName('my-secret')).toBe('secret_values_my_secret');
+  });
+});
+
+describe('Go durations', () => {
+  it.each([
+    ['0', '0s'],
+    ['1m', '1m0s'],
+    ['1h', '1h0m0s'],
+    ['15m', '15m0s'],
+    ['90s', '1m30s'],
+    ['1h30m', '1h30m0s'],
+    ['1.5s', '1.5s'],
+    ['500ms', '500ms'],
+    ['61m', '1h1m0s'],
+  ])('%s is written as %s, the form ESO writes back', (input, expected) => {
+    expect(canonicalGoDuration(input)).toBe(expected);
+  });
+
+  it('refuses what is not a duration', () => {
+    expect(() => canonicalGoDuration('1 hour')).toThrow(
+      '"1 hour" is not a Go duration such as "1h", "15m" or "90s"',
+    );
   });
 });
