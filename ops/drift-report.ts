@@ -27,6 +27,11 @@ interface PlanResource {
 export interface PlanJson {
   readonly resource_drift?: PlanResource[];
   readonly resource_changes?: PlanResource[];
+  /** The attributes (paths) whose drift matters to this plan, as Terraform decided it. */
+  readonly relevant_attributes?: {
+    readonly resource: string;
+    readonly attribute: (string | number)[];
+  }[];
 }
 
 export interface AttributeChange {
@@ -85,12 +90,20 @@ function safeValue(value: Json | undefined, sensitive: boolean): Json | undefine
   return findSecretLikeValues(JSON.stringify(value)).length > 0 ? SENSITIVE : value;
 }
 
+/** Providers write "nothing" as null, "", [] or {} depending on the day: all the same here. */
+function isEmpty(value: Json | undefined): boolean {
+  if (value === undefined || value === null || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isObject(value) && Object.keys(value).length === 0;
+}
+
 /** Leaf-level differences between two values; containers of different shape count as one leaf. */
 export function diffAttributes(change: PlanChange, limit = 50): AttributeChange[] {
   const out: AttributeChange[] = [];
   const walk = (before: Json | undefined, after: Json | undefined, path: (string | number)[]) => {
     if (out.length >= limit) return;
-    if (JSON.stringify(before) === JSON.stringify(after)) return;
+    if (JSON.stringify(before) === JSON.stringify(after) || (isEmpty(before) && isEmpty(after)))
+      return;
     if (isObject(before) && isObject(after)) {
       for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort())
         walk(before[key], after[key], [...path, key]);
@@ -120,20 +133,34 @@ const PLANNED_KIND: Record<string, string> = {
   'create,delete': 'will replace',
 };
 
-/** The drift found in one environment's refreshing plan. */
+/**
+ * The drift found in one environment's refreshing plan. Changes found outside Terraform are kept
+ * where they matter: deletions, and attributes Terraform marks relevant to the plan (not, say, a
+ * finalizer a controller added, or a null the provider now reads as []).
+ */
 export function driftFromPlan(
   environment: string,
   plan: PlanJson,
   checkedAt: string,
 ): EnvironmentDrift {
   const resources: DriftedResource[] = [];
+  const relevant = new Map<string, Set<string>>();
+  for (const { resource, attribute } of plan.relevant_attributes ?? []) {
+    relevant.set(resource, (relevant.get(resource) ?? new Set()).add(String(attribute[0])));
+  }
   for (const r of plan.resource_drift ?? []) {
     const gone = r.change.after === null;
+    const attributes = gone
+      ? []
+      : diffAttributes(r.change).filter((a) =>
+          relevant.get(r.address)?.has(a.path.split(/[.[]/)[0]),
+        );
+    if (!gone && attributes.length === 0) continue;
     resources.push({
       address: r.address,
       type: r.type,
       kind: gone ? 'deleted outside Terraform' : 'changed outside Terraform',
-      attributes: gone ? [] : diffAttributes(r.change),
+      attributes,
     });
   }
   for (const r of plan.resource_changes ?? []) {

@@ -10,6 +10,12 @@ import { summarizeTerraformError } from '../../ops/terraform';
 
 describe('drift report', () => {
   const plan: PlanJson = {
+    relevant_attributes: [
+      {
+        resource: 'vault_kubernetes_auth_backend_role.role',
+        attribute: ['bound_service_account_namespaces'],
+      },
+    ],
     resource_drift: [
       {
         address: 'vault_kubernetes_auth_backend_role.role',
@@ -69,6 +75,38 @@ describe('drift report', () => {
     expect(report.resources[0].attributes).toEqual([
       { path: 'bound_service_account_namespaces[0]', before: 'my-namespace', after: 'default' },
     ]);
+  });
+
+  it('leaves out changes outside Terraform that do not matter to the plan', () => {
+    const noise: PlanJson = {
+      resource_drift: [
+        {
+          address: 'kubernetes_manifest.es',
+          type: 'kubernetes_manifest',
+          change: {
+            actions: ['update'],
+            before: { object: { metadata: { finalizers: null } } },
+            after: { object: { metadata: { finalizers: ['eso'] } } },
+          },
+        },
+        {
+          address: 'vault_kubernetes_auth_backend_role.role',
+          type: 'vault_kubernetes_auth_backend_role',
+          change: {
+            actions: ['update'],
+            before: { alias_metadata: null, token_bound_cidrs: null },
+            after: { alias_metadata: {}, token_bound_cidrs: [] },
+          },
+        },
+      ],
+      resource_changes: [],
+    };
+    expect(driftFromPlan('local', noise, 't')).toEqual({
+      environment: 'local',
+      status: 'no-drift',
+      checkedAt: 't',
+      resources: [],
+    });
   });
 
   it('is no-drift when the plan changes nothing', () => {
