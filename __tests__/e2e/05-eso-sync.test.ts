@@ -99,9 +99,11 @@ describe('with the local environment deployed', () => {
     await ensureDestroyed(variant);
     const deployed = await deploy(variant);
     if (deployed.code !== 0) throw new Error(`deploy failed:\n${deployed.stderr.slice(-3000)}`);
+    const deployedAt = Date.now();
     await eventually('the first sync', 180, async () =>
       (await syncedValue('dummy_key1')) === 'dummy_value1' ? true : undefined,
     );
+    recordTiming('deploy end to first synced Secret', (Date.now() - deployedAt) / 1000);
   }, 15 * MINUTES);
 
   afterAll(async () => {
