@@ -1,4 +1,4 @@
-// Entry point: `npx tsx lab/cli.ts <up|status|down|env>` (also `npm run lab -- <command>`).
+// Entry point: `node scripts/run-ts.js lab/cli.ts <up|status|down|env>` (also `npm run lab -- <command>`).
 import { portVariableHelp } from './config';
 import { down, env, status, up } from './commands';
 import { LabError, errorMessage } from './report';

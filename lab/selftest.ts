@@ -1,5 +1,5 @@
 // Hand-run checks that a running lab really works end to end:
-//   npx tsx lab/selftest.ts
+//   node scripts/run-ts.js lab/selftest.ts
 // Skips the checks of parts that the last `up` did not start. Ends with "N passed, N failed".
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
