@@ -31,11 +31,18 @@ function parseArgs(argv: string[]): { runs: number; cli: boolean } {
     const arg = argv[i];
     if (arg === '--runs') {
       runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1) fail(`--runs takes a whole number >= 1, got "${argv[i]}"`);
+      if (!Number.isInteger(runs) || runs < 1)
+        fail(`--runs takes a whole number >= 1, got "${argv[i]}"`);
     } else if (arg === '--skip-cli') {
       cli = false;
     } else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(readFileSync(__filename, 'utf8').split('\n').slice(1, 9).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.stdout.write(
+        readFileSync(__filename, 'utf8')
+          .split('\n')
+          .slice(1, 9)
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n') + '\n',
+      );
       process.exit(0);
     } else {
       fail(`unknown argument "${arg}" (see --help)`);
@@ -49,7 +56,10 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function measure(command: string[], env: Record<string, string>): { seconds: number; peakMb: number } {
+function measure(
+  command: string[],
+  env: Record<string, string>,
+): { seconds: number; peakMb: number } {
   const outdir = mkdtempSync(join(tmpdir(), 'bench-out-'));
   const rssFile = join(outdir, 'rss');
   const started = process.hrtime.bigint();
@@ -75,7 +85,8 @@ function median(values: number[]): number {
 
 function main(): void {
   const { runs, cli } = parseArgs(process.argv.slice(2));
-  if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} not found: install it (Debian: apt-get install time) to measure peak memory`);
+  if (!existsSync(GNU_TIME))
+    fail(`${GNU_TIME} not found: install it (Debian: apt-get install time) to measure peak memory`);
 
   const node = process.execPath;
   const runTs = join(root, 'scripts/run-ts.js');
@@ -88,20 +99,36 @@ function main(): void {
   if (cli) {
     cases.push(
       { name: 'cdktf synth: all environments', command: [cdktf, 'synth', '--output', 'cdktf.out'] },
-      { name: 'cdktf synth: 200 secrets x 4 environments', command: [cdktf, 'synth', '--app', `${node} ${runTs} bench/scaled-app.ts`, '--output', 'cdktf.out'] },
+      {
+        name: 'cdktf synth: 200 secrets x 4 environments',
+        command: [
+          cdktf,
+          'synth',
+          '--app',
+          `${node} ${runTs} bench/scaled-app.ts`,
+          '--output',
+          'cdktf.out',
+        ],
+      },
     );
   }
   // The CLI asks for a terraform/tofu version even to synthesize; keep it quiet and offline.
   const env = { CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1', CI: '1' };
 
-  process.stdout.write(`synthesis benchmark, ${runs} runs per case (median wall time, largest peak RSS)\n`);
-  process.stdout.write(`${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'peak MB'.padStart(8)}  target\n`);
+  process.stdout.write(
+    `synthesis benchmark, ${runs} runs per case (median wall time, largest peak RSS)\n`,
+  );
+  process.stdout.write(
+    `${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'peak MB'.padStart(8)}  target\n`,
+  );
   for (const c of cases) {
     const samples = Array.from({ length: runs }, () => measure(c.command, env));
     const seconds = samples.map((s) => s.seconds);
     const peak = Math.max(...samples.map((s) => s.peakMb));
     process.stdout.write(
-      `${c.name.padEnd(44)} ${median(seconds).toFixed(2).padStart(9)} ${Math.min(...seconds).toFixed(2).padStart(7)} ${peak.toFixed(0).padStart(8)}  ${TARGETS[c.name] ?? ''}\n`,
+      `${c.name.padEnd(44)} ${median(seconds).toFixed(2).padStart(9)} ${Math.min(...seconds)
+        .toFixed(2)
+        .padStart(7)} ${peak.toFixed(0).padStart(8)}  ${TARGETS[c.name] ?? ''}\n`,
     );
   }
 }
