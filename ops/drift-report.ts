@@ -125,6 +125,11 @@ export function diffAttributes(change: PlanChange, limit = 50): AttributeChange[
   return out;
 }
 
+/** `rule[0].paths` -> `rule` */
+function topLevel(path: string): string {
+  return path.split(/[.[]/)[0];
+}
+
 const PLANNED_KIND: Record<string, string> = {
   create: 'will create',
   update: 'will update',
@@ -135,8 +140,9 @@ const PLANNED_KIND: Record<string, string> = {
 
 /**
  * The drift found in one environment's refreshing plan. Changes found outside Terraform are kept
- * where they matter: deletions, and attributes Terraform marks relevant to the plan (not, say, a
- * finalizer a controller added, or a null the provider now reads as []).
+ * where they matter: deletions, attributes the plan will set back on that same resource, and
+ * attributes Terraform marks relevant to other parts of the plan (not, say, a finalizer a
+ * controller added, or a null the provider now reads as []).
  */
 export function driftFromPlan(
   environment: string,
@@ -145,16 +151,22 @@ export function driftFromPlan(
 ): EnvironmentDrift {
   const resources: DriftedResource[] = [];
   const relevant = new Map<string, Set<string>>();
+  const markRelevant = (address: string, attribute: string) =>
+    relevant.set(address, (relevant.get(address) ?? new Set()).add(attribute));
   for (const { resource, attribute } of plan.relevant_attributes ?? []) {
-    relevant.set(resource, (relevant.get(resource) ?? new Set()).add(String(attribute[0])));
+    markRelevant(resource, String(attribute[0]));
+  }
+  // relevant_attributes lists what other expressions read; an attribute the plan reverts on its
+  // own resource (a policy edited in Vault) is relevant too.
+  for (const r of plan.resource_changes ?? []) {
+    if (r.change.actions.every((a) => a === 'no-op' || a === 'read')) continue;
+    for (const a of diffAttributes(r.change)) markRelevant(r.address, topLevel(a.path));
   }
   for (const r of plan.resource_drift ?? []) {
     const gone = r.change.after === null;
     const attributes = gone
       ? []
-      : diffAttributes(r.change).filter((a) =>
-          relevant.get(r.address)?.has(a.path.split(/[.[]/)[0]),
-        );
+      : diffAttributes(r.change).filter((a) => relevant.get(r.address)?.has(topLevel(a.path)));
     if (!gone && attributes.length === 0) continue;
     resources.push({
       address: r.address,

@@ -109,6 +109,31 @@ describe('drift report', () => {
     });
   });
 
+  it('keeps drift that the plan reverts on the same resource, even if nothing else reads it', () => {
+    const policy = (text: string) => ({ name: 'my-policy', policy: text });
+    const edited: PlanJson = {
+      resource_drift: [
+        {
+          address: 'vault_policy.p',
+          type: 'vault_policy',
+          change: { actions: ['update'], before: policy('declared'), after: policy('edited') },
+        },
+      ],
+      resource_changes: [
+        {
+          address: 'vault_policy.p',
+          type: 'vault_policy',
+          change: { actions: ['update'], before: policy('edited'), after: policy('declared') },
+        },
+      ],
+    };
+    const report = driftFromPlan('local', edited, 't');
+    expect(report.resources.map((r) => [r.kind, r.attributes.map((a) => a.path)])).toEqual([
+      ['changed outside Terraform', ['policy']],
+      ['will update', ['policy']],
+    ]);
+  });
+
   it('is no-drift when the plan changes nothing', () => {
     expect(
       driftFromPlan('local', { resource_changes: [plan.resource_changes![2]] }, 't').status,
