@@ -164,8 +164,20 @@ describe('with the local environment deployed', () => {
           const ready = await readyOf('clustersecretstore', eso.storeName);
           return ready?.status === 'False' ? ready : undefined;
         });
-        expect(`${store.reason ?? ''} ${store.message ?? ''}`).toMatch(
-          /403|permission denied|namespace/i,
+        // The condition only says "unable to create client"; the controller's error is in the
+        // store's events.
+        expect(store.reason).toBe('InvalidProviderConfig');
+        const events = await kubectl([
+          'get',
+          'events',
+          '--all-namespaces',
+          '--field-selector',
+          `involvedObject.kind=ClusterSecretStore,involvedObject.name=${eso.storeName}`,
+          '-o',
+          'jsonpath={.items[*].message}',
+        ]);
+        expect(events.stdout).toMatch(
+          /admin-typo[\s\S]*(namespace not found|403|permission denied)/,
         );
         const diagnosis = await doctorJson();
         expect(diagnosis.brokenLink).toBe('vault-namespace');
@@ -265,9 +277,11 @@ describe('with the token-auth store (the write-up alternative)', () => {
   });
 
   beforeAll(async () => {
-    // A Vault token limited to the read policy, as an operator would issue for ESO.
+    // A token with the read policy, as an operator would issue for ESO. It keeps Vault's default
+    // policy: ESO validates the store with auth/token/lookup-self, which only that policy grants
+    // (without it the store stays not Ready: "invalid vault credentials ... 403").
     const created = await vault('POST', 'auth/token/create', {
-      body: { policies: [v.policyName], ttl: '1h', no_default_policy: true },
+      body: { policies: [v.policyName], ttl: '1h' },
     });
     token = (created.body?.auth as { client_token: string }).client_token;
     await ensureDestroyed(tokenVariant());
@@ -279,7 +293,7 @@ describe('with the token-auth store (the write-up alternative)', () => {
       const deployed = await deploy(tokenVariant());
       expect({
         code: deployed.code,
-        tail: deployed.code === 0 ? '' : deployed.stderr.slice(-3000),
+        tail: deployed.code === 0 ? '' : (deployed.stdout + deployed.stderr).slice(-3000),
       }).toEqual({ code: 0, tail: '' });
       try {
         await eventually('the token-auth sync', 180, async () =>
