@@ -20,16 +20,23 @@ export function progress(tool: string, message: string, start?: number): void {
 }
 
 /**
- * Runs a command's main function and turns errors into exit codes: usage and command errors print
- * one line; anything else is a bug and keeps its stack trace. Tools whose exit code 2 means
- * something else (drift) pass their own usage exit code.
+ * Runs a command: prints `usage` for -h/--help, otherwise runs `main` with the arguments and turns
+ * errors into exit codes: usage and command errors print one line; anything else is a bug and
+ * keeps its stack trace. Tools whose exit code 2 means something else (drift) pass their own usage
+ * exit code. It exits explicitly: an idle keep-alive socket from fetch must not hold the process.
  */
 export function runMain(
   tool: string,
-  main: () => Promise<number>,
+  usage: string,
+  main: (argv: string[]) => Promise<number>,
   usageExitCode: number = EXIT.usage,
 ): void {
-  main().then(
+  const argv = process.argv.slice(2);
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(usage);
+    return;
+  }
+  main(argv).then(
     (code) => process.exit(code),
     (error: unknown) => {
       if (error instanceof UsageError) {

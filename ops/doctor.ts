@@ -45,12 +45,7 @@ function renderHuman(environment: string, results: readonly CheckResult[]): stri
   return `${lines.join('\n')}\n`;
 }
 
-async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
+async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
     values: ['--env', '--context'],
     booleans: ['--json'],
@@ -84,4 +79,4 @@ async function main(): Promise<number> {
   return broken ? EXIT.error : EXIT.ok;
 }
 
-runMain(TOOL, main);
+runMain(TOOL, USAGE, main);

@@ -137,12 +137,7 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
   }
 }
 
-async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
+async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
     values: ['--env', '--report-dir'],
     booleans: ['--json'],
@@ -173,4 +168,4 @@ async function main(): Promise<number> {
 }
 
 // Exit 2 means drift here, so a usage mistake exits 1 like any other error.
-runMain(TOOL, main, EXIT.error);
+runMain(TOOL, USAGE, main, EXIT.error);

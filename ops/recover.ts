@@ -62,12 +62,7 @@ async function stateAddresses(stackDir: string): Promise<Set<string>> {
   );
 }
 
-async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(USAGE);
-    return EXIT.ok;
-  }
+async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
     values: ['--env', '--app'],
     booleans: ['--plan-only'],
@@ -139,4 +134,4 @@ async function main(): Promise<number> {
   }
 }
 
-runMain(TOOL, main);
+runMain(TOOL, USAGE, main);
