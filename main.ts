@@ -22,5 +22,5 @@ try {
   const message =
     error instanceof ConfigError || error instanceof Error ? error.message : String(error);
   process.stderr.write(`error: ${message}\n`);
-  process.exit(1);
+  process.exitCode = 1;
 }

@@ -24,7 +24,7 @@ const TARGETS: Record<string, string> = {
   'app: 200 secrets x 4 environments': '<= 1.2 s median',
 };
 
-function parseArgs(argv: string[]): { runs: number; cli: boolean } {
+function parseArgs(argv: string[]): { runs: number; cli: boolean; help: boolean } {
   let runs = 5;
   let cli = true;
   for (let i = 0; i < argv.length; i++) {
@@ -36,19 +36,12 @@ function parseArgs(argv: string[]): { runs: number; cli: boolean } {
     } else if (arg === '--skip-cli') {
       cli = false;
     } else if (arg === '-h' || arg === '--help') {
-      process.stdout.write(
-        readFileSync(__filename, 'utf8')
-          .split('\n')
-          .slice(1, 9)
-          .map((l) => l.replace(/^\/\/ ?/, ''))
-          .join('\n') + '\n',
-      );
-      process.exit(0);
+      return { runs, cli, help: true };
     } else {
       fail(`unknown argument "${arg}" (see --help)`);
     }
   }
-  return { runs, cli };
+  return { runs, cli, help: false };
 }
 
 function fail(message: string): never {
@@ -84,7 +77,18 @@ function median(values: number[]): number {
 }
 
 function main(): void {
-  const { runs, cli } = parseArgs(process.argv.slice(2));
+  const { runs, cli, help } = parseArgs(process.argv.slice(2));
+  if (help) {
+    // The usage is the header comment of this file.
+    process.stdout.write(
+      readFileSync(__filename, 'utf8')
+        .split('\n')
+        .slice(1, 9)
+        .map((l) => l.replace(/^\/\/ ?/, ''))
+        .join('\n') + '\n',
+    );
+    return;
+  }
   if (!existsSync(GNU_TIME))
     fail(`${GNU_TIME} not found: install it (Debian: apt-get install time) to measure peak memory`);
 

@@ -249,7 +249,7 @@ describe('CHAIN-005 no secret values in the synthesized JSON', () => {
   it('recognises the credential shapes it looks for', () => {
     const shapes = [
       'AKIA' + 'ABCDEFGHIJKLMNOP',
-      '-----BEGIN RSA PRIVATE KEY-----',
+      '-----BEGIN RSA ' + 'PRIVATE KEY-----',
       'k8s-aws-v1.' + 'aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8',
       's.' + 'abcdefghijklmnopqrstuvwx',
     ];
