@@ -10,15 +10,16 @@ import { local } from '../../environments/local';
 import type { ReviewerMode, SecretValueMode } from '../../environments/types';
 import { secretValuesVariableName } from '../../constructs/resource-ids';
 import {
+  MINUTES,
   type StackVariant,
   deploy,
   destroy,
   ensureDestroyed,
   eventually,
-  namespaceGone,
   kubectl,
   kubectlJson,
   login,
+  namespaceGone,
   plan,
   serviceAccountToken,
   stateFile,
@@ -27,7 +28,6 @@ import {
 import { recordTiming } from './support/timings';
 
 const { kubernetes: k8s, vault: v } = local;
-const MINUTES = 60_000;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -7,6 +7,7 @@
  */
 import { local } from '../../environments/local';
 import {
+  MINUTES,
   type StackVariant,
   deploy,
   ensureDestroyed,
@@ -17,7 +18,6 @@ import {
 } from './support/lab-chain';
 import { recordTiming } from './support/timings';
 
-const MINUTES = 60_000;
 const variant: StackVariant = { name: 'local-interrupted', changes: {} };
 
 /** Interrupt once a few resources exist and the Kubernetes half is under way. */

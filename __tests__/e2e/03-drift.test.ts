@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { local } from '../../environments/local';
 import type { EnvironmentDrift } from '../../ops/drift-report';
 import {
+  MINUTES,
   ROOT,
   type StackVariant,
   deploy,
@@ -16,11 +17,11 @@ import {
   exec,
   kubectl,
   lab,
+  opsTool,
   vault,
 } from './support/lab-chain';
 import { recordTiming } from './support/timings';
 
-const MINUTES = 60_000;
 // The real `local` stack, so `npm run drift -- --env local` checks what this suite deployed.
 const variant: StackVariant = { name: 'local', changes: {} };
 const reportDir = join(ROOT, '.lab', 'e2e-drift');
@@ -32,14 +33,7 @@ async function drift(): Promise<{
   markdown: string;
   stderr: string;
 }> {
-  const result = await exec(process.execPath, [
-    join(ROOT, 'scripts/run-ts.js'),
-    'ops/drift.ts',
-    '--env',
-    'local',
-    '--report-dir',
-    reportDir,
-  ]);
+  const result = await opsTool('drift', ['--env', 'local', '--report-dir', reportDir]);
   recordTiming('drift check local', result.seconds);
   const [report] = JSON.parse(
     readFileSync(join(reportDir, 'drift.json'), 'utf8'),

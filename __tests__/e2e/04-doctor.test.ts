@@ -3,45 +3,22 @@
  * injected into one link, its own diagnosis, in words that say what to fix. Every fault is undone
  * by hand afterwards, so each test sees exactly one broken link.
  */
-import { join } from 'node:path';
 import { renderReadPolicy } from '../../constructs/secret-read-policy';
 import { local } from '../../environments/local';
 import type { CheckResult } from '../../ops/doctor-checks';
 import {
-  ROOT,
+  type Diagnosis,
+  MINUTES,
   type StackVariant,
   deployedAround,
+  doctor,
   eventually,
-  exec,
   kubectl,
   vault,
 } from './support/lab-chain';
 
-const MINUTES = 60_000;
 const variant: StackVariant = { name: 'local', changes: {} };
 const { vault: v, kubernetes: k8s, eso } = local;
-
-interface Diagnosis {
-  readonly code: number;
-  readonly healthy: boolean;
-  readonly brokenLink: string | null;
-  readonly checks: CheckResult[];
-  readonly human: string;
-}
-
-async function doctor(): Promise<Diagnosis> {
-  const run = (json: boolean) =>
-    exec(process.execPath, [
-      join(ROOT, 'scripts/run-ts.js'),
-      'ops/doctor.ts',
-      '--env',
-      'local',
-      ...(json ? ['--json'] : []),
-    ]);
-  const [asJson, human] = await Promise.all([run(true), run(false)]);
-  const parsed = JSON.parse(asJson.stdout) as Omit<Diagnosis, 'code' | 'human'>;
-  return { ...parsed, code: asJson.code, human: human.stdout };
-}
 
 function failure(d: Diagnosis): CheckResult | undefined {
   return d.checks.find((c) => c.status === 'fail');

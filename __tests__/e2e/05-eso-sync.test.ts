@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { renderReadPolicy } from '../../constructs/secret-read-policy';
 import { local } from '../../environments/local';
 import {
+  MINUTES,
   ROOT,
   type StackVariant,
   deploy,
   destroy,
   diff,
+  doctor,
   ensureDestroyed,
   eventually,
   exec,
@@ -22,7 +24,6 @@ import {
 } from './support/lab-chain';
 import { recordTiming } from './support/timings';
 
-const MINUTES = 60_000;
 const variant: StackVariant = { name: 'local', changes: {} };
 const { vault: v, kubernetes: k8s, eso } = local;
 const target = local.secrets[0]; // my-secret -> vault-secret, key dummy_key1
@@ -67,6 +68,39 @@ async function forceSync(): Promise<void> {
   expect(result.code).toBe(0);
 }
 
+/** Force-syncs the target and waits for the sync to fail; returns its Ready condition. */
+async function forcedSyncFailure(): Promise<Condition> {
+  await forceSync();
+  return eventually('the sync error', 120, async () => {
+    const ready = await readyOf('externalsecret', target.externalSecretName);
+    return ready?.status === 'False' ? ready : undefined;
+  });
+}
+
+/** After a fault is undone: force-syncs and waits for the target to be Ready again. */
+async function syncsAgain(): Promise<void> {
+  await forceSync();
+  await eventually('Ready again', 120, async () =>
+    (await readyOf('externalsecret', target.externalSecretName))?.status === 'True'
+      ? true
+      : undefined,
+  );
+}
+
+/** The messages of the events on the objects a field selector picks, in any namespace. */
+async function eventMessages(fieldSelector: string): Promise<string> {
+  const events = await kubectl([
+    'get',
+    'events',
+    '--all-namespaces',
+    '--field-selector',
+    fieldSelector,
+    '-o',
+    'jsonpath={.items[*].message}',
+  ]);
+  return events.stdout;
+}
+
 async function writeValue(value: string): Promise<void> {
   expect(
     (
@@ -75,23 +109,6 @@ async function writeValue(value: string): Promise<void> {
       })
     ).status,
   ).toBe(200);
-}
-
-async function doctorJson(): Promise<{
-  brokenLink: string | null;
-  checks: { id: string; status: string; detail: string }[];
-}> {
-  const run = await exec(process.execPath, [
-    join(ROOT, 'scripts/run-ts.js'),
-    'ops/doctor.ts',
-    '--env',
-    'local',
-    '--json',
-  ]);
-  return JSON.parse(run.stdout) as {
-    brokenLink: string | null;
-    checks: { id: string; status: string; detail: string }[];
-  };
 }
 
 describe('with the local environment deployed', () => {
@@ -154,12 +171,7 @@ describe('with the local environment deployed', () => {
         JSON.stringify({ spec: { provider: { vault: { namespace: 'admin-typo' } } } }),
       ]);
       try {
-        await forceSync();
-        const failed = await eventually('the sync error', 120, async () => {
-          const ready = await readyOf('externalsecret', target.externalSecretName);
-          return ready?.status === 'False' ? ready : undefined;
-        });
-        expect(failed.reason).toBe('SecretSyncedError');
+        expect((await forcedSyncFailure()).reason).toBe('SecretSyncedError');
         const store = await eventually('the store to turn not Ready', 120, async () => {
           const ready = await readyOf('clustersecretstore', eso.storeName);
           return ready?.status === 'False' ? ready : undefined;
@@ -167,19 +179,12 @@ describe('with the local environment deployed', () => {
         // The condition only says "unable to create client"; the controller's error is in the
         // store's events.
         expect(store.reason).toBe('InvalidProviderConfig');
-        const events = await kubectl([
-          'get',
-          'events',
-          '--all-namespaces',
-          '--field-selector',
-          `involvedObject.kind=ClusterSecretStore,involvedObject.name=${eso.storeName}`,
-          '-o',
-          'jsonpath={.items[*].message}',
-        ]);
-        expect(events.stdout).toMatch(
-          /admin-typo[\s\S]*(namespace not found|403|permission denied)/,
-        );
-        const diagnosis = await doctorJson();
+        expect(
+          await eventMessages(
+            `involvedObject.kind=ClusterSecretStore,involvedObject.name=${eso.storeName}`,
+          ),
+        ).toMatch(/admin-typo[\s\S]*(namespace not found|403|permission denied)/);
+        const diagnosis = await doctor();
         expect(diagnosis.brokenLink).toBe('vault-namespace');
         expect(diagnosis.checks.find((c) => c.id === 'vault-namespace')?.detail).toContain(
           'uses Vault namespace "admin-typo", but the auth method and secrets live in "admin"',
@@ -194,12 +199,7 @@ describe('with the local environment deployed', () => {
           JSON.stringify({ spec: { provider: { vault: { namespace: v.namespace } } } }),
         ]);
       }
-      await forceSync();
-      await eventually('Ready again', 120, async () =>
-        (await readyOf('externalsecret', target.externalSecretName))?.status === 'True'
-          ? true
-          : undefined,
-      );
+      await syncsAgain();
     },
     8 * MINUTES,
   );
@@ -214,24 +214,13 @@ describe('with the local environment deployed', () => {
         },
       });
       try {
-        await forceSync();
-        const failed = await eventually('the sync error', 120, async () => {
-          const ready = await readyOf('externalsecret', target.externalSecretName);
-          return ready?.status === 'False' ? ready : undefined;
-        });
-        expect(failed.reason).toBe('SecretSyncedError');
-        const events = await kubectl([
-          'get',
-          'events',
-          '-n',
-          k8s.namespace,
-          '--field-selector',
-          `involvedObject.name=${target.externalSecretName}`,
-          '-o',
-          'jsonpath={.items[*].message}',
-        ]);
-        expect(events.stdout).toMatch(/403|permission denied/i);
-        const diagnosis = await doctorJson();
+        expect((await forcedSyncFailure()).reason).toBe('SecretSyncedError');
+        expect(
+          await eventMessages(
+            `involvedObject.kind=ExternalSecret,involvedObject.name=${target.externalSecretName}`,
+          ),
+        ).toMatch(/403|permission denied/i);
+        const diagnosis = await doctor();
         expect(diagnosis.brokenLink).toBe('policy-grants');
         expect(diagnosis.checks.find((c) => c.id === 'policy-grants')?.detail).toContain(
           'grants "secret/my-secret", which on KV version 2 grants nothing',
@@ -241,12 +230,7 @@ describe('with the local environment deployed', () => {
           body: { policy: renderReadPolicy(v.kvMount.path, local.secrets) },
         });
       }
-      await forceSync();
-      await eventually('Ready again', 120, async () =>
-        (await readyOf('externalsecret', target.externalSecretName))?.status === 'True'
-          ? true
-          : undefined,
-      );
+      await syncsAgain();
     },
     8 * MINUTES,
   );

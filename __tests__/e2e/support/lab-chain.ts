@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
 import { local } from '../../../environments/local';
 import type { EnvironmentConfig } from '../../../environments/types';
+import type { CheckResult } from '../../../ops/doctor-checks';
 import type { Variant } from '../../support/stack';
 
 export const ROOT = join(__dirname, '..', '..', '..');
+export const MINUTES = 60_000;
 const LOG_DIR = join(ROOT, '.lab', 'e2e-logs');
 
 let cachedInfo: LabInfo | undefined;
@@ -144,13 +146,40 @@ export async function diff(v: StackVariant): Promise<Run> {
   });
 }
 
-/** `npm run recover` for the variant. */
-export async function recover(v: StackVariant): Promise<Run> {
+/** One of the operations tools, run as `npm run <tool>` runs it. */
+export function opsTool(
+  tool: 'doctor' | 'drift' | 'recover',
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return exec(
     process.execPath,
-    [join(ROOT, 'scripts/run-ts.js'), 'ops/recover.ts', '--env', v.name, '--app', APP],
-    { env: cdktfEnv(v) },
+    [join(ROOT, 'scripts/run-ts.js'), `ops/${tool}.ts`, ...args],
+    options,
   );
+}
+
+/** `npm run recover` for the variant. */
+export async function recover(v: StackVariant): Promise<Run> {
+  return opsTool('recover', ['--env', v.name, '--app', APP], { env: cdktfEnv(v) });
+}
+
+export interface Diagnosis {
+  readonly code: number;
+  readonly healthy: boolean;
+  readonly brokenLink: string | null;
+  readonly checks: CheckResult[];
+  readonly human: string;
+}
+
+/** `npm run doctor -- --env local`: the JSON report with its exit code, and the human text. */
+export async function doctor(): Promise<Diagnosis> {
+  const [asJson, human] = await Promise.all([
+    opsTool('doctor', ['--env', 'local', '--json']),
+    opsTool('doctor', ['--env', 'local']),
+  ]);
+  const parsed = JSON.parse(asJson.stdout) as Omit<Diagnosis, 'code' | 'human'>;
+  return { ...parsed, code: asJson.code, human: human.stdout };
 }
 
 /** `cdktf destroy`; on success the (now empty) state file goes too, so a later run starts clean. */
