@@ -36,7 +36,7 @@ export class VaultClient {
   }
 
   async request(
-    method: 'GET' | 'POST' | 'LIST',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST',
     path: string,
     body?: unknown,
   ): Promise<VaultResponse> {

@@ -9,6 +9,7 @@ import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
 import { local } from '../../../environments/local';
 import type { EnvironmentConfig } from '../../../environments/types';
 import type { CheckResult } from '../../../ops/doctor-checks';
+import { VaultClient, type VaultResponse } from '../../../ops/vault-http';
 import type { Variant } from '../../support/stack';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -274,34 +275,21 @@ export async function kubectlJson<T = Record<string, unknown>>(
   return JSON.parse(result.stdout) as T;
 }
 
-export interface VaultAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown> | undefined;
-}
-
-/** One Vault API call, in the lab's `admin` namespace unless told otherwise. */
+/** One Vault API call, in the lab's `admin` namespace unless told otherwise (null: the root). */
 export async function vault(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST',
   path: string,
   options: { token?: string; namespace?: string | null; body?: unknown } = {},
-): Promise<VaultAnswer> {
+): Promise<VaultResponse> {
   const info = lab();
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  const token = options.token ?? readFileSync(info.vault.rootTokenPath, 'utf8').trim();
-  if (token) headers['X-Vault-Token'] = token;
-  const namespace = options.namespace === undefined ? info.vault.namespace : options.namespace;
-  if (namespace) headers['X-Vault-Namespace'] = namespace;
-  const url = `${info.vault.addr}/v1/${path}${method === 'LIST' ? '?list=true' : ''}`;
-  const response = await fetch(url, {
-    method: method === 'LIST' ? 'GET' : method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  const client = new VaultClient({
+    address: info.vault.addr,
+    token: options.token ?? readFileSync(info.vault.rootTokenPath, 'utf8').trim(),
+    namespace:
+      options.namespace === undefined ? info.vault.namespace : (options.namespace ?? undefined),
+    timeoutMs: 30_000,
   });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
-  };
+  return client.request(method, path, options.body);
 }
 
 /** A TokenRequest token for the service account, as ESO requests it. */
