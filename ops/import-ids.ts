@@ -70,7 +70,9 @@ export function importCandidates(
 
 /**
  * The candidates a plan could not import because their objects do not exist (the kill came before
- * they were created). Most providers name the address; kubernetes_manifest names the object.
+ * they were created). OpenTofu names the address when an importer finds nothing; importers that
+ * fetch the object themselves fail in their own words and name the object: kubernetes_manifest,
+ * and kubernetes_service_account_v1 (which also looks up the account's token Secret).
  */
 export function missingRemoteObjects(
   planOutput: string,
@@ -90,6 +92,14 @@ export function missingRemoteObjects(
     const candidate = candidates.find(
       (c) =>
         c.id.startsWith(`apiVersion=${apiVersion},kind=${kind},`) && c.id.endsWith(`,name=${name}`),
+    );
+    if (candidate) addresses.add(candidate.address);
+  }
+  for (const match of text.matchAll(
+    /Unable to fetch service account "([^"]+)" from Kubernetes: serviceaccounts "[^"]+" not found/g,
+  )) {
+    const candidate = candidates.find(
+      (c) => c.address.startsWith('kubernetes_service_account_v1.') && c.id === match[1],
     );
     if (candidate) addresses.add(candidate.address);
   }

@@ -6,6 +6,7 @@ import {
   driftFromPlan,
   renderMarkdown,
 } from '../../ops/drift-report';
+import { missingRemoteObjects } from '../../ops/import-ids';
 import { summarizeTerraformError } from '../../ops/terraform';
 
 describe('drift report', () => {
@@ -202,5 +203,42 @@ describe('policy path patterns', () => {
     ['secret/data', 'secret/data/my-secret', false],
   ])('%s covers %s: %s', (pattern, path, expected) => {
     expect(policyPathCovers(pattern, path)).toBe(expected);
+  });
+});
+
+describe('recover: objects a killed apply never created', () => {
+  const candidates = [
+    { address: 'vault_mount.kv', id: 'secret' },
+    { address: 'kubernetes_service_account_v1.sa', id: 'my-namespace/vault-auth' },
+    { address: 'kubernetes_secret_v1.token', id: 'my-namespace/vault-auth' },
+    {
+      address: 'kubernetes_manifest.es',
+      id: 'apiVersion=external-secrets.io/v1,kind=ExternalSecret,namespace=my-namespace,name=vault-external-secret',
+    },
+    { address: 'kubernetes_namespace_v1.ns', id: 'my-namespace' },
+  ];
+
+  it("reads each importer's way of saying the object does not exist", () => {
+    const plan = [
+      'Error: Cannot import non-existent remote object',
+      '',
+      'While attempting to import an existing object to "vault_mount.kv", the provider',
+      'detected that no object exists with the given id.',
+      'Error: Unable to fetch service account "my-namespace/vault-auth" from Kubernetes:',
+      'serviceaccounts "vault-auth" not found',
+      'Error: Failed to get resource {Object:map[apiVersion:external-secrets.io/v1',
+      'kind:ExternalSecret metadata:map[name:vault-external-secret namespace:my-namespace]]} from API',
+    ].join('\n');
+    expect(missingRemoteObjects(plan, candidates).sort()).toEqual([
+      'kubernetes_manifest.es',
+      'kubernetes_service_account_v1.sa',
+      'vault_mount.kv',
+    ]);
+  });
+
+  it('names nothing for errors of another kind', () => {
+    const plan =
+      'Error: Unable to fetch service account "my-namespace/vault-auth" from Kubernetes: Unauthorized';
+    expect(missingRemoteObjects(plan, candidates)).toEqual([]);
   });
 });
