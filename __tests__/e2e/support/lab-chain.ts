@@ -208,7 +208,13 @@ export async function plan(v: StackVariant): Promise<Run> {
 
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
 export async function ensureDestroyed(v: StackVariant): Promise<void> {
-  if (!existsSync(stateFile(v))) return;
+  if (existsSync(stateFile(v))) await destroyRecorded(v);
+  await sweepUnrecorded();
+  await namespaceGone(local.kubernetes.namespace);
+}
+
+/** Destroys what the variant's state records, then drops the state file. */
+async function destroyRecorded(v: StackVariant): Promise<void> {
   let result = await destroy(v);
   // KV secrets are never read back (disable_read), so after a Vault that lost its data (a
   // restarted dev server) their delete hits a missing mount; they are gone already: forget them.
@@ -230,7 +236,21 @@ export async function ensureDestroyed(v: StackVariant): Promise<void> {
     throw new Error(`cleanup destroy of ${v.name} failed:\n${result.stderr.slice(-2000)}`);
   rmSync(stateFile(v), { force: true });
   rmSync(`${stateFile(v)}.backup`, { force: true });
-  await namespaceGone(local.kubernetes.namespace);
+}
+
+/**
+ * Deletes the chain's objects that no state records: an apply killed before it saved its state
+ * (02's SIGKILL case, when a test fails before recover adopts them) leaves objects that destroy
+ * cannot see, and the next suite's deploy would stop on "already exists".
+ */
+async function sweepUnrecorded(): Promise<void> {
+  const { kubernetes: k8s, vault: v, eso } = local;
+  await kubectl(['delete', 'clustersecretstore', eso.storeName, '--ignore-not-found']);
+  await kubectl(['delete', 'clusterrolebinding', k8s.clusterRoleBindingName, '--ignore-not-found']);
+  await kubectl(['delete', 'namespace', k8s.namespace, '--ignore-not-found', '--wait=false']);
+  await vault('DELETE', `sys/auth/${v.authPath}`);
+  await vault('DELETE', `sys/policies/acl/${v.policyName}`);
+  if (v.kvMount.managed) await vault('DELETE', `sys/mounts/${v.kvMount.path}`);
 }
 
 /**
