@@ -115,7 +115,8 @@ describe('with the local environment deployed', () => {
   beforeAll(async () => {
     await ensureDestroyed(variant);
     const deployed = await deploy(variant);
-    if (deployed.code !== 0) throw new Error(`deploy failed:\n${deployed.stderr.slice(-3000)}`);
+    if (deployed.code !== 0)
+      throw new Error(`deploy failed:\n${(deployed.stdout + deployed.stderr).slice(-3000)}`);
     const deployedAt = Date.now();
     await eventually('the first sync', 180, async () =>
       (await syncedValue('dummy_key1')) === 'dummy_value1' ? true : undefined,

@@ -262,7 +262,9 @@ export function deployedAround(v: StackVariant): void {
     await ensureDestroyed(v);
     const deployed = await deploy(v);
     if (deployed.code !== 0)
-      throw new Error(`deploy of ${v.name} failed:\n${deployed.stderr.slice(-3000)}`);
+      throw new Error(
+        `deploy of ${v.name} failed:\n${(deployed.stdout + deployed.stderr).slice(-3000)}`,
+      );
   }, 15 * 60_000);
   afterAll(async () => {
     await ensureDestroyed(v);
