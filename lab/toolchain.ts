@@ -7,9 +7,11 @@ import { LAB_SOURCE_DIR } from './config';
 import { lastLogLine } from './process';
 import { LabError, formatSeconds, say } from './report';
 import { sleep } from './http';
+import { type ProviderType, readVersions, requireVersion } from '../common/versions';
 
 export const BUILD_SCRIPT = path.join(LAB_SOURCE_DIR, 'toolchain', 'build.sh');
-const VERSIONS_FILE = path.join(LAB_SOURCE_DIR, 'toolchain', 'versions.sh');
+export { PROVIDER_TYPES, type ProviderType } from '../common/versions';
+export { readVersions, requireVersion };
 
 export type Component =
   | 'tofu'
@@ -20,26 +22,10 @@ export type Component =
   | 'kubernetes'
   | 'eso';
 
-export const PROVIDER_TYPES = ['aws', 'kubernetes', 'vault'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
-
-/** KEY=VALUE pairs of lab/toolchain/versions.sh (the single source of versions). */
-export function readVersions(): Record<string, string> {
-  const versions: Record<string, string> = {};
-  for (const line of fs.readFileSync(VERSIONS_FILE, 'utf8').split('\n')) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (match) versions[match[1]] = match[2].replace(/^["']|["']$/g, '');
-  }
-  return versions;
-}
-
-export function requireVersion(versions: Record<string, string>, key: string): string {
-  const value = versions[key];
-  if (!value) throw new LabError('toolchain', `${key} is missing from ${VERSIONS_FILE}`);
-  return value;
-}
-
-export function providerVersion(versions: Record<string, string>, type: ProviderType): string {
+export function providerVersion(
+  versions: Readonly<Record<string, string>>,
+  type: ProviderType,
+): string {
   return requireVersion(versions, `${type.toUpperCase()}_PROVIDER_VERSION`);
 }
 

@@ -29,7 +29,7 @@ function checkPins(ctx: LabContext): void {
     if (!text.split('\n').includes(pin)) {
       throw new LabError(
         'venv',
-        `${REQUIREMENTS} lacks the line '${pin}' that lab/toolchain/versions.sh asks for`,
+        `${REQUIREMENTS} lacks the line '${pin}' that common/versions.sh asks for`,
       );
     }
   }

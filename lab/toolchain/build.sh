@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Builds the lab's binaries from the Go module proxy into a version-keyed cache outside the repo.
 #
-#   lab/toolchain/build.sh [--list] [component ...]
+#   lab/toolchain/build.sh [--list | --path COMPONENT] [--jobs N] [component ...]
 #
 # Components: tofu, provider-vault, provider-kubernetes, provider-aws, etcd, kubernetes (kube-apiserver,
 # kube-controller-manager, kubectl), eso (controller and its CRDs).
-# With no component, builds every one that is not cached yet. A cached binary is never rebuilt:
-# its path carries the version, so a version bump in versions.sh builds a new one beside it.
+# With no component, builds every one that is not cached yet, two at a time (--jobs N to change),
+# longest first. A cached binary is never rebuilt: its path carries the version (and, for trimmed
+# builds, a hash of what was kept), so a change in common/versions.sh or trim.py builds a new one beside it.
+#
+# tofu, the aws provider and ESO are compiled from a writable copy of their module with the
+# backends the lab never uses left out (trim.py says what it keeps and why); their code is
+# otherwise upstream's. That takes a cold build of everything from about two hours to half an hour.
 #
 # Cache: $LAB_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/eks-vault-eso-lab).
 # Each build prints its wall time and peak memory (from /usr/bin/time when present) and appends
@@ -14,8 +19,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.sh
-source "$here/versions.sh"
+# shellcheck source=../../common/versions.sh
+source "$here/../../common/versions.sh"
 
 cache_dir="${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/eks-vault-eso-lab}"
 tools_dir="$cache_dir/tools"
@@ -23,14 +28,14 @@ build_root="$cache_dir/build"
 log_dir="$cache_dir/logs"
 mkdir -p "$tools_dir" "$build_root" "$log_dir"
 
-# Two cores: let go use both, but never run two builds at once (the aws provider alone peaks at
-# several GB while linking).
+# Two builds share the two cores: each has long single-threaded stretches (module downloads,
+# linking) that the other fills. Trimmed, none peaks above about 2 GB.
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export GOTOOLCHAIN=local
 go_build_flags=(-trimpath -p 2)
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -38,21 +43,27 @@ die() {
   exit 1
 }
 
+# trim_key WORDS...: short hash of trim.py and what it is asked to keep, for trimmed builds' paths.
+trim_key() {
+  { cat "$here/trim.py"; echo "$*"; } | sha256sum | cut -c1-10
+}
+
 # tool_path COMPONENT -> path of the cached binary (or directory) for the pinned version.
 tool_path() {
   case "$1" in
-    tofu) echo "$tools_dir/tofu/$TOFU_VERSION/tofu" ;;
+    tofu) echo "$tools_dir/tofu/$TOFU_VERSION-trim-$(trim_key tofu)/tofu" ;;
     provider-vault) echo "$tools_dir/provider-vault/$VAULT_PROVIDER_VERSION/terraform-provider-vault_v$VAULT_PROVIDER_VERSION" ;;
     provider-kubernetes) echo "$tools_dir/provider-kubernetes/$KUBERNETES_PROVIDER_VERSION/terraform-provider-kubernetes_v$KUBERNETES_PROVIDER_VERSION" ;;
-    provider-aws) echo "$tools_dir/provider-aws/$AWS_PROVIDER_VERSION/terraform-provider-aws_v$AWS_PROVIDER_VERSION" ;;
+    provider-aws) echo "$tools_dir/provider-aws/$AWS_PROVIDER_VERSION-trim-$(trim_key aws "$AWS_PROVIDER_TYPES")/terraform-provider-aws_v$AWS_PROVIDER_VERSION" ;;
     etcd) echo "$tools_dir/etcd/$ETCD_VERSION/etcd" ;;
     kubernetes) echo "$tools_dir/kubernetes/$KUBERNETES_VERSION/kube-apiserver" ;;
-    eso) echo "$tools_dir/eso/$ESO_VERSION/external-secrets" ;;
+    eso) echo "$tools_dir/eso/$ESO_VERSION-trim-$(trim_key eso "$ESO_PROVIDERS")/external-secrets" ;;
     *) die "unknown component '$1' (known: ${all_components[*]})" ;;
   esac
 }
 
-all_components=(tofu provider-vault provider-kubernetes etcd kubernetes eso provider-aws)
+# Longest cold build first, so two at a time finish together (times in lab/README.md).
+all_components=(kubernetes tofu eso provider-aws provider-kubernetes provider-vault etcd)
 
 # new_wrapper NAME -> fresh empty module directory for one build; prints its path.
 new_wrapper() {
@@ -63,35 +74,27 @@ new_wrapper() {
   echo "$dir"
 }
 
-# replace_all DIR "old@v=new@v" ... : module replaces the upstream go.mod carries but that Go
-# ignores in a dependency, repeated in the wrapper.
-replace_all() {
-  local dir="$1"
-  shift
-  local r
-  for r in "$@"; do
-    (cd "$dir" && go mod edit -replace="$r")
-  done
-}
-
-# seed_go_sum DIR MODULE@VERSION: start the wrapper's go.sum from the upstream module's own go.sum,
-# so go checks the dependencies against the hashes upstream committed. Without it go asks the
-# checksum database for each one, and the proxy reachable here answers 404 for some of them
-# (ESO v0.20.4: hashicorp/vault/api/auth/ldap, previder/vault-cli, pulumi/esc-sdk, ...).
-seed_go_sum() {
-  local dir="$1" module_at_version="$2" mod_dir
-  mod_dir="$(cd "$dir" && go mod download -json "$module_at_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [[ -f "$mod_dir/go.sum" ]] || die "no go.sum in $module_at_version (looked in '$mod_dir')"
-  cat "$mod_dir/go.sum" >>"$dir/go.sum"
+# module_copy NAME MODULE@VERSION -> a writable copy of the module, as the main module of its own
+# build: its go.mod, go.sum and replaces apply as upstream wrote them, so no wrapper is needed.
+module_copy() {
+  local name="$1" module_at_version="$2" dir mod_dir
+  dir="$build_root/$name"
+  rm -rf "$dir"
+  mkdir -p "$build_root"
+  mod_dir="$(cd "$build_root" && go mod download -json "$module_at_version" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$mod_dir" ]] || die "go mod download $module_at_version gave no directory"
+  cp -r "$mod_dir" "$dir"
+  chmod -R u+w "$dir"
+  echo "$dir"
 }
 
 build_tofu() {
   local dir out
-  dir="$(new_wrapper tofu)"
+  dir="$(module_copy tofu "$TOFU_MODULE@v$TOFU_VERSION")"
   out="$(tool_path tofu)"
-  replace_all "$dir" "$TOFU_HCL_REPLACE"
-  (cd "$dir" && go get -tool "$TOFU_MODULE/cmd/tofu@v$TOFU_VERSION" &&
-    go build "${go_build_flags[@]}" -ldflags "-s -w -X $TOFU_MODULE/version.dev=no" -o "$out.part" "$TOFU_MODULE/cmd/tofu")
+  python3 "$here/trim.py" tofu "$dir"
+  (cd "$dir" && go build "${go_build_flags[@]}" -ldflags "-s -w -X $TOFU_MODULE/version.dev=no" -o "$out.part" ./cmd/tofu)
   mv "$out.part" "$out"
 }
 
@@ -102,6 +105,18 @@ build_provider() {
   dir="$(new_wrapper "provider-$type")"
   (cd "$dir" && go get -tool "$module@$module_version" &&
     go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" "$module")
+  mv "$out.part" "$out"
+}
+
+# The aws provider with only the services that serve the types the stacks use (AWS_PROVIDER_TYPES;
+# a unit test checks that list against the synthesized JSON).
+build_provider_aws_trimmed() {
+  local dir out
+  dir="$(module_copy provider-aws "github.com/hashicorp/terraform-provider-aws@$AWS_PROVIDER_MODULE_VERSION")"
+  out="$(tool_path provider-aws)"
+  # shellcheck disable=SC2086 # a list of type names
+  python3 "$here/trim.py" aws "$dir" $AWS_PROVIDER_TYPES
+  (cd "$dir" && go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" .)
   mv "$out.part" "$out"
 }
 
@@ -136,28 +151,30 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitVersion=v$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   done
+  # One go build for the three commands: their shared packages compile once, in one schedule.
+  local parts
+  parts="$(dirname "$out")/.part"
+  rm -rf "$parts"
+  mkdir -p "$parts"
   (cd "$dir" && go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBERNETES_VERSION" \
     "k8s.io/kubernetes/cmd/kube-controller-manager@v$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/kubectl@v$KUBERNETES_VERSION" &&
-    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$out.part" k8s.io/kubernetes/cmd/kube-apiserver &&
-    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$(dirname "$out")/kube-controller-manager" \
-      k8s.io/kubernetes/cmd/kube-controller-manager &&
-    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$(dirname "$out")/kubectl" k8s.io/kubernetes/cmd/kubectl)
-  mv "$out.part" "$out"
+    go build "${go_build_flags[@]}" -ldflags "$ldflags" -o "$parts/" k8s.io/kubernetes/cmd/kube-apiserver \
+      k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl)
+  mv "$parts/kube-controller-manager" "$parts/kubectl" "$(dirname "$out")/"
+  mv "$parts/kube-apiserver" "$out"
+  rmdir "$parts"
 }
 
+# ESO with only the providers and generators in ESO_PROVIDERS (the lab's stores are all Vault).
 build_eso() {
-  local dir out module
-  module=github.com/external-secrets/external-secrets
-  dir="$(new_wrapper eso)"
+  local dir out
+  dir="$(module_copy eso "github.com/external-secrets/external-secrets@v$ESO_VERSION")"
   out="$(tool_path eso)"
-  replace_all "$dir" "$ESO_SPRIG_REPLACE"
-  seed_go_sum "$dir" "$module@v$ESO_VERSION"
-  (cd "$dir" && go get -tool "$module@v$ESO_VERSION" &&
-    go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" "$module")
-  # The CRDs of the same version, for `lab up` to install (taken from the module cache, never
-  # committed).
-  local crds
-  crds="$(cd "$dir" && go list -m -f '{{.Dir}}' "$module")/config/crds/bases"
+  # shellcheck disable=SC2086 # a list of provider names
+  python3 "$here/trim.py" eso "$dir" $ESO_PROVIDERS
+  (cd "$dir" && go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" .)
+  # The CRDs of the same version, for `lab up` to install (taken from the module, never committed).
+  local crds="$dir/config/crds/bases"
   [[ -d "$crds" ]] || die "ESO module has no config/crds/bases at $crds"
   rm -rf "$(dirname "$out")/crds"
   cp -r "$crds" "$(dirname "$out")/crds"
@@ -217,7 +234,7 @@ build_provider_component() {
   case "$1" in
     provider-vault) build_provider vault "$VAULT_PROVIDER_MODULE_VERSION" "$(tool_path provider-vault)" ;;
     provider-kubernetes) build_provider kubernetes "$KUBERNETES_PROVIDER_MODULE_VERSION" "$(tool_path provider-kubernetes)" ;;
-    provider-aws) build_provider aws "$AWS_PROVIDER_MODULE_VERSION" "$(tool_path provider-aws)" ;;
+    provider-aws) build_provider_aws_trimmed ;;
   esac
 }
 
@@ -239,15 +256,30 @@ main() {
       return 0
       ;;
   esac
+  local max_jobs=2
+  if [[ "${1:-}" == "--jobs" ]]; then
+    [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--jobs needs a positive number, got '${2:-}'"
+    max_jobs="$2"
+    shift 2
+  fi
   local components=("$@")
   [[ ${#components[@]} -gt 0 ]] || components=("${all_components[@]}")
   local c
   for c in "${components[@]}"; do
     tool_path "$c" >/dev/null
   done
+  # A small job pool: start the next build when one of max_jobs finishes; fail if any failed.
+  local failed=0
   for c in "${components[@]}"; do
-    build_one "$c"
+    while (($(jobs -rp | wc -l) >= max_jobs)); do
+      wait -n || failed=1
+    done
+    build_one "$c" &
   done
+  while (($(jobs -rp | wc -l) > 0)); do
+    wait -n || failed=1
+  done
+  return "$failed"
 }
 
 # Sourced with --as-library by build_one (to time one function in a child shell); run otherwise.
