@@ -1,7 +1,7 @@
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
-import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { EphemeralResource } from './terraform-blocks';
 
 /** Credentials for a Kubernetes provider, in one of the shapes the provider accepts. */
 export interface KubernetesCredentials {
@@ -22,7 +22,8 @@ export interface EksClusterLookupProps {
   readonly region: string;
   /**
    * How callers authenticate to the cluster:
-   * `eks-token` reads `aws_eks_cluster_auth` (valid 15 minutes from plan);
+   * `eks-token` opens the ephemeral `aws_eks_cluster_auth` at plan and at apply (a 15-minute token
+   * that is never written to the plan or the state);
    * `exec` runs `aws eks get-token` whenever the provider needs a token;
    * `static-token` uses `staticToken`.
    */
@@ -55,8 +56,13 @@ export class EksClusterLookup extends Construct {
 
     switch (props.auth) {
       case 'eks-token': {
-        const auth = new DataAwsEksClusterAuth(this, 'auth', { name: props.clusterName });
-        this.credentials = { token: auth.token };
+        // Ephemeral, not the data source: a data source's token would be stored in the state and
+        // in every saved plan. cdktf 0.21 has no binding for ephemeral resources (see
+        // terraform-blocks.ts).
+        const auth = new EphemeralResource(this, 'auth', 'aws_eks_cluster_auth', {
+          name: props.clusterName,
+        });
+        this.credentials = { token: auth.stringAttribute('token') };
         break;
       }
       case 'exec':

@@ -3,6 +3,7 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { awaitReady } from './eso-readiness';
 
 /** How the store authenticates to Vault. */
 export type StoreAuth =
@@ -51,6 +52,14 @@ export interface EsoClusterSecretStoreProps {
   readonly auth: StoreAuth;
   /** The only namespaces whose ExternalSecrets may use this store. */
   readonly allowedNamespaces: readonly string[];
+  /**
+   * What must exist before ESO first validates the store (the auth config, the role, the
+   * binding), so that its first check does not fail and back off.
+   * @default none
+   */
+  readonly dependsOn?: ITerraformDependable[];
+  /** The command that explains a store that is not Ready, e.g. `npm run doctor -- --env dev`. */
+  readonly diagnose: string;
 }
 
 /** The ESO ClusterSecretStore that reads Vault's KV v2 mount, limited to the given namespaces. */
@@ -101,26 +110,18 @@ export class EsoClusterSecretStore extends Construct {
     if (props.vaultNamespace !== undefined) vault.namespace = props.vaultNamespace;
 
     // kubernetes_manifest needs the CRD's schema at plan time; without it the provider's error
-    // does not say what to do. Read the CRD first and stop with a message that does.
+    // does not say what to do. Read the CRD first, and check it in the store's preconditions
+    // (evaluated before the provider plans the manifest): a postcondition on the data source
+    // itself would make OpenTofu defer its read to apply when the provider's credentials are
+    // ephemeral, and every plan would then show a pending read.
     const [group, version] = props.apiVersion.split('/');
     const crdName = `clustersecretstores.${group}`;
     const crd = new DataKubernetesResources(this, 'crd', {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
       fieldSelector: `metadata.name=${crdName}`,
-      lifecycle: {
-        postcondition: [
-          {
-            condition: '${length(self.objects) > 0}',
-            errorMessage: `The External Secrets Operator CRDs are not installed in this cluster (no CustomResourceDefinition ${crdName}). Install ESO before planning this stack: its ClusterSecretStore and ExternalSecret resources need the CRDs at plan time.`,
-          },
-          {
-            condition: `\${length(self.objects) == 0 || contains([for v in self.objects[0].spec.versions : v.name if v.served], "${version}")}`,
-            errorMessage: `The installed External Secrets Operator does not serve ${props.apiVersion} (v1 needs ESO >= 0.16; v1beta1 is not served from ESO 0.17). Set eso.apiVersion to a version it serves.`,
-          },
-        ],
-      },
     });
+    const objects = `${crd.fqn}.objects`;
 
     const store = new Manifest(this, 'store', {
       manifest: {
@@ -132,7 +133,25 @@ export class EsoClusterSecretStore extends Construct {
           conditions: [{ namespaces: [...props.allowedNamespaces] }],
         },
       },
-      dependsOn: [crd],
+      dependsOn: [crd, ...(props.dependsOn ?? [])],
+      lifecycle: {
+        precondition: [
+          {
+            condition: `\${length(${objects}) > 0}`,
+            errorMessage: `The External Secrets Operator CRDs are not installed in this cluster (no CustomResourceDefinition ${crdName}). Install ESO before planning this stack: its ClusterSecretStore and ExternalSecret resources need the CRDs at plan time.`,
+          },
+          {
+            condition: `\${length(${objects}) == 0 || contains([for v in ${objects}[0].spec.versions : v.name if v.served], "${version}")}`,
+            errorMessage: `The installed External Secrets Operator does not serve ${props.apiVersion} (v1 needs ESO >= 0.16; v1beta1 is not served from ESO 0.17). Set eso.apiVersion to a version it serves.`,
+          },
+        ],
+      },
+    });
+    awaitReady(this, store, {
+      apiVersion: props.apiVersion,
+      kind: 'ClusterSecretStore',
+      name: props.name,
+      diagnose: props.diagnose,
     });
     this.name = props.name;
     this.resource = store;

@@ -1,7 +1,8 @@
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { canonicalGoDuration } from './go-duration';
+import { canonicalGoDuration } from '../common/go-duration';
+import { awaitReady } from './eso-readiness';
 
 export interface EsoExternalSecretProps {
   /** ESO API version, e.g. `external-secrets.io/v1`. */
@@ -19,17 +20,19 @@ export interface EsoExternalSecretProps {
   /** Go duration between syncs; `0` syncs once. */
   readonly refreshInterval: string;
   /**
-   * Resources to create first (the store).
+   * Resources to create first: the store and the Vault secret, so the first sync finds both.
    * @default none
    */
   readonly dependsOn?: ITerraformDependable[];
+  /** The command that explains a secret that does not sync, e.g. `npm run doctor -- --env dev`. */
+  readonly diagnose: string;
 }
 
 /** One ExternalSecret: every key of one Vault secret, copied into one Kubernetes Secret. */
 export class EsoExternalSecret extends Construct {
   constructor(scope: Construct, id: string, props: EsoExternalSecretProps) {
     super(scope, id);
-    new Manifest(this, 'external-secret', {
+    const externalSecret = new Manifest(this, 'external-secret', {
       manifest: {
         apiVersion: props.apiVersion,
         kind: 'ExternalSecret',
@@ -43,6 +46,13 @@ export class EsoExternalSecret extends Construct {
         },
       },
       dependsOn: props.dependsOn,
+    });
+    awaitReady(this, externalSecret, {
+      apiVersion: props.apiVersion,
+      kind: 'ExternalSecret',
+      name: props.name,
+      namespace: props.namespace,
+      diagnose: props.diagnose,
     });
   }
 }

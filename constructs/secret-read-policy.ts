@@ -1,5 +1,6 @@
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
+import { kvV2Paths } from '../common/kv-paths';
 
 export interface PolicySecret {
   /** Secret name in the KV v2 mount. */
@@ -18,17 +19,6 @@ export interface SecretReadPolicyProps {
   readonly mountPath: string;
   /** The secrets to grant, and nothing else. */
   readonly secrets: readonly PolicySecret[];
-}
-
-/** The KV v2 API paths of one secret: values live under `data/`, versions and keys under `metadata/`. */
-export function kvV2Paths(
-  mountPath: string,
-  secretName: string,
-): { data: string; metadata: string } {
-  return {
-    data: `${mountPath}/data/${secretName}`,
-    metadata: `${mountPath}/metadata/${secretName}`,
-  };
 }
 
 /**

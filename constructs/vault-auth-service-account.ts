@@ -2,60 +2,98 @@ import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-rol
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { Fn, Token } from 'cdktf';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { DestroyGuard } from './destroy-guard';
+import { EphemeralResource, RemovedResources, logicalIdOf } from './terraform-blocks';
+
+/** A reviewer JWT for Vault, minted at apply time and never stored by Terraform. */
+export interface ReviewerToken {
+  /** The token (an ephemeral reference: only write-only arguments may take it). */
+  readonly jwt: string;
+  /** Bump to send a new token to Vault. */
+  readonly version: number;
+}
 
 export interface VaultAuthServiceAccountProps {
   /** Namespace of the service account (and of the workloads). */
   readonly namespace: string;
   /**
    * Create the namespace.
-   * @default false: the namespace must already exist
+   * @default false: the namespace must already exist, and is never touched
    */
   readonly manageNamespace?: boolean;
+  /**
+   * Let Terraform destroy or replace the managed namespace (and every workload in it).
+   * @default false: a plan that would do so fails, naming `kubernetes.allowNamespaceDestroy`
+   */
+  readonly allowNamespaceDestroy?: boolean;
   /** Name of the service account ESO logs in to Vault as. */
   readonly name: string;
   /** Name of the ClusterRoleBinding that lets the service account create TokenReviews. */
   readonly clusterRoleBindingName: string;
   /**
-   * Create the long-lived `kubernetes.io/service-account-token` Secret (same name as the service
-   * account) and expose its token as `reviewerJwt`, for Vault's `token-secret` reviewer mode.
-   * @default false: no long-lived credential exists
+   * Mint a reviewer JWT for Vault (the `token-secret` reviewer mode): a TokenRequest token of the
+   * service account, bound to the Secret of the same name, so that deleting that Secret revokes
+   * it. It is opened as an ephemeral resource: it reaches Vault write-only, never the state.
+   * @default none: Vault reviews each login with the client's own JWT
    */
-  readonly createTokenSecret?: boolean;
+  readonly reviewerToken?: {
+    /** Lifetime asked of the API server (it may grant less), in seconds. */
+    readonly ttlSeconds: number;
+    /** Bump to mint and send a new one. */
+    readonly version: number;
+  };
 }
 
 /**
  * The Kubernetes side of Vault's kubernetes auth: the service account, its binding to
  * `system:auth-delegator` (so Vault may call TokenReview with its tokens) and, in the mode that
- * needs it, a long-lived token Secret read back once the token controller has filled it.
+ * needs it, a reviewer JWT for Vault.
  */
 export class VaultAuthServiceAccount extends Construct {
   /** Namespace of the service account (a reference when the namespace is managed here). */
   readonly namespace: string;
   /** Name of the service account (a reference, so dependents wait for it). */
   readonly name: string;
-  /** The token of the long-lived Secret; only with `createTokenSecret`. Sensitive. */
-  readonly reviewerJwt?: string;
+  /** The binding to `system:auth-delegator`, for what must wait until logins can be reviewed. */
+  readonly binding: ITerraformDependable;
+  /** The reviewer JWT; only with `reviewerToken`. */
+  readonly reviewerToken?: ReviewerToken;
 
   constructor(scope: Construct, id: string, props: VaultAuthServiceAccountProps) {
     super(scope, id);
 
     if (props.manageNamespace ?? false) {
-      const namespace = new NamespaceV1(this, 'namespace', { metadata: { name: props.namespace } });
+      const allowDestroy = props.allowNamespaceDestroy ?? false;
+      const namespace = new NamespaceV1(this, 'namespace', {
+        metadata: { name: props.namespace },
+        lifecycle: { preventDestroy: !allowDestroy },
+      });
+      if (!allowDestroy) {
+        new DestroyGuard(this, 'namespace-guard', {
+          protects: `the namespace "${props.namespace}"`,
+          allowKey: 'kubernetes.allowNamespaceDestroy',
+          identity: { name: props.namespace },
+        });
+      }
       this.namespace = namespace.metadata.name;
     } else {
+      // No longer managed: forget a namespace this stack may have created, never delete it.
+      new RemovedResources(this, 'unmanaged-namespace', [
+        { address: `kubernetes_namespace_v1.${logicalIdOf([id, 'namespace'])}` },
+      ]);
       this.namespace = props.namespace;
     }
 
     const serviceAccount = new ServiceAccountV1(this, 'service-account', {
       metadata: { name: props.name, namespace: this.namespace },
-      // The token Secret below is created explicitly; no other secrets are attached.
+      // No token Secret is attached to the account; tokens are requested when needed.
       automountServiceAccountToken: false,
     });
     this.name = serviceAccount.metadata.name;
 
-    new ClusterRoleBindingV1(this, 'auth-delegator', {
+    this.binding = new ClusterRoleBindingV1(this, 'auth-delegator', {
       metadata: { name: props.clusterRoleBindingName },
       roleRef: {
         apiGroup: 'rbac.authorization.k8s.io',
@@ -66,18 +104,36 @@ export class VaultAuthServiceAccount extends Construct {
       subject: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
     });
 
-    if (props.createTokenSecret ?? false) {
-      const tokenSecret = new SecretV1(this, 'token-secret', {
+    if (props.reviewerToken !== undefined) {
+      // The revocation handle: the token is bound to this Secret's uid, so deleting the Secret
+      // ends it at once. It holds no data (the write-up's token Secret held the token itself).
+      const anchor = new SecretV1(this, 'token-secret', {
         metadata: {
           name: props.name,
           namespace: this.namespace,
-          annotations: { 'kubernetes.io/service-account.name': this.name },
+          annotations: {
+            'eks-vault-eso/purpose':
+              'deleting this Secret revokes the reviewer JWT Vault holds for this service account',
+          },
         },
-        type: 'kubernetes.io/service-account-token',
-        // Wait until the token controller has written the token, then read it back.
-        waitForServiceAccountToken: true,
+        type: 'Opaque',
       });
-      this.reviewerJwt = Token.asString(Fn.lookup(tokenSecret.data, 'token'));
+      const request = new EphemeralResource(this, 'reviewer-token', 'kubernetes_token_request_v1', {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: {
+          expiration_seconds: props.reviewerToken.ttlSeconds,
+          bound_object_ref: {
+            api_version: 'v1',
+            kind: 'Secret',
+            name: anchor.metadata.name,
+            uid: anchor.metadata.uid,
+          },
+        },
+      });
+      this.reviewerToken = {
+        jwt: request.stringAttribute('token'),
+        version: props.reviewerToken.version,
+      };
     }
   }
 }

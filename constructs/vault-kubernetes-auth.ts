@@ -1,7 +1,9 @@
 import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
 import { KubernetesAuthBackendConfig } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-config';
 import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import type { ReviewerToken } from './vault-auth-service-account';
 
 export interface VaultKubernetesAuthProps {
   /** Path of the auth method, e.g. `kubernetes-my-auth`. */
@@ -11,10 +13,10 @@ export interface VaultKubernetesAuthProps {
   /** PEM CA certificate of that API server. */
   readonly kubernetesCaPem: string;
   /**
-   * Long-lived JWT Vault uses as the bearer of TokenReview calls (sensitive).
+   * A JWT of its own that Vault uses as the bearer of TokenReview calls, written write-only.
    * @default none: Vault uses each client's own JWT (`client-jwt` mode)
    */
-  readonly reviewerJwt?: string;
+  readonly reviewerToken?: ReviewerToken;
   /** The role ESO logs in with. */
   readonly role: {
     /** Role name, e.g. `eso-vault`. */
@@ -43,6 +45,10 @@ export class VaultKubernetesAuth extends Construct {
   readonly path: string;
   /** Name of the role (a reference). */
   readonly roleName: string;
+  /** The auth method's configuration: logins work once it exists. */
+  readonly config: ITerraformDependable;
+  /** The role: logins work once it exists. */
+  readonly role: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: VaultKubernetesAuthProps) {
     super(scope, id);
@@ -54,14 +60,20 @@ export class VaultKubernetesAuth extends Construct {
     });
     this.path = backend.path;
 
-    new KubernetesAuthBackendConfig(this, 'config', {
+    const config = new KubernetesAuthBackendConfig(this, 'config', {
       backend: backend.path,
       kubernetesHost: props.kubernetesHost,
       kubernetesCaCert: props.kubernetesCaPem,
-      tokenReviewerJwt: props.reviewerJwt,
       // Vault never runs in the cluster here: never fall back to a pod's local token and CA.
       disableLocalCaJwt: true,
     });
+    if (props.reviewerToken !== undefined) {
+      // Write-only (vault provider >= 5.7; the bindings predate it): the JWT reaches Vault and
+      // nothing else, neither the plan nor the state.
+      config.addOverride('token_reviewer_jwt_wo', props.reviewerToken.jwt);
+      config.addOverride('token_reviewer_jwt_wo_version', props.reviewerToken.version);
+    }
+    this.config = config;
 
     const role = new KubernetesAuthBackendRole(this, 'role', {
       backend: backend.path,
@@ -74,5 +86,6 @@ export class VaultKubernetesAuth extends Construct {
       tokenMaxTtl: props.role.tokenMaxTtlSeconds,
     });
     this.roleName = role.roleName;
+    this.role = role;
   }
 }

@@ -2,6 +2,7 @@ import { dev } from './dev';
 import { local } from './local';
 import { prod } from './prod';
 import { staging } from './staging';
+import { sharedOwnership } from './ownership';
 import type { EnvironmentConfig } from './types';
 import { ConfigError, type ConfigProblem, validateEnvironment } from './validate';
 
@@ -35,6 +36,8 @@ export function loadEnvironments(
       });
     }
   });
+  // Only when each is valid on its own: the comparison reads their keys.
+  if (problems.length === 0) problems.push(...sharedOwnership(valid));
   for (const wanted of selected ?? []) {
     if (!names.includes(wanted)) {
       problems.push({

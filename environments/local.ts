@@ -19,6 +19,8 @@ export const local: EnvironmentConfig = {
     auth: 'eks-token',
     namespace: 'my-namespace',
     manageNamespace: true,
+    // The lab is torn down and rebuilt by its tests: destroying is its normal path.
+    allowNamespaceDestroy: true,
     serviceAccountName: 'vault-auth',
     clusterRoleBindingName: 'k8s-auth-client-for-vault',
     tokenAudience: 'https://kubernetes.default.svc',
@@ -28,7 +30,7 @@ export const local: EnvironmentConfig = {
     namespace: 'admin',
     // OpenBao's API baseline; stops the provider sending fields of newer Vault versions.
     versionOverride: '1.14.0',
-    kvMount: { path: 'secret', managed: true },
+    kvMount: { path: 'secret', managed: true, allowDestroy: true },
     policyName: 'my-policy',
     authPath: 'kubernetes-my-auth',
     roleName: 'eso-vault',
@@ -58,6 +60,4 @@ export const local: EnvironmentConfig = {
     refreshInterval: '1m',
   },
   backend: { type: 'local' },
-  // The versions the lab builds (lab/toolchain/versions.sh); the pinned ones are not served here.
-  providerVersions: { aws: '6.47.1', kubernetes: '3.2.1', vault: '5.9.0' },
 };

@@ -1,6 +1,9 @@
 import type { EnvironmentConfig } from './types';
 
-/** prod: as staging, with exec credentials so long applies outlive the 15-minute EKS token. */
+/**
+ * prod: as staging, on Terraform Cloud workspaces selected by tags. Its hosted runners have no AWS
+ * CLI, so the cluster token is the ephemeral EKS token (valid 15 minutes from each plan and apply).
+ */
 export const prod: EnvironmentConfig = {
   name: 'prod',
   aws: {
@@ -8,7 +11,7 @@ export const prod: EnvironmentConfig = {
     clusterName: 'platform-prod',
   },
   kubernetes: {
-    auth: 'exec',
+    auth: 'eks-token',
     namespace: 'payments',
     manageNamespace: true,
     serviceAccountName: 'vault-auth',

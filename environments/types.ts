@@ -6,9 +6,15 @@
 
 /** How the Kubernetes provider authenticates to the cluster. */
 export type KubernetesAuthMode =
-  /** `aws_eks_cluster_auth` data source: a 15-minute token made at plan time. */
+  /**
+   * The ephemeral `aws_eks_cluster_auth`: a 15-minute token made at plan and again at apply,
+   * never written to the plan or the state. Works on Terraform Cloud's hosted runners.
+   */
   | 'eks-token'
-  /** `aws eks get-token` run by the provider; use when an apply may outlast 15 minutes. */
+  /**
+   * `aws eks get-token` run by the provider whenever it needs a token (long applies). Needs the
+   * AWS CLI where Terraform runs: Terraform Cloud's hosted runners have none.
+   */
   | 'exec'
   /** A bearer token from the sensitive variable `kubernetes_token` (non-EKS clusters). */
   | 'static-token';
@@ -22,8 +28,10 @@ export type ReviewerMode =
    */
   | 'client-jwt'
   /**
-   * The write-up's long-lived `kubernetes.io/service-account-token` Secret is read back and stored
-   * in Vault as `token_reviewer_jwt` (sensitive; it is in the Kubernetes provider's state).
+   * Vault holds a reviewer JWT of its own, for when it cannot present client tokens to the API
+   * server: a TokenRequest token of the service account, bound to the Secret of the same name
+   * (deleting the Secret revokes it), minted at apply time and written to Vault write-only. It is
+   * never in the plan or the state. (The write-up kept a never-expiring token in that Secret.)
    */
   | 'token-secret';
 
@@ -72,6 +80,11 @@ export interface KubernetesConfig {
   readonly namespace: string;
   /** Create the namespace (true) or use one that already exists (false). */
   readonly manageNamespace: boolean;
+  /**
+   * Let a plan destroy or replace the managed namespace, and every workload in it.
+   * @default false: `cdktf destroy` and renames refuse, naming this key
+   */
+  readonly allowNamespaceDestroy?: boolean;
   /** Name of the service account ESO logs in to Vault as. */
   readonly serviceAccountName: string;
   /** Name of the ClusterRoleBinding to `system:auth-delegator` (cluster-scoped: unique per cluster). */
@@ -103,6 +116,16 @@ export interface VaultConfig {
     readonly path: string;
     /** Create the mount (true) or use one that already exists (false). */
     readonly managed: boolean;
+    /**
+     * Let a plan destroy or replace the managed mount, and every secret in it.
+     * @default false: `cdktf destroy` and renames refuse, naming this key
+     */
+    readonly allowDestroy?: boolean;
+    /**
+     * Purge every version of a secret when it leaves the configuration or the stack is destroyed.
+     * @default false: a secret that leaves the configuration keeps its versions in Vault
+     */
+    readonly purgeSecretsOnDestroy?: boolean;
   };
   /** Name of the generated read policy. */
   readonly policyName: string;
@@ -116,6 +139,17 @@ export interface VaultConfig {
   readonly tokenTtlSeconds: number;
   /** Maximum TTL of those tokens, in seconds. */
   readonly tokenMaxTtlSeconds: number;
+  /**
+   * `token-secret` mode: lifetime asked for Vault's reviewer JWT, in seconds (the API server may
+   * grant less). Bump `reviewerTokenVersion` before it ends.
+   * @default 31536000 (one year)
+   */
+  readonly reviewerTokenTtlSeconds?: number;
+  /**
+   * `token-secret` mode: bump to mint a new reviewer JWT and send it to Vault.
+   * @default 1
+   */
+  readonly reviewerTokenVersion?: number;
 }
 
 export interface SecretConfig {
@@ -168,14 +202,13 @@ export type BackendConfig =
       readonly tags?: readonly string[];
       /** @default app.terraform.io */
       readonly hostname?: string;
+      /**
+       * Runs execute on a self-hosted Terraform Cloud agent that has the AWS CLI. Required for
+       * `kubernetes.auth: 'exec'`: the hosted runners have no `aws` binary.
+       * @default false: hosted runners
+       */
+      readonly runsOnAgentWithAwsCli?: boolean;
     };
-
-/** Exact provider versions required by the synthesized configuration. */
-export interface ProviderVersions {
-  readonly aws: string;
-  readonly kubernetes: string;
-  readonly vault: string;
-}
 
 export interface EnvironmentConfig {
   /** Stack name: lowercase kebab-case, e.g. `dev`. */
@@ -187,9 +220,4 @@ export interface EnvironmentConfig {
   readonly secrets: readonly SecretConfig[];
   readonly eso: EsoConfig;
   readonly backend: BackendConfig;
-  /**
-   * Provider versions to require instead of the ones the bindings were generated for.
-   * @default aws 6.25.0, kubernetes 2.38.0, vault 5.6.0 (the bindings' pins)
-   */
-  readonly providerVersions?: Partial<ProviderVersions>;
 }

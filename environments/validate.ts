@@ -1,4 +1,4 @@
-import { kebabId } from '../constructs/resource-ids';
+import { kebabId } from '../common/names';
 
 /**
  * Validation of environment configuration. It runs once, on every environment, before any
@@ -56,23 +56,14 @@ const STORE_AUTH_MODES = ['kubernetes', 'token'] as const;
 const ESO_API_VERSIONS = ['external-secrets.io/v1', 'external-secrets.io/v1beta1'] as const;
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': [
-    'name',
-    'aws',
-    'kubernetes',
-    'vault',
-    'secretValues',
-    'secrets',
-    'eso',
-    'backend',
-    'providerVersions',
-  ],
+  '': ['name', 'aws', 'kubernetes', 'vault', 'secretValues', 'secrets', 'eso', 'backend'],
   aws: ['region', 'clusterName', 'endpoints'],
   'aws.endpoints': ['eks', 'sts'],
   kubernetes: [
     'auth',
     'namespace',
     'manageNamespace',
+    'allowNamespaceDestroy',
     'serviceAccountName',
     'clusterRoleBindingName',
     'tokenAudience',
@@ -88,8 +79,10 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'reviewerMode',
     'tokenTtlSeconds',
     'tokenMaxTtlSeconds',
+    'reviewerTokenTtlSeconds',
+    'reviewerTokenVersion',
   ],
-  'vault.kvMount': ['path', 'managed'],
+  'vault.kvMount': ['path', 'managed', 'allowDestroy', 'purgeSecretsOnDestroy'],
   'secrets[]': [
     'name',
     'externalSecretName',
@@ -99,9 +92,16 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'writeOnlyVersion',
   ],
   eso: ['apiVersion', 'storeName', 'storeAuth', 'refreshInterval'],
-  backend: ['type', 'organization', 'workspace', 'tags', 'hostname'],
-  providerVersions: ['aws', 'kubernetes', 'vault'],
+  backend: ['type', 'organization', 'workspace', 'tags', 'hostname', 'runsOnAgentWithAwsCli'],
 };
+
+// Names Vault and Kubernetes reserve or create themselves; owning one would break the cluster or
+// Vault, or let one binding stand in for a built-in one.
+const RESERVED_POLICIES = ['root', 'default'];
+const RESERVED_AUTH_PATHS = ['token'];
+const RESERVED_MOUNTS = ['sys', 'identity', 'cubbyhole'];
+const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'default'];
+const BUILT_IN_BINDINGS = /^(cluster-admin|system:.*)$/;
 
 type Obj = Record<string, unknown>;
 
@@ -194,6 +194,15 @@ class Checker {
       this.add(key, value, 'a URL without a trailing slash');
       return undefined;
     }
+    if (parsed.username !== '' || parsed.password !== '') {
+      // Shown without the credentials: they would otherwise land in cdk.tf.json, and here.
+      this.add(
+        key,
+        `${parsed.protocol}//***@${parsed.host}`,
+        'a URL without credentials (user:password@ would be written into cdk.tf.json); credentials come from the environment',
+      );
+      return undefined;
+    }
     return parsed;
   }
 }
@@ -246,18 +255,37 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       'a Kubernetes namespace name: lowercase letters, digits and "-", at most 63 characters',
     );
     c.boolean('kubernetes.manageNamespace', k8s.manageNamespace);
+    if (k8s.manageNamespace === true && SYSTEM_NAMESPACES.includes(String(k8s.namespace))) {
+      c.add(
+        'kubernetes.namespace',
+        k8s.namespace,
+        `a namespace of your own when kubernetes.manageNamespace is true (${SYSTEM_NAMESPACES.join(', ')} belong to Kubernetes)`,
+      );
+    }
+    if (k8s.allowNamespaceDestroy !== undefined)
+      c.boolean('kubernetes.allowNamespaceDestroy', k8s.allowNamespaceDestroy);
     c.pattern(
       'kubernetes.serviceAccountName',
       k8s.serviceAccountName,
       DNS_SUBDOMAIN,
       'a Kubernetes object name: lowercase letters, digits, "-" and "."',
     );
-    c.pattern(
-      'kubernetes.clusterRoleBindingName',
-      k8s.clusterRoleBindingName,
-      DNS_SUBDOMAIN,
-      'a Kubernetes object name: lowercase letters, digits, "-" and "."',
-    );
+    if (
+      typeof k8s.clusterRoleBindingName === 'string' &&
+      BUILT_IN_BINDINGS.test(k8s.clusterRoleBindingName)
+    )
+      c.add(
+        'kubernetes.clusterRoleBindingName',
+        k8s.clusterRoleBindingName,
+        'a name of your own (cluster-admin and system:* are bindings Kubernetes creates itself)',
+      );
+    else
+      c.pattern(
+        'kubernetes.clusterRoleBindingName',
+        k8s.clusterRoleBindingName,
+        DNS_SUBDOMAIN,
+        'a Kubernetes object name: lowercase letters, digits, "-" and "."',
+      );
     if (typeof k8s.tokenAudience !== 'string' || k8s.tokenAudience.length === 0) {
       c.add(
         'kubernetes.tokenAudience',
@@ -303,19 +331,42 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
         'a Vault mount path such as "secret" (no leading or trailing "/")',
       );
       c.boolean('vault.kvMount.managed', kvMount.managed);
+      if (RESERVED_MOUNTS.includes(String(kvMount.path)))
+        c.add(
+          'vault.kvMount.path',
+          kvMount.path,
+          `a mount of your own (${RESERVED_MOUNTS.join(', ')} are Vault's)`,
+        );
+      for (const flag of ['allowDestroy', 'purgeSecretsOnDestroy'] as const) {
+        if (kvMount[flag] !== undefined) c.boolean(`vault.kvMount.${flag}`, kvMount[flag]);
+      }
     }
-    c.pattern(
-      'vault.policyName',
-      vault.policyName,
-      VAULT_NAME,
-      'a Vault policy name: letters, digits, ".", "_" and "-"',
-    );
-    c.pattern(
-      'vault.authPath',
-      vault.authPath,
-      VAULT_PATH,
-      'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/")',
-    );
+    if (RESERVED_POLICIES.includes(String(vault.policyName)))
+      c.add(
+        'vault.policyName',
+        vault.policyName,
+        `a policy of your own (${RESERVED_POLICIES.join(', ')} are Vault's)`,
+      );
+    else
+      c.pattern(
+        'vault.policyName',
+        vault.policyName,
+        VAULT_NAME,
+        'a Vault policy name: letters, digits, ".", "_" and "-"',
+      );
+    if (RESERVED_AUTH_PATHS.includes(String(vault.authPath)))
+      c.add(
+        'vault.authPath',
+        vault.authPath,
+        'an auth path of your own ("token" is Vault\'s token auth method)',
+      );
+    else
+      c.pattern(
+        'vault.authPath',
+        vault.authPath,
+        VAULT_PATH,
+        'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/")',
+      );
     c.pattern(
       'vault.roleName',
       vault.roleName,
@@ -332,6 +383,10 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
         `at most vault.tokenMaxTtlSeconds (${String(vault.tokenMaxTtlSeconds)})`,
       );
     }
+    if (vault.reviewerTokenTtlSeconds !== undefined)
+      c.positiveInteger('vault.reviewerTokenTtlSeconds', vault.reviewerTokenTtlSeconds);
+    if (vault.reviewerTokenVersion !== undefined)
+      c.positiveInteger('vault.reviewerTokenVersion', vault.reviewerTokenVersion);
     if (kvMount && typeof kvMount.path === 'string' && kvMount.path === vault.authPath) {
       c.add('vault.authPath', vault.authPath, 'a path different from vault.kvMount.path');
     }
@@ -361,23 +416,45 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   }
 
   validateBackend(c, env.backend);
-
-  if (env.providerVersions !== undefined) {
-    const versions = c.object('providerVersions', env.providerVersions, 'providerVersions');
-    if (versions) {
-      for (const provider of ['aws', 'kubernetes', 'vault'] as const) {
-        if (versions[provider] !== undefined) {
-          c.pattern(
-            `providerVersions.${provider}`,
-            versions[provider],
-            PROVIDER_VERSION,
-            'an exact version such as "5.6.0"',
-          );
-        }
-      }
-    }
+  if (
+    isObject(env.backend) &&
+    env.backend.type === 'cloud' &&
+    env.backend.runsOnAgentWithAwsCli !== true &&
+    isObject(env.kubernetes) &&
+    env.kubernetes.auth === 'exec'
+  ) {
+    c.add(
+      'kubernetes.auth',
+      'exec',
+      '"eks-token" with a cloud backend: Terraform Cloud\'s hosted runners have no AWS CLI for `aws eks get-token` (or set backend.runsOnAgentWithAwsCli: true if runs execute on an agent that has it)',
+    );
   }
+  validateManagedSecretNames(c, env);
   return c.problems;
+}
+
+/** ExternalSecret targets must not overwrite a Secret the stack itself manages. */
+function validateManagedSecretNames(c: Checker, env: Obj): void {
+  if (!isObject(env.kubernetes) || !isObject(env.vault) || !isObject(env.eso)) return;
+  if (!Array.isArray(env.secrets)) return;
+  const own = new Map<string, string>();
+  if (env.vault.reviewerMode === 'token-secret')
+    own.set(
+      String(env.kubernetes.serviceAccountName),
+      'the reviewer token Secret of token-secret mode',
+    );
+  if (env.eso.storeAuth === 'token')
+    own.set('vault-token', 'the Vault token Secret of token store auth');
+  env.secrets.forEach((item: unknown, i: number) => {
+    if (!isObject(item) || typeof item.targetSecretName !== 'string') return;
+    const what = own.get(item.targetSecretName);
+    if (what)
+      c.add(
+        `secrets[${i}].targetSecretName`,
+        item.targetSecretName,
+        `another name: "${item.targetSecretName}" is ${what}, which ESO would overwrite`,
+      );
+  });
 }
 
 function validateSecrets(c: Checker, value: unknown, valueMode: string | undefined): void {
@@ -470,7 +547,7 @@ function validateBackend(c: Checker, value: unknown): void {
   if (!backend) return;
   if (!c.oneOf('backend.type', backend.type, ['local', 'cloud'] as const)) return;
   if (backend.type === 'local') {
-    for (const k of ['organization', 'workspace', 'tags', 'hostname']) {
+    for (const k of ['organization', 'workspace', 'tags', 'hostname', 'runsOnAgentWithAwsCli']) {
       if (backend[k] !== undefined)
         c.add(`backend.${k}`, backend[k], 'nothing for a local backend');
     }
@@ -509,6 +586,8 @@ function validateBackend(c: Checker, value: unknown): void {
       c.add('backend.tags', tags, 'a non-empty list of lowercase workspace tags');
     }
   }
+  if (backend.runsOnAgentWithAwsCli !== undefined)
+    c.boolean('backend.runsOnAgentWithAwsCli', backend.runsOnAgentWithAwsCli);
   if (backend.hostname !== undefined) {
     c.pattern(
       'backend.hostname',

@@ -23,6 +23,7 @@ export const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern
 /** Attributes that carry credentials: they may only hold references, never literals. */
 const CREDENTIAL_ATTRIBUTES: readonly { readonly type: string; readonly path: string }[] = [
   { type: 'vault_kubernetes_auth_backend_config', path: 'token_reviewer_jwt' },
+  { type: 'vault_kubernetes_auth_backend_config', path: 'token_reviewer_jwt_wo' },
   { type: 'vault_kv_secret_v2', path: 'data_json_wo' },
   { type: 'kubernetes_secret_v1', path: 'data_wo' },
 ];

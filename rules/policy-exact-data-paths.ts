@@ -1,4 +1,12 @@
-import { type Rule, type StackJson, type Violation, resourcesOfType, str } from './stack-json';
+import { kvV2Paths } from '../common/kv-paths';
+import {
+  type Rule,
+  type StackJson,
+  type Violation,
+  declaredSecrets,
+  resourcesOfType,
+  str,
+} from './stack-json';
 
 export const POLICY_EXACT_DATA_PATHS_ID = 'CHAIN-001';
 
@@ -40,17 +48,10 @@ export const policyExactDataPaths: Rule = {
 
     const dataPaths = new Set<string>();
     const metadataPaths = new Set<string>();
-    for (const secret of resourcesOfType(stack, 'vault_kv_secret_v2')) {
-      const mount = str(stack, secret.body.mount);
-      const name = str(stack, secret.body.name);
-      if (mount === undefined || name === undefined) {
-        add(
-          `${secret.address}: mount or name is not a literal, so its policy path cannot be checked`,
-        );
-        continue;
-      }
-      dataPaths.add(`${mount}/data/${name}`);
-      metadataPaths.add(`${mount}/metadata/${name}`);
+    for (const secret of declaredSecrets(stack)) {
+      const paths = kvV2Paths(secret.mount, secret.name);
+      dataPaths.add(paths.data);
+      metadataPaths.add(paths.metadata);
     }
 
     for (const policy of resourcesOfType(stack, 'vault_policy')) {

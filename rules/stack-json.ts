@@ -1,3 +1,5 @@
+import { DECLARED_SECRETS_LOCAL } from '../common/names';
+
 /**
  * Read-only helpers over a synthesized stack (the JSON cdktf writes to cdktf.out). The chain rules
  * work on this JSON, so they see exactly what Terraform will see, overrides included.
@@ -8,6 +10,7 @@ export type JsonObject = { [key: string]: Json };
 
 export interface StackJson {
   readonly resource?: Record<string, Record<string, JsonObject>>;
+  readonly locals?: Record<string, Json>;
   readonly data?: Record<string, Record<string, JsonObject>>;
   readonly provider?: Record<string, JsonObject[]>;
   readonly variable?: Record<string, JsonObject>;
@@ -107,6 +110,22 @@ export function manifestsOfKind(
       (m): m is { address: string; manifest: JsonObject } =>
         isObject(m.manifest) && m.manifest.kind === kind,
     );
+}
+
+/** A KV v2 secret the stack declares. */
+export interface DeclaredSecret {
+  readonly mount: string;
+  readonly name: string;
+}
+
+/** The KV secrets the stack declares, from the local the KV construct writes (see common/names). */
+export function declaredSecrets(stack: StackJson): DeclaredSecret[] {
+  const listed = getPath(stack.locals?.[DECLARED_SECRETS_LOCAL], 'secrets');
+  if (!Array.isArray(listed)) return [];
+  return listed.filter(
+    (s): s is JsonObject & DeclaredSecret =>
+      isObject(s) && typeof s.mount === 'string' && typeof s.name === 'string',
+  );
 }
 
 /** The first configuration block of a provider (the stack has one of each). */

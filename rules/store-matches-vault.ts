@@ -2,6 +2,7 @@ import {
   type Rule,
   type StackJson,
   type Violation,
+  declaredSecrets,
   getPath,
   manifestsOfKind,
   providerConfig,
@@ -28,12 +29,8 @@ export const storeMatchesVault: Rule = {
     const vaultProvider = providerConfig(stack, 'vault') ?? {};
     const vaultAddress = str(stack, vaultProvider.address);
     const vaultNamespace = str(stack, vaultProvider.namespace);
-    const kvMounts = new Set(
-      resourcesOfType(stack, 'vault_kv_secret_v2').map((s) => str(stack, s.body.mount)),
-    );
-    const secretNames = new Set(
-      resourcesOfType(stack, 'vault_kv_secret_v2').map((s) => str(stack, s.body.name)),
-    );
+    const kvMounts = new Set<string | undefined>(declaredSecrets(stack).map((s) => s.mount));
+    const secretNames = new Set<string | undefined>(declaredSecrets(stack).map((s) => s.name));
     const authPaths = new Set(
       resourcesOfType(stack, 'vault_auth_backend')
         .filter((b) => str(stack, b.body.type) === 'kubernetes')

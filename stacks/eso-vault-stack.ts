@@ -15,11 +15,12 @@ import { EksClusterLookup } from '../constructs/eks-cluster-lookup';
 import { EsoClusterSecretStore, type StoreAuth } from '../constructs/eso-cluster-secret-store';
 import { EsoExternalSecret } from '../constructs/eso-external-secret';
 import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
-import { kebabId, secretValuesVariableName } from '../constructs/resource-ids';
+import { kebabId, secretValuesVariableName } from '../common/names';
+import { providerVersions, requiredTerraformVersion } from '../common/versions';
 import { SecretReadPolicy } from '../constructs/secret-read-policy';
 import { VaultAuthServiceAccount } from '../constructs/vault-auth-service-account';
 import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
-import type { EnvironmentConfig, ProviderVersions } from '../environments/types';
+import type { EnvironmentConfig } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
 import type { StackJson } from '../rules/stack-json';
 
@@ -35,12 +36,8 @@ function withoutBinaryVersionCheck(construct: Construct): void {
   );
 }
 
-/** Provider versions the prebuilt bindings were generated for. */
-export const BINDING_PROVIDER_VERSIONS: ProviderVersions = {
-  aws: '6.25.0',
-  kubernetes: '2.38.0',
-  vault: '5.6.0',
-};
+/** Lifetime asked for Vault's reviewer JWT in token-secret mode unless configured: one year. */
+export const DEFAULT_REVIEWER_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
 
 /** Names of the stack's input variables (all sensitive; none has a default). */
 export const VARIABLES = {
@@ -64,7 +61,9 @@ export class EsoVaultStack extends TerraformStack {
     const { config } = props;
 
     this.configureBackend(config);
-    this.pinProviderVersions({ ...BINDING_PROVIDER_VERSIONS, ...config.providerVersions });
+    this.pinVersions();
+    // Said wherever the chain may break: the doctor walks it link by link.
+    const diagnose = `npm run doctor -- --env ${config.name}`;
 
     // --- AWS: the EKS lookups feed both the Kubernetes provider and Vault's auth config.
     const emulated = config.aws.endpoints !== undefined;
@@ -109,15 +108,26 @@ export class EsoVaultStack extends TerraformStack {
     const serviceAccount = new VaultAuthServiceAccount(this, 'service-account', {
       namespace: config.kubernetes.namespace,
       manageNamespace: config.kubernetes.manageNamespace,
+      allowNamespaceDestroy: config.kubernetes.allowNamespaceDestroy,
       name: config.kubernetes.serviceAccountName,
       clusterRoleBindingName: config.kubernetes.clusterRoleBindingName,
-      createTokenSecret: config.vault.reviewerMode === 'token-secret',
+      reviewerToken:
+        config.vault.reviewerMode === 'token-secret'
+          ? {
+              ttlSeconds:
+                config.vault.reviewerTokenTtlSeconds ?? DEFAULT_REVIEWER_TOKEN_TTL_SECONDS,
+              version: config.vault.reviewerTokenVersion ?? 1,
+            }
+          : undefined,
     });
 
     // --- Vault: secrets, the policy that reads exactly them, the auth method and its role.
     const kv = new KvV2Secrets(this, 'kv', {
       mountPath: config.vault.kvMount.path,
       manageMount: config.vault.kvMount.managed,
+      allowMountDestroy: config.vault.kvMount.allowDestroy,
+      purgeOnDestroy: config.vault.kvMount.purgeSecretsOnDestroy,
+      stackName: config.name,
       secrets: config.secrets.map((secret): KvV2SecretInput => {
         if (config.secretValues === 'placeholder') {
           return {
@@ -151,7 +161,7 @@ export class EsoVaultStack extends TerraformStack {
       path: config.vault.authPath,
       kubernetesHost: cluster.endpoint,
       kubernetesCaPem: cluster.caCertificatePem,
-      reviewerJwt: serviceAccount.reviewerJwt,
+      reviewerToken: serviceAccount.reviewerToken,
       role: {
         name: config.vault.roleName,
         serviceAccountName: serviceAccount.name,
@@ -192,6 +202,8 @@ export class EsoVaultStack extends TerraformStack {
       kvMountPath: kv.mountPath,
       auth: storeAuth,
       allowedNamespaces: [serviceAccount.namespace],
+      dependsOn: [auth.config, auth.role, serviceAccount.binding],
+      diagnose,
     });
 
     for (const secret of config.secrets) {
@@ -203,7 +215,8 @@ export class EsoVaultStack extends TerraformStack {
         targetSecretName: secret.targetSecretName,
         remoteKey: secret.name,
         refreshInterval: config.eso.refreshInterval,
-        dependsOn: [store.resource],
+        dependsOn: [store.resource, kv.secretResources.get(secret.name)!],
+        diagnose,
       });
     }
 
@@ -247,9 +260,13 @@ export class EsoVaultStack extends TerraformStack {
     withoutBinaryVersionCheck(cloud);
   }
 
-  /** Requires exact provider versions (the bindings' pins unless the environment says otherwise). */
-  private pinProviderVersions(versions: ProviderVersions): void {
-    for (const [name, version] of Object.entries(versions)) {
+  /**
+   * Requires the Terraform version that has ephemeral resources and write-only arguments, and
+   * exactly the provider versions the lab builds and tests (common/versions.sh).
+   */
+  private pinVersions(): void {
+    this.addOverride('terraform.required_version', requiredTerraformVersion());
+    for (const [name, version] of Object.entries(providerVersions())) {
       this.addOverride(`terraform.required_providers.${name}.version`, version);
     }
   }

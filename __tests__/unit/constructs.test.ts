@@ -1,5 +1,4 @@
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
-import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
 import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
@@ -9,18 +8,17 @@ import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
 import { KubernetesAuthBackendConfig } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-config';
 import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
 import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
-import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
-import { Testing } from 'cdktf';
+import { TerraformOutput, Testing } from 'cdktf';
 import { EksClusterLookup } from '../../constructs/eks-cluster-lookup';
 import { EsoClusterSecretStore } from '../../constructs/eso-cluster-secret-store';
 import { EsoExternalSecret } from '../../constructs/eso-external-secret';
 import { KvV2Secrets } from '../../constructs/kv-v2-secrets';
-import { kebabId, secretValuesVariableName, snakeId } from '../../constructs/resource-ids';
+import { kebabId, secretValuesVariableName, snakeId } from '../../common/names';
 import { SecretReadPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
 import { VaultAuthServiceAccount } from '../../constructs/vault-auth-service-account';
 import { VaultKubernetesAuth } from '../../constructs/vault-kubernetes-auth';
-import { canonicalGoDuration } from '../../constructs/go-duration';
+import { canonicalGoDuration } from '../../common/go-duration';
 
 type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 const parse = (text: string) => JSON.parse(text) as Synth;
@@ -30,11 +28,11 @@ const ref = (type: string, attribute: string): unknown =>
     new RegExp(`^\\$\\{${type}\\.[^.]+\\.${attribute.replace(/[.[\]]/g, '\\$&')}\\}$`),
   );
 const partial = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);
-const countOf = (text: string, kind: 'resource' | 'data', type: string) =>
+const countOf = (text: string, kind: 'resource' | 'data' | 'ephemeral', type: string) =>
   Object.keys(parse(text)[kind]?.[type] ?? {}).length;
 
 describe('EksClusterLookup', () => {
-  it('reads the cluster and, in eks-token mode, a token from aws_eks_cluster_auth', () => {
+  it('reads the cluster and, in eks-token mode, an ephemeral token that no plan or state keeps', () => {
     let lookup!: EksClusterLookup;
     const out = Testing.synthScope((scope) => {
       lookup = new EksClusterLookup(scope, 'eks', {
@@ -44,10 +42,22 @@ describe('EksClusterLookup', () => {
       });
     });
     expect(out).toHaveDataSourceWithProperties(DataAwsEksCluster, { name: 'my-cluster' });
-    expect(out).toHaveDataSourceWithProperties(DataAwsEksClusterAuth, { name: 'my-cluster' });
+    expect(countOf(out, 'data', 'aws_eks_cluster_auth')).toBe(0);
+    const [[name, auth]] = Object.entries(parse(out).ephemeral.aws_eks_cluster_auth);
+    expect(auth).toEqual({ name: 'my-cluster' });
     expect(lookup.caCertificatePem).toMatch(/^\$\{TfToken/);
     expect(lookup.credentials.exec).toBeUndefined();
-    expect(lookup.credentials.token).toBeDefined();
+    const resolved = parse(
+      Testing.synthScope((scope) => {
+        const l = new EksClusterLookup(scope, 'eks', {
+          clusterName: 'my-cluster',
+          region: 'us-west-2',
+          auth: 'eks-token',
+        });
+        new TerraformOutput(scope, 'token', { value: l.credentials.token, sensitive: true });
+      }),
+    );
+    expect(resolved.output.token.value).toBe(`\${ephemeral.aws_eks_cluster_auth.${name}.token}`);
   });
 
   it('in exec mode runs aws eks get-token and reads no token at plan time', () => {
@@ -140,62 +150,197 @@ describe('VaultAuthServiceAccount', () => {
     });
   });
 
-  it('in token-secret mode creates the long-lived token Secret and waits for its token', () => {
+  it('protects a managed namespace: prevent_destroy, and a guard whose address names the key', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new VaultAuthServiceAccount(scope, 'sa', {
+          namespace: 'team-a',
+          manageNamespace: true,
+          name: 'vault-auth',
+          clusterRoleBindingName: 'b',
+        });
+      }),
+    );
+    const [namespace] = Object.values(out.resource.kubernetes_namespace_v1);
+    expect(namespace.lifecycle).toEqual({ prevent_destroy: true });
+    expect(out.resource.terraform_data['destroy-needs-kubernetes_allowNamespaceDestroy']).toEqual(
+      expect.objectContaining({
+        triggers_replace: { name: 'team-a' },
+        lifecycle: { prevent_destroy: true },
+      }),
+    );
+  });
+
+  it('lets the lab destroy its namespace when allowNamespaceDestroy says so', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new VaultAuthServiceAccount(scope, 'sa', {
+          namespace: 'team-a',
+          manageNamespace: true,
+          allowNamespaceDestroy: true,
+          name: 'vault-auth',
+          clusterRoleBindingName: 'b',
+        });
+      }),
+    );
+    expect(Object.values(out.resource.kubernetes_namespace_v1)[0].lifecycle).toEqual({
+      prevent_destroy: false,
+    });
+    expect(out.resource).not.toHaveProperty('terraform_data');
+  });
+
+  it('forgets, never deletes, a namespace it no longer manages', () => {
+    const out = JSON.parse(
+      Testing.synthScope((scope) => {
+        new VaultAuthServiceAccount(scope, 'service-account', {
+          namespace: 'team-a',
+          name: 'vault-auth',
+          clusterRoleBindingName: 'b',
+        });
+      }),
+    ) as { removed: unknown[] };
+    // The address the managed namespace had (and has) in every stack of this app.
+    expect(out.removed).toEqual([
+      {
+        from: 'kubernetes_namespace_v1.service-account_namespace_B496C502',
+        lifecycle: { destroy: false },
+      },
+    ]);
+  });
+
+  it('in token-secret mode mints a reviewer JWT bound to an empty Secret, ephemerally', () => {
     let account!: VaultAuthServiceAccount;
     const out = Testing.synthScope((scope) => {
       account = new VaultAuthServiceAccount(scope, 'sa', {
         namespace: 'ns',
         name: 'vault-auth',
         clusterRoleBindingName: 'b',
-        createTokenSecret: true,
+        reviewerToken: { ttlSeconds: 86400, version: 2 },
       });
     });
     expect(out).toHaveResourceWithProperties(SecretV1, {
-      type: 'kubernetes.io/service-account-token',
+      type: 'Opaque',
+      metadata: partial({ name: 'vault-auth', namespace: 'ns' }),
+    });
+    expect(out).not.toHaveResourceWithProperties(SecretV1, {
       wait_for_service_account_token: true,
-      metadata: {
-        name: 'vault-auth',
-        namespace: 'ns',
-        annotations: {
-          'kubernetes.io/service-account.name': ref(
-            'kubernetes_service_account_v1',
-            'metadata[0].name',
-          ),
+    });
+    const [request] = Object.values(parse(out).ephemeral.kubernetes_token_request_v1);
+    expect(request).toEqual({
+      metadata: { name: ref('kubernetes_service_account_v1', 'metadata[0].name'), namespace: 'ns' },
+      spec: {
+        expiration_seconds: 86400,
+        bound_object_ref: {
+          api_version: 'v1',
+          kind: 'Secret',
+          name: ref('kubernetes_secret_v1', 'metadata[0].name'),
+          uid: ref('kubernetes_secret_v1', 'metadata[0].uid'),
         },
       },
     });
-    expect(account.reviewerJwt).toBeDefined();
+    expect(account.reviewerToken?.version).toBe(2);
   });
 });
 
 describe('KvV2Secrets', () => {
-  it('writes placeholders once, never reads values back, and removes every version on destroy', () => {
-    const out = Testing.synthScope((scope) => {
-      new KvV2Secrets(scope, 'kv', {
-        mountPath: 'secret',
-        secrets: [
-          {
-            name: 'my-secret',
-            values: { kind: 'placeholder', pairs: { dummy_key1: 'dummy_value1' } },
-          },
-        ],
-      });
-    });
-    expect(out).toHaveResourceWithProperties(KvSecretV2, {
-      mount: 'secret',
-      name: 'my-secret',
-      data_json: '{"dummy_key1":"dummy_value1"}',
-      disable_read: true,
-      delete_all_versions: true,
-      lifecycle: { ignore_changes: ['data_json'] },
-    });
-    expect(countOf(out, 'resource', 'vault_mount')).toBe(0);
+  const placeholderSecret = {
+    name: 'my-secret',
+    values: { kind: 'placeholder' as const, pairs: { dummy_key1: 'dummy_value1' } },
+  };
+
+  it('seeds a placeholder once, only where the folder listing lacks the secret, and never again', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          stackName: 'dev',
+          secrets: [placeholderSecret],
+        });
+      }),
+    );
+    const seeds = Object.entries(out.resource.vault_generic_endpoint).filter(([n]) =>
+      n.includes('_seed_'),
+    );
+    expect(seeds).toHaveLength(1);
+    const [, seed] = seeds[0];
+    const listing = Object.keys(out.data.vault_kv_secrets_list_v2)[0];
+    const exists = `contains(nonsensitive(data.vault_kv_secrets_list_v2.${listing}.names), "my-secret")`;
+    expect(seed).toEqual(
+      expect.objectContaining({
+        path: `\${${exists} ? "secret/metadata/my-secret" : "secret/data/my-secret"}`,
+        data_json: `\${${exists} ? "{}" : jsonencode({"data" = {"dummy_key1" = "dummy_value1"}, "options" = {"cas" = 0}})}`,
+        disable_read: true,
+        disable_delete: true,
+        lifecycle: { ignore_changes: 'all' },
+      }),
+    );
+    expect(out.resource).not.toHaveProperty('vault_kv_secret_v2');
+    expect(out.resource).not.toHaveProperty('vault_mount');
   });
 
-  it('writes write-only values through data_json_wo, with a version to bump', () => {
+  it('lists each folder once, after writing its marker, so the listing is never empty', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          stackName: 'dev',
+          secrets: [
+            placeholderSecret,
+            { ...placeholderSecret, name: 'app/a' },
+            { ...placeholderSecret, name: 'app/b' },
+          ],
+        });
+      }),
+    );
+    const listings = Object.values(out.data.vault_kv_secrets_list_v2);
+    expect(listings.map((l) => l.name ?? '(root)').sort()).toEqual(['(root)', 'app']);
+    const markers = Object.values(out.resource.vault_generic_endpoint)
+      .map((e) => e.path as string)
+      .filter((path) => path.includes('.eks-vault-eso'));
+    expect(markers.sort()).toEqual([
+      'secret/metadata/.eks-vault-eso-dev',
+      'secret/metadata/app/.eks-vault-eso-dev',
+    ]);
+  });
+
+  it('forgets the secrets of earlier versions (which purged on destroy) instead of destroying them', () => {
+    const out = JSON.parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          stackName: 'dev',
+          secrets: [placeholderSecret],
+        });
+      }),
+    ) as { removed: unknown[] };
+    // The address an earlier version gave "my-secret" (its committed snapshot held it).
+    expect(out.removed).toEqual([
+      { from: 'vault_mount.kv_mount_FDFB2C73', lifecycle: { destroy: false } },
+      { from: 'vault_kv_secret_v2.kv_my-secret_B73562F7', lifecycle: { destroy: false } },
+    ]);
+  });
+
+  it('purges only with the explicit opt-in', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          stackName: 'dev',
+          purgeOnDestroy: true,
+          secrets: [placeholderSecret],
+        });
+      }),
+    );
+    expect(Object.values(out.resource.vault_generic_endpoint)).toContainEqual(
+      expect.objectContaining({ path: 'secret/metadata/my-secret', data_json: '{}' }),
+    );
+  });
+
+  it('writes write-only values through data_json_wo, keeping versions on destroy unless asked', () => {
     const out = Testing.synthScope((scope) => {
       new KvV2Secrets(scope, 'kv', {
         mountPath: 'secret',
+        stackName: 'dev',
         secrets: [
           {
             name: 'app/db',
@@ -209,26 +354,43 @@ describe('KvV2Secrets', () => {
       data_json_wo: '${jsonencode(var.x)}',
       data_json_wo_version: 3,
       disable_read: true,
+      delete_all_versions: false,
     });
     expect(out).not.toHaveResourceWithProperties(KvSecretV2, {
       data_json: expect.anything() as unknown,
     });
   });
 
-  it('manages a KV version 2 mount when asked, and secrets refer to it', () => {
-    const out = Testing.synthScope((scope) => {
-      new KvV2Secrets(scope, 'kv', {
-        mountPath: 'secret',
-        manageMount: true,
-        secrets: [{ name: 's', values: { kind: 'placeholder', pairs: { a: 'b' } } }],
-      });
-    });
-    expect(out).toHaveResourceWithProperties(Mount, {
-      path: 'secret',
-      type: 'kv',
-      options: { version: '2' },
-    });
-    expect(out).toHaveResourceWithProperties(KvSecretV2, { mount: ref('vault_mount', 'path') });
+  it('protects a managed mount with prevent_destroy and a guard that names the key', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          manageMount: true,
+          stackName: 'dev',
+          secrets: [{ name: 's', values: { kind: 'placeholder', pairs: { a: 'b' } } }],
+        });
+      }),
+    );
+    const [mount] = Object.values(out.resource.vault_mount);
+    expect(mount).toEqual(
+      expect.objectContaining({
+        path: 'secret',
+        type: 'kv',
+        options: { version: '2' },
+        lifecycle: { prevent_destroy: true },
+      }),
+    );
+    expect(out.resource.terraform_data['destroy-needs-vault_kvMount_allowDestroy']).toEqual(
+      expect.objectContaining({ triggers_replace: { path: 'secret' } }),
+    );
+    expect(Object.values(out.resource.vault_generic_endpoint)).toContainEqual(
+      expect.objectContaining({
+        path: expect.stringMatching(
+          /^\$\{vault_mount\.[^.]+\.path\}\/metadata\/\.eks-vault-eso-dev$/,
+        ) as unknown,
+      }),
+    );
   });
 });
 
@@ -304,18 +466,22 @@ describe('VaultKubernetesAuth', () => {
     });
   });
 
-  it('stores a reviewer JWT only when given one', () => {
+  it('writes a reviewer JWT only when given one, and write-only', () => {
     const out = Testing.synthScope((scope) => {
       new VaultKubernetesAuth(scope, 'auth', {
         path: 'k',
         kubernetesHost: 'https://h',
         kubernetesCaPem: 'PEM',
-        reviewerJwt: '${var.jwt}',
+        reviewerToken: { jwt: '${ephemeral.x.y.token}', version: 4 },
         role,
       });
     });
     expect(out).toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
-      token_reviewer_jwt: '${var.jwt}',
+      token_reviewer_jwt_wo: '${ephemeral.x.y.token}',
+      token_reviewer_jwt_wo_version: 4,
+    });
+    expect(out).not.toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
+      token_reviewer_jwt: expect.anything() as unknown,
     });
   });
 });
@@ -327,6 +493,15 @@ describe('EsoClusterSecretStore', () => {
     vaultServer: 'https://vault.example:8200',
     kvMountPath: 'secret',
     allowedNamespaces: ['my-namespace'],
+    diagnose: 'npm run doctor -- --env dev',
+  };
+  const kubernetesAuth = {
+    kind: 'kubernetes' as const,
+    mountPath: 'k',
+    role: 'r',
+    serviceAccountName: 's',
+    serviceAccountNamespace: 'n',
+    audiences: ['a'],
   };
 
   it('reads KV v2 through kubernetes auth in the Vault namespace, limited to the allowed namespaces', () => {
@@ -380,37 +555,50 @@ describe('EsoClusterSecretStore', () => {
       Testing.synthScope((scope) => {
         new EsoClusterSecretStore(scope, 'store', {
           ...base,
-          auth: {
-            kind: 'kubernetes',
-            mountPath: 'k',
-            role: 'r',
-            serviceAccountName: 's',
-            serviceAccountNamespace: 'n',
-            audiences: ['a'],
-          },
+          auth: kubernetesAuth,
         });
       }),
     );
-    const [crdName, crd] = Object.entries(out.data.kubernetes_resources)[0];
+    const [crdName, crd] = Object.entries(out.data.kubernetes_resources).find(
+      ([, body]) => body.kind === 'CustomResourceDefinition',
+    )!;
     expect(crd).toEqual(
       expect.objectContaining({
         api_version: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
         field_selector: 'metadata.name=clustersecretstores.external-secrets.io',
       }),
     );
+    const store = Object.values(out.resource.kubernetes_manifest)[0];
     const conditions = (
-      crd.lifecycle as { postcondition: { condition: string; error_message: string }[] }
-    ).postcondition;
+      store.lifecycle as { precondition: { condition: string; error_message: string }[] }
+    ).precondition;
+    const objects = `data.kubernetes_resources.${crdName}.objects`;
     expect(conditions.map((c) => c.condition)).toEqual([
-      '${length(self.objects) > 0}',
-      '${length(self.objects) == 0 || contains([for v in self.objects[0].spec.versions : v.name if v.served], "v1")}',
+      `\${length(${objects}) > 0}`,
+      `\${length(${objects}) == 0 || contains([for v in ${objects}[0].spec.versions : v.name if v.served], "v1")}`,
     ]);
     expect(conditions[0].error_message).toContain(
       'The External Secrets Operator CRDs are not installed in this cluster',
     );
-    const store = Object.values(out.resource.kubernetes_manifest)[0];
     expect(store.depends_on).toEqual([`data.kubernetes_resources.${crdName}`]);
+  });
+
+  it('makes the apply wait until ESO reports the store Ready, and warns at plan time when it is not', () => {
+    const out = JSON.parse(
+      Testing.synthScope((scope) => {
+        new EsoClusterSecretStore(scope, 'store', {
+          ...base,
+          auth: kubernetesAuth,
+        });
+      }),
+    ) as Synth & { check: Record<string, { assert: { error_message: string }[] }> };
+    const store = Object.values(out.resource.kubernetes_manifest)[0];
+    expect(store.wait).toEqual({ condition: [{ type: 'Ready', status: 'True' }] });
+    expect(store.timeouts).toEqual({ create: '2m', update: '2m' });
+    const [check] = Object.values(out.check);
+    expect(check.assert[0].error_message).toMatch(
+      /^ClusterSecretStore vault-backend is not Ready: .*Run `npm run doctor -- --env dev` to find the broken link\.$/,
+    );
   });
 
   it('omits the namespace for a root-namespace Vault', () => {
@@ -418,14 +606,7 @@ describe('EsoClusterSecretStore', () => {
       Testing.synthScope((scope) => {
         new EsoClusterSecretStore(scope, 'store', {
           ...base,
-          auth: {
-            kind: 'kubernetes',
-            mountPath: 'k',
-            role: 'r',
-            serviceAccountName: 's',
-            serviceAccountNamespace: 'n',
-            audiences: ['a'],
-          },
+          auth: kubernetesAuth,
         });
       }),
     );
@@ -504,6 +685,7 @@ describe('EsoExternalSecret', () => {
         targetSecretName: 'vault-secret',
         remoteKey: 'my-secret',
         refreshInterval: '1h',
+        diagnose: 'npm run doctor -- --env dev',
       });
     });
     expect(out).toHaveResourceWithProperties(Manifest, {

@@ -8,6 +8,8 @@ import { dev } from '../../environments/dev';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import { variant } from '../support/stack';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 function problemsOf(config: unknown) {
   return validateEnvironment(config).map(
@@ -20,8 +22,16 @@ describe('the real environments', () => {
     expect(validateEnvironment(env)).toEqual([]);
   });
 
-  it('are dev, staging, prod and local', () => {
-    expect(ALL_ENVIRONMENTS.map((e) => e.name)).toEqual(['dev', 'staging', 'prod', 'local']);
+  it('are every environment file of environments/, each registered once', () => {
+    const support = new Set(['index.ts', 'types.ts', 'validate.ts', 'ownership.ts']);
+    const files = readdirSync(join(__dirname, '..', '..', 'environments'))
+      .filter((f) => f.endsWith('.ts') && !support.has(f))
+      .map((f) => f.replace(/\.ts$/, ''));
+    expect(ALL_ENVIRONMENTS.map((e) => e.name).sort()).toEqual(files.sort());
+  });
+
+  it('own no object together: every pair deploys to another cluster or Vault, or uses other names', () => {
+    expect(() => loadEnvironments()).not.toThrow();
   });
 
   it('dev reproduces the write-up example values', () => {
@@ -201,9 +211,65 @@ describe('validation errors name the key, the value and what is allowed', () => 
       'backend.organization = "acme": nothing for a local backend',
     ],
     [
-      'provider version range',
-      { providerVersions: { vault: '~> 5.0' } },
-      'providerVersions.vault = "~> 5.0": an exact version such as "5.6.0"',
+      'provider versions per environment (there is one set, in common/versions.sh)',
+      { providerVersions: { vault: '5.6.0' } },
+      'providerVersions = {"vault":"5.6.0"}: not a known key',
+    ],
+    [
+      "Vault's own policy",
+      { vault: { policyName: 'default' } },
+      'vault.policyName = "default": a policy of your own (root, default are Vault\'s)',
+    ],
+    [
+      "Vault's token auth path",
+      { vault: { authPath: 'token' } },
+      'vault.authPath = "token": an auth path of your own',
+    ],
+    [
+      "Vault's system mount",
+      { vault: { kvMount: { path: 'sys', managed: true } } },
+      'vault.kvMount.path = "sys": a mount of your own (sys, identity, cubbyhole are Vault\'s)',
+    ],
+    [
+      'managing kube-system',
+      { kubernetes: { namespace: 'kube-system' } },
+      'kubernetes.namespace = "kube-system": a namespace of your own when kubernetes.manageNamespace is true',
+    ],
+    [
+      'a binding named like a built-in one',
+      { kubernetes: { clusterRoleBindingName: 'cluster-admin' } },
+      'kubernetes.clusterRoleBindingName = "cluster-admin": a name of your own (cluster-admin and system:* are bindings Kubernetes creates itself)',
+    ],
+    [
+      'a system: binding',
+      { kubernetes: { clusterRoleBindingName: 'system:auth-delegator' } },
+      'kubernetes.clusterRoleBindingName = "system:auth-delegator": a name of your own',
+    ],
+    [
+      'a target Secret the stack writes itself',
+      {
+        vault: { reviewerMode: 'token-secret' },
+        secrets: [{ ...local.secrets[0], targetSecretName: 'vault-auth' }, local.secrets[1]],
+      },
+      'secrets[0].targetSecretName = "vault-auth": another name: "vault-auth" is the reviewer token Secret of token-secret mode, which ESO would overwrite',
+    ],
+    [
+      'credentials in the Vault address (shown without them)',
+      { vault: { address: 'https://admin:hunter2@vault.example.com' } },
+      'vault.address = "https://***@vault.example.com": a URL without credentials',
+    ],
+    [
+      'exec credentials on hosted Terraform Cloud runners',
+      {
+        kubernetes: { auth: 'exec' },
+        backend: { type: 'cloud', organization: 'acme', workspace: 'w' },
+      },
+      'kubernetes.auth = "exec": "eks-token" with a cloud backend: Terraform Cloud\'s hosted runners have no AWS CLI',
+    ],
+    [
+      'mount protection flag not boolean',
+      { vault: { kvMount: { path: 'secret', managed: true, allowDestroy: 'yes' as never } } },
+      'vault.kvMount.allowDestroy = "yes": true or false',
     ],
     [
       'misspelled key',
@@ -249,8 +315,46 @@ describe('validation errors name the key, the value and what is allowed', () => 
   });
 
   it('rejects an unknown environment selection, naming the known ones', () => {
-    expect(() => loadEnvironments(['qa'])).toThrow(
-      'qa: (selection) = "qa": one of the environments: dev, staging, prod, local',
+    const unknown = `no-such-environment-${ALL_ENVIRONMENTS.length}`;
+    expect(() => loadEnvironments([unknown])).toThrow(
+      `${unknown}: (selection) = "${unknown}": one of the environments: ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')}`,
+    );
+  });
+
+  it('runs exec credentials with a cloud backend only where the runs have the AWS CLI', () => {
+    const onAgent = variant({
+      kubernetes: { auth: 'exec' },
+      backend: { type: 'cloud', organization: 'acme', workspace: 'w', runsOnAgentWithAwsCli: true },
+    });
+    expect(problemsOf(onAgent)).toEqual([]);
+  });
+
+  it('refuses two environments that would own the same objects, naming each key and the other environment', () => {
+    const copy = { ...dev, name: 'dev-copy' };
+    let message = '';
+    try {
+      loadEnvironments(undefined, [dev, copy]);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(
+      '  - dev-copy: kubernetes.serviceAccountName = "my-namespace/vault-auth": a name environment "dev" does not use: both deploy to cluster my-cluster (us-west-2)',
+    );
+    expect(message).toContain('  - dev-copy: vault.policyName = "my-policy"');
+    expect(message).toContain('  - dev-copy: secrets[0].name = "secret/my-secret"');
+    expect(message).toContain('  - dev-copy: eso.storeName = "vault-backend"');
+    expect(message).toMatch(/\(8 problems\)/);
+  });
+
+  it("accepts an environment added the README's way: a copy of dev with its own cluster and Vault namespace", () => {
+    const added: EnvironmentConfig = {
+      ...dev,
+      name: 'qa',
+      aws: { ...dev.aws, clusterName: 'platform-qa' },
+      vault: { ...dev.vault, namespace: 'admin/qa' },
+    };
+    expect(loadEnvironments(undefined, [...ALL_ENVIRONMENTS, added]).map((e) => e.name)).toContain(
+      'qa',
     );
   });
 

@@ -239,7 +239,12 @@ describe('CHAIN-005 no secret values in the synthesized JSON', () => {
   });
 
   it('fails on a literal write-only value', () => {
-    const json = localJson();
+    const json = synthJson(
+      variant({
+        secretValues: 'write-only',
+        secrets: local.secrets.map(({ placeholder: _placeholder, ...rest }) => rest),
+      }),
+    ) as ReturnType<typeof localJson>;
     Object.values(json.resource.vault_kv_secret_v2)[0].data_json_wo = '{"password":"hunter2"}';
     expect(messages(noSecretValues.check(json))).toEqual([
       expect.stringContaining('data_json_wo is a literal'),

@@ -1,15 +1,12 @@
 import { DataAwsEksCluster } from '@cdktf/provider-aws/lib/data-aws-eks-cluster';
-import { DataAwsEksClusterAuth } from '@cdktf/provider-aws/lib/data-aws-eks-cluster-auth';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
 import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
 import { KubernetesAuthBackendConfig } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-config';
 import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
-import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import { ALL_ENVIRONMENTS } from '../../environments';
@@ -18,7 +15,8 @@ import { local } from '../../environments/local';
 import { prod } from '../../environments/prod';
 import { staging } from '../../environments/staging';
 import type { EnvironmentConfig } from '../../environments/types';
-import { BINDING_PROVIDER_VERSIONS } from '../../stacks/eso-vault-stack';
+import { providerVersions, readVersions } from '../../common/versions';
+import { declaredSecrets } from '../../rules/stack-json';
 import { synthJson, synthText, variant } from '../support/stack';
 
 const partial = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);
@@ -70,9 +68,16 @@ describe.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
     });
 
     it('creates every secret, the policy, the auth method and the role', () => {
-      for (const secret of env.secrets) {
-        expect(text).toHaveResourceWithProperties(KvSecretV2, { name: secret.name });
-      }
+      expect(declaredSecrets(json)).toEqual(
+        env.secrets.map((s) => ({ mount: env.vault.kvMount.path, name: s.name })),
+      );
+      const writers =
+        env.secretValues === 'placeholder'
+          ? Object.keys(json.resource?.vault_generic_endpoint ?? {}).filter((n) =>
+              n.includes('_seed_'),
+            )
+          : Object.keys(json.resource?.vault_kv_secret_v2 ?? {});
+      expect(writers).toHaveLength(env.secrets.length);
       expect(text).toHaveResourceWithProperties(Policy, { name: env.vault.policyName });
       expect(text).toHaveResourceWithProperties(AuthBackend, {
         type: 'kubernetes',
@@ -117,7 +122,9 @@ describe.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
       const shared = addresses(json).filter(
         (a) =>
           !a.includes('external-secret-') &&
-          !/vault_kv_secret_v2|namespace_v1|vault_mount|aws_eks_cluster_auth/.test(a),
+          !a.startsWith('vault_generic_endpoint.kv_') &&
+          !a.startsWith('data.vault_kv_secrets_list_v2.kv_') &&
+          !/vault_kv_secret_v2|namespace_v1|vault_mount|terraform_data/.test(a),
       );
       for (const address of shared) expect(devAddresses).toContain(address);
     });
@@ -135,13 +142,24 @@ describe('environment differences are keys', () => {
     expect(json.resource).not.toHaveProperty('vault_mount');
   });
 
-  it('eks-token mode reads aws_eks_cluster_auth; exec mode runs aws eks get-token', () => {
-    expect(synthText(dev)).toHaveDataSourceWithProperties(DataAwsEksClusterAuth, {
-      name: 'my-cluster',
-    });
-    const prodText = synthText(prod);
-    expect(synthJson(prod).data).not.toHaveProperty('aws_eks_cluster_auth');
-    expect(prodText).toHaveProviderWithProperties(KubernetesProvider, {
+  it('eks-token mode opens the ephemeral aws_eks_cluster_auth; exec mode runs aws eks get-token', () => {
+    for (const env of [dev, staging, prod]) {
+      const json = synthJson(env);
+      expect(json.data).not.toHaveProperty('aws_eks_cluster_auth');
+      const [name] = Object.keys(
+        (json.ephemeral as Record<string, Record<string, unknown>>).aws_eks_cluster_auth,
+      );
+      expect(json.provider?.kubernetes?.[0]?.token).toBe(
+        `\${ephemeral.aws_eks_cluster_auth.${name}.token}`,
+      );
+    }
+    const exec = synthText(
+      variant({
+        kubernetes: { auth: 'exec' },
+        aws: { region: 'us-west-2', clusterName: 'platform-prod' },
+      }),
+    );
+    expect(exec).toHaveProviderWithProperties(KubernetesProvider, {
       exec: [
         {
           api_version: 'client.authentication.k8s.io/v1beta1',
@@ -186,17 +204,19 @@ describe('environment differences are keys', () => {
     ).not.toHaveProperty('token_reviewer_jwt');
   });
 
-  it('token-secret mode stores the long-lived token Secret as the reviewer JWT', () => {
-    const text = synthText(variant({ vault: { reviewerMode: 'token-secret' } }));
-    expect(text).toHaveResourceWithProperties(SecretV1, {
-      type: 'kubernetes.io/service-account-token',
-      wait_for_service_account_token: true,
-    });
-    expect(text).toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
-      token_reviewer_jwt: expect.stringMatching(
-        /^\$\{kubernetes_secret_v1\.[^.]+\.data\.token\}$/,
-      ) as unknown,
-    });
+  it('token-secret mode writes a reviewer JWT minted at apply time, write-only', () => {
+    const json = synthJson(variant({ vault: { reviewerMode: 'token-secret' } }));
+    const [request] = Object.keys(
+      (json.ephemeral as Record<string, Record<string, unknown>>).kubernetes_token_request_v1,
+    );
+    expect(Object.values(json.resource?.vault_kubernetes_auth_backend_config ?? {})[0]).toEqual(
+      expect.objectContaining({
+        token_reviewer_jwt_wo: `\${ephemeral.kubernetes_token_request_v1.${request}.token}`,
+        token_reviewer_jwt_wo_version: 1,
+      }),
+    );
+    expect(JSON.stringify(json)).not.toContain('token_reviewer_jwt"');
+    expect(JSON.stringify(json)).not.toContain('wait_for_service_account_token');
   });
 
   it('write-only mode declares one sensitive, ephemeral map variable per secret', () => {
@@ -276,18 +296,23 @@ describe('backends and provider versions', () => {
     });
   });
 
-  it("requires the bindings' provider versions unless the environment says otherwise", () => {
-    const pinned = (
-      synthJson(dev).terraform as { required_providers: Record<string, { version: string }> }
-    ).required_providers;
-    expect({
-      aws: pinned.aws.version,
-      kubernetes: pinned.kubernetes.version,
-      vault: pinned.vault.version,
-    }).toEqual(BINDING_PROVIDER_VERSIONS);
-    const lab = (
-      synthJson(local).terraform as { required_providers: Record<string, { version: string }> }
-    ).required_providers;
-    expect(lab.vault.version).toBe('5.9.0');
+  it('every environment requires the one set of provider versions the lab builds, and Terraform >= 1.11', () => {
+    for (const env of ALL_ENVIRONMENTS) {
+      const terraform = synthJson(env).terraform as {
+        required_providers: Record<string, { version: string }>;
+        required_version: string;
+      };
+      expect({
+        aws: terraform.required_providers.aws.version,
+        kubernetes: terraform.required_providers.kubernetes.version,
+        vault: terraform.required_providers.vault.version,
+      }).toEqual(providerVersions());
+      expect(terraform.required_version).toBe('>= 1.11.0');
+    }
+    expect(providerVersions()).toEqual({
+      aws: readVersions().AWS_PROVIDER_VERSION,
+      kubernetes: readVersions().KUBERNETES_PROVIDER_VERSION,
+      vault: readVersions().VAULT_PROVIDER_VERSION,
+    });
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * Terraform blocks cdktf 0.21 has no class for: ephemeral resources, `removed` blocks and `check`
+ * blocks. cdktf is archived (no new versions will add them), so each is a small TerraformElement
+ * that writes its block into the stack's JSON; the stack merges every element's fragment.
+ */
+import { type IResolvable, TerraformElement, Token, ref } from 'cdktf';
+import type { Construct } from 'constructs';
+
+/**
+ * An ephemeral resource (Terraform/OpenTofu >= 1.10): opened during plan and apply, never written
+ * to the plan or the state. Its attributes may feed provider configurations and write-only
+ * arguments only.
+ */
+export class EphemeralResource extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly type: string,
+    private readonly body: Record<string, unknown>,
+  ) {
+    super(scope, id, `ephemeral.${type}`);
+  }
+
+  /** A reference to one of its attributes, e.g. `token`. */
+  stringAttribute(name: string): string {
+    return Token.asString(this.reference(name));
+  }
+
+  private reference(name: string): IResolvable {
+    return ref(`ephemeral.${this.type}.${this.friendlyUniqueId}.${name}`, this.cdktfStack);
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: this.body } } };
+  }
+}
+
+/** What a `removed` block forgets: a resource address that must stay out of the configuration. */
+export interface ForgottenResource {
+  /** Full address, e.g. `vault_kv_secret_v2.kv_my-secret_B73562F7`. */
+  readonly address: string;
+}
+
+/**
+ * `removed` blocks with `destroy = false`: the addresses leave the state without their objects
+ * being destroyed. A block whose address is not in the state does nothing, so they can stay in
+ * the configuration for good.
+ */
+export class RemovedResources extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly forgotten: readonly ForgottenResource[],
+  ) {
+    super(scope, id);
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    if (this.forgotten.length === 0) return {};
+    return {
+      removed: this.forgotten.map((f) => ({ from: f.address, lifecycle: { destroy: false } })),
+    };
+  }
+}
+
+export interface CheckAssertion {
+  /** A Terraform expression, e.g. `${data.x.y.ready}`. */
+  readonly condition: string;
+  readonly errorMessage: string;
+}
+
+/**
+ * A `check` block: its assertions are reported as warnings after plan and apply, never as errors,
+ * so a broken chain is named without ever blocking the plan that would repair it. It scopes no
+ * data source of its own: OpenTofu re-reads those at every apply, so every plan would show a
+ * pending read and `-detailed-exitcode` would report changes; the assertions read ordinary data
+ * sources instead, which a plan reads once.
+ */
+export class CheckBlock extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly assertions: readonly CheckAssertion[],
+  ) {
+    super(scope, id);
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    return {
+      check: {
+        [this.friendlyUniqueId]: {
+          assert: this.assertions.map((a) => ({
+            condition: a.condition,
+            error_message: a.errorMessage,
+          })),
+        },
+      },
+    };
+  }
+}
+
+/**
+ * cdktf's logical id for a construct path below the stack (its hashed addressing scheme), from
+ * cdktf's own function, so that addresses of resources no longer declared are computed, not
+ * copied. cdktf is pinned exactly and archived; a unit test pins addresses of the earlier layout.
+ */
+export function logicalIdOf(components: readonly string[]): string {
+  return makeUniqueId([...components]);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { makeUniqueId } = require('cdktf/lib/private/unique') as {
+  makeUniqueId: (components: string[]) => string;
+};

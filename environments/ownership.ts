@@ -1,0 +1,117 @@
+/**
+ * Objects two environments would both own. Copying an environment file and changing only its
+ * name synthesizes two stacks that manage one chain: each deploy undoes the other, and destroying
+ * one deletes what the other still uses. Refused at load, every collision at once.
+ */
+import type { EnvironmentConfig } from './types';
+import type { ConfigProblem } from './validate';
+
+/** The cluster an environment deploys to: region, name, and the endpoint when emulated. */
+function clusterOf(env: EnvironmentConfig): string {
+  return [env.aws.region, env.aws.clusterName, env.aws.endpoints?.eks ?? ''].join('|');
+}
+
+/** The Vault an environment writes to: address and namespace. */
+function vaultOf(env: EnvironmentConfig): string {
+  return `${env.vault.address}|${env.vault.namespace ?? ''}`;
+}
+
+interface Owned {
+  /** The key of the environment file that names the object. */
+  readonly key: string;
+  /** Identity of the object within its cluster or Vault. */
+  readonly id: string;
+  /** Shown to the user. */
+  readonly value: string;
+}
+
+function clusterObjects(env: EnvironmentConfig): Owned[] {
+  const k = env.kubernetes;
+  const objects: Owned[] = [
+    {
+      key: 'kubernetes.serviceAccountName',
+      id: `sa/${k.namespace}/${k.serviceAccountName}`,
+      value: `${k.namespace}/${k.serviceAccountName}`,
+    },
+    {
+      key: 'kubernetes.clusterRoleBindingName',
+      id: `crb/${k.clusterRoleBindingName}`,
+      value: k.clusterRoleBindingName,
+    },
+    { key: 'eso.storeName', id: `css/${env.eso.storeName}`, value: env.eso.storeName },
+  ];
+  if (k.manageNamespace)
+    objects.push({ key: 'kubernetes.namespace', id: `ns/${k.namespace}`, value: k.namespace });
+  env.secrets.forEach((s, i) => {
+    objects.push({
+      key: `secrets[${i}].externalSecretName`,
+      id: `es/${k.namespace}/${s.externalSecretName}`,
+      value: `${k.namespace}/${s.externalSecretName}`,
+    });
+    objects.push({
+      key: `secrets[${i}].targetSecretName`,
+      id: `secret/${k.namespace}/${s.targetSecretName}`,
+      value: `${k.namespace}/${s.targetSecretName}`,
+    });
+  });
+  return objects;
+}
+
+function vaultObjects(env: EnvironmentConfig): Owned[] {
+  const v = env.vault;
+  const objects: Owned[] = [
+    { key: 'vault.policyName', id: `policy/${v.policyName}`, value: v.policyName },
+    { key: 'vault.authPath', id: `auth/${v.authPath}`, value: v.authPath },
+  ];
+  if (v.kvMount.managed)
+    objects.push({
+      key: 'vault.kvMount.path',
+      id: `mount/${v.kvMount.path}`,
+      value: v.kvMount.path,
+    });
+  env.secrets.forEach((s, i) => {
+    objects.push({
+      key: `secrets[${i}].name`,
+      id: `kv/${v.kvMount.path}/${s.name}`,
+      value: `${v.kvMount.path}/${s.name}`,
+    });
+  });
+  return objects;
+}
+
+/** Every object owned by more than one environment, reported once per later environment. */
+export function sharedOwnership(environments: readonly EnvironmentConfig[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const owners = new Map<string, string>();
+  const claim = (env: EnvironmentConfig, place: string, where: string, objects: Owned[]): void => {
+    for (const object of objects) {
+      const id = `${place}#${object.id}`;
+      const owner = owners.get(id);
+      if (owner === undefined) {
+        owners.set(id, env.name);
+      } else if (owner !== env.name) {
+        problems.push({
+          environment: env.name,
+          key: object.key,
+          value: object.value,
+          allowed: `a name environment "${owner}" does not use: both deploy to ${where}, and each would own ${object.value} (a deploy of one undoes the other; destroying one deletes it for both)`,
+        });
+      }
+    }
+  };
+  for (const env of environments) {
+    claim(
+      env,
+      `cluster:${clusterOf(env)}`,
+      `cluster ${env.aws.clusterName} (${env.aws.region})`,
+      clusterObjects(env),
+    );
+    claim(
+      env,
+      `vault:${vaultOf(env)}`,
+      `Vault ${env.vault.address}${env.vault.namespace ? ` namespace ${env.vault.namespace}` : ''}`,
+      vaultObjects(env),
+    );
+  }
+  return problems;
+}
