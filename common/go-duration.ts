@@ -36,3 +36,14 @@ export function canonicalGoDuration(text: string): string {
 function trim(value: number): string {
   return Number(value.toFixed(9)).toString();
 }
+
+/** Whether text is a Go duration ("1h", "15m", "1.5s", "0"); the grammar canonicalGoDuration reads. */
+export function isGoDuration(text: unknown): text is string {
+  if (typeof text !== 'string') return false;
+  try {
+    canonicalGoDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

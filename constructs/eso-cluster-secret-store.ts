@@ -3,7 +3,7 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { awaitReady } from './eso-readiness';
+import { type Readiness, awaitReady } from './eso-readiness';
 
 /** How the store authenticates to Vault. */
 export type StoreAuth =
@@ -58,8 +58,8 @@ export interface EsoClusterSecretStoreProps {
    * @default none
    */
   readonly dependsOn?: ITerraformDependable[];
-  /** The command that explains a store that is not Ready, e.g. `npm run doctor -- --env dev`. */
-  readonly diagnose: string;
+  /** How long an apply waits for ESO to report it Ready, and what to run when it does not. */
+  readonly readiness: Readiness;
 }
 
 /** The ESO ClusterSecretStore that reads Vault's KV v2 mount, limited to the given namespaces. */
@@ -151,7 +151,7 @@ export class EsoClusterSecretStore extends Construct {
       apiVersion: props.apiVersion,
       kind: 'ClusterSecretStore',
       name: props.name,
-      diagnose: props.diagnose,
+      ...props.readiness,
     });
     this.name = props.name;
     this.resource = store;

@@ -2,7 +2,7 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { canonicalGoDuration } from '../common/go-duration';
-import { awaitReady } from './eso-readiness';
+import { type Readiness, awaitReady } from './eso-readiness';
 
 export interface EsoExternalSecretProps {
   /** ESO API version, e.g. `external-secrets.io/v1`. */
@@ -24,8 +24,8 @@ export interface EsoExternalSecretProps {
    * @default none
    */
   readonly dependsOn?: ITerraformDependable[];
-  /** The command that explains a secret that does not sync, e.g. `npm run doctor -- --env dev`. */
-  readonly diagnose: string;
+  /** How long an apply waits for ESO to report it Ready, and what to run when it does not. */
+  readonly readiness: Readiness;
 }
 
 /** One ExternalSecret: every key of one Vault secret, copied into one Kubernetes Secret. */
@@ -52,7 +52,7 @@ export class EsoExternalSecret extends Construct {
       kind: 'ExternalSecret',
       name: props.name,
       namespace: props.namespace,
-      diagnose: props.diagnose,
+      ...props.readiness,
     });
   }
 }

@@ -46,6 +46,11 @@ export interface KvV2SecretsProps {
   readonly stackName: string;
   /** The secrets to create in it. */
   readonly secrets: readonly KvV2SecretInput[];
+  /**
+   * Names of secrets taken out of the configuration: forgotten, never destroyed.
+   * @default none
+   */
+  readonly retiredSecrets?: readonly string[];
 }
 
 /** `app/config` -> folder `app`, key `config`; `my-secret` -> folder ``, key `my-secret`. */
@@ -165,13 +170,25 @@ export class KvV2Secrets extends Construct {
     }
     this.secretResources = resources;
 
-    new RemovedResources(
-      this,
-      'legacy-secrets',
-      props.secrets.map((s) => ({
-        address: `vault_kv_secret_v2.${logicalIdOf(LEGACY_SECRET_PATH(s.name))}`,
+    // Secrets of earlier versions of this program (declared or retired), and secrets retired
+    // from this one: their state entries are dropped, their versions stay in Vault.
+    const retired = props.retiredSecrets ?? [];
+    const secretPath = (name: string, leaf: string) => [
+      id,
+      kebabId(props.mountPath),
+      kebabId(name),
+      leaf,
+    ];
+    new RemovedResources(this, 'forgotten-secrets', [
+      ...[...props.secrets.map((s) => s.name), ...retired].map((name) => ({
+        address: `vault_kv_secret_v2.${logicalIdOf(LEGACY_SECRET_PATH(name))}`,
       })),
-    );
+      ...retired.flatMap((name) => [
+        { address: `vault_generic_endpoint.${logicalIdOf(secretPath(name, 'seed'))}` },
+        { address: `vault_generic_endpoint.${logicalIdOf(secretPath(name, 'purge-on-destroy'))}` },
+        { address: `vault_kv_secret_v2.${logicalIdOf(secretPath(name, 'value'))}` },
+      ]),
+    ]);
   }
 
   /**

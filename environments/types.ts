@@ -185,6 +185,12 @@ export interface EsoConfig {
   readonly storeAuth: StoreAuthMode;
   /** How often each ExternalSecret re-reads Vault (Go duration, `0` = never). */
   readonly refreshInterval: string;
+  /**
+   * How long an apply that creates or changes the store or an ExternalSecret waits for ESO to
+   * report it Ready before the deploy fails (Go duration).
+   * @default "2m"
+   */
+  readonly readyTimeout?: string;
 }
 
 export type BackendConfig =
@@ -218,6 +224,13 @@ export interface EnvironmentConfig {
   readonly vault: VaultConfig;
   readonly secretValues: SecretValueMode;
   readonly secrets: readonly SecretConfig[];
+  /**
+   * Names of secrets taken out of `secrets`: the stack forgets them and Vault keeps every
+   * version. (Deleting an entry from `secrets` is safe too for secrets this version created; a
+   * secret created before the upgrade to it must be retired here, or Terraform purges it.)
+   * @default none
+   */
+  readonly retiredSecrets?: readonly string[];
   readonly eso: EsoConfig;
   readonly backend: BackendConfig;
 }

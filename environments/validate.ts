@@ -1,3 +1,4 @@
+import { isGoDuration } from '../common/go-duration';
 import { kebabId } from '../common/names';
 
 /**
@@ -46,7 +47,6 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const EKS_CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const VAULT_PATH = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 const VAULT_NAME = /^[A-Za-z0-9_.-]+$/;
-const GO_DURATION = /^(0|([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/;
 const PROVIDER_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 const KUBERNETES_AUTH_MODES = ['eks-token', 'exec', 'static-token'] as const;
@@ -56,7 +56,17 @@ const STORE_AUTH_MODES = ['kubernetes', 'token'] as const;
 const ESO_API_VERSIONS = ['external-secrets.io/v1', 'external-secrets.io/v1beta1'] as const;
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['name', 'aws', 'kubernetes', 'vault', 'secretValues', 'secrets', 'eso', 'backend'],
+  '': [
+    'name',
+    'aws',
+    'kubernetes',
+    'vault',
+    'secretValues',
+    'secrets',
+    'retiredSecrets',
+    'eso',
+    'backend',
+  ],
   aws: ['region', 'clusterName', 'endpoints'],
   'aws.endpoints': ['eks', 'sts'],
   kubernetes: [
@@ -91,7 +101,7 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
     'listMetadata',
     'writeOnlyVersion',
   ],
-  eso: ['apiVersion', 'storeName', 'storeAuth', 'refreshInterval'],
+  eso: ['apiVersion', 'storeName', 'storeAuth', 'refreshInterval', 'readyTimeout'],
   backend: ['type', 'organization', 'workspace', 'tags', 'hostname', 'runsOnAgentWithAwsCli'],
 };
 
@@ -396,6 +406,7 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
     ? env.secretValues
     : undefined;
   validateSecrets(c, env.secrets, valueMode);
+  validateRetiredSecrets(c, env.retiredSecrets, env.secrets);
 
   const eso = c.object('eso', env.eso, 'eso');
   if (eso) {
@@ -407,12 +418,17 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       'a Kubernetes object name: lowercase letters, digits, "-" and "."',
     );
     c.oneOf('eso.storeAuth', eso.storeAuth, STORE_AUTH_MODES);
-    c.pattern(
-      'eso.refreshInterval',
-      eso.refreshInterval,
-      GO_DURATION,
-      'a Go duration such as "1h", "15m" or "0" (never refresh)',
-    );
+    if (!isGoDuration(eso.refreshInterval))
+      c.add(
+        'eso.refreshInterval',
+        eso.refreshInterval,
+        'a Go duration such as "1h", "15m" or "0" (never refresh)',
+      );
+    if (
+      eso.readyTimeout !== undefined &&
+      (!isGoDuration(eso.readyTimeout) || eso.readyTimeout === '0')
+    )
+      c.add('eso.readyTimeout', eso.readyTimeout, 'a Go duration above zero such as "2m" or "90s"');
   }
 
   validateBackend(c, env.backend);
@@ -539,6 +555,28 @@ function validateSecrets(c: Checker, value: unknown, valueMode: string | undefin
         'nothing in "write-only" mode: values come from the variable secret_values_<name>, never from this file',
       );
     }
+  });
+}
+
+function validateRetiredSecrets(c: Checker, value: unknown, secrets: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) {
+    c.add('retiredSecrets', value, 'a list of secret names');
+    return;
+  }
+  const declared = new Set(
+    Array.isArray(secrets) ? secrets.map((s) => (isObject(s) ? s.name : undefined)) : [],
+  );
+  value.forEach((name: unknown, i: number) => {
+    if (
+      c.pattern(`retiredSecrets[${i}]`, name, VAULT_PATH, 'a KV secret name such as "my-secret"') &&
+      declared.has(name)
+    )
+      c.add(
+        `retiredSecrets[${i}]`,
+        name,
+        'a name no longer in secrets (it is still declared there)',
+      );
   });
 }
 

@@ -10,9 +10,8 @@ const join = (...parts: (string | undefined)[]): string | undefined =>
   parts.some((p) => p === undefined) ? undefined : parts.join('/');
 
 /**
- * Only resources whose create fails when the object exists. Policies, KV secrets, the auth config
- * and roles are created with a write that overwrites, so an interrupted apply's leftovers are
- * simply written again (importing a KV secret would also lose its write-only/placeholder data).
+ * Resources whose create fails when the object exists: an interrupted apply's leftovers of these
+ * must be imported. KV secrets are never imported: their seeds write only where nothing exists.
  */
 const IMPORT_IDS: Record<string, IdOf> = {
   vault_mount: (s, b) => str(s, b.path),
@@ -41,6 +40,17 @@ const IMPORT_IDS: Record<string, IdOf> = {
   },
 };
 
+/**
+ * Resources created with a write that overwrites: recover simply writes them again, but adopting
+ * a chain built by hand imports them too, so the plan shows what changes in them.
+ */
+const OVERWRITTEN_IDS: Record<string, IdOf> = {
+  vault_policy: (s, b) => str(s, b.name),
+  vault_kubernetes_auth_backend_config: (s, b) => join('auth', str(s, b.backend), 'config'),
+  vault_kubernetes_auth_backend_role: (s, b) =>
+    join('auth', str(s, b.backend), 'role', str(s, b.role_name)),
+};
+
 export interface ImportCandidate {
   readonly address: string;
   readonly id: string;
@@ -53,10 +63,13 @@ export interface ImportCandidate {
 export function importCandidates(
   stack: StackJson,
   managed: ReadonlySet<string>,
+  scope: 'create-fails-if-exists' | 'everything-that-exists' = 'create-fails-if-exists',
 ): ImportCandidate[] {
+  const ids =
+    scope === 'everything-that-exists' ? { ...IMPORT_IDS, ...OVERWRITTEN_IDS } : IMPORT_IDS;
   const out: ImportCandidate[] = [];
   for (const [type, byName] of Object.entries(stack.resource ?? {})) {
-    const idOf = IMPORT_IDS[type];
+    const idOf = ids[type];
     if (!idOf) continue;
     for (const [name, body] of Object.entries(byName)) {
       const address = `${type}.${name}`;

@@ -3,28 +3,10 @@
  * adopt the objects it created into the state with import blocks, then apply the rest, so that
  * the environment converges instead of failing on "already exists".
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
-import type { StackJson } from '../rules/stack-json';
-import {
-  CommandError,
-  EXIT,
-  UsageError,
-  parseFlags,
-  progress,
-  requiredEnvironment,
-  runMain,
-} from './cli';
-import { importCandidates, missingRemoteObjects } from './import-ids';
-import {
-  DEFAULT_APP,
-  init,
-  run,
-  summarizeTerraformError,
-  synthesize,
-  terraformBinary,
-} from './terraform';
+import { EXIT, UsageError, parseFlags, progress, requiredEnvironment, runMain } from './cli';
+import { applySaved, planWithImports } from './import-plan';
+import { DEFAULT_APP, init, synthesize } from './terraform';
 
 const TOOL = 'recover';
 const USAGE = `usage: npm run recover -- --env NAME [--plan-only] [--app COMMAND]
@@ -45,23 +27,6 @@ Needs the same credentials and TF_VAR_ values as a deploy. A gracefully interrup
 Exit status: 0 converged (or planned), 1 error, 2 bad arguments.
 `;
 
-const IMPORTS_FILE = 'recover-imports.tf.json';
-
-async function stateAddresses(stackDir: string): Promise<Set<string>> {
-  const listed = await run(terraformBinary(), ['state', 'list'], { cwd: stackDir });
-  if (listed.code !== 0) {
-    if (/No state file was found/i.test(listed.stderr + listed.stdout)) return new Set();
-    throw new CommandError(`state list failed:\n${summarizeTerraformError(listed.stderr)}`);
-  }
-  // Data sources are read, never imported.
-  return new Set(
-    listed.stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('data.')),
-  );
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
     values: ['--env', '--app'],
@@ -76,61 +41,16 @@ async function main(argv: string[]): Promise<number> {
   const stackDir = await synthesize(name, process.env, app);
   progress(TOOL, `${name}: init`, start);
   await init(stackDir);
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
-  let candidates = importCandidates(stack, await stateAddresses(stackDir));
-  progress(
-    TOOL,
-    `${name}: ${candidates.length} declared resource(s) missing from the state`,
-    start,
-  );
-
-  const importsPath = join(stackDir, IMPORTS_FILE);
-  const planFile = join(stackDir, 'recover.tfplan');
+  const plan = await planWithImports(TOOL, name, stackDir, 'create-fails-if-exists', start);
   try {
-    for (let attempt = 0; ; attempt++) {
-      writeFileSync(
-        importsPath,
-        `${JSON.stringify({ import: candidates.map((c) => ({ to: c.address, id: c.id })) }, null, 2)}\n`,
-      );
-      progress(TOOL, `${name}: planning with ${candidates.length} import(s)`, start);
-      const plan = await run(
-        terraformBinary(),
-        ['plan', '-input=false', '-no-color', `-out=${planFile}`],
-        { cwd: stackDir },
-      );
-      if (plan.code === 0) {
-        const summary = /Plan: [^\n]+/.exec(plan.stdout)?.[0] ?? 'no changes';
-        progress(TOOL, `${name}: ${summary}`, start);
-        break;
-      }
-      const missing = missingRemoteObjects(plan.stderr + plan.stdout, candidates);
-      if (missing.length === 0 || attempt > candidates.length)
-        throw new CommandError(`plan failed:\n${summarizeTerraformError(plan.stderr)}`);
-      // Not created before the kill: leave them to be created.
-      candidates = candidates.filter((c) => !missing.includes(c.address));
-      progress(
-        TOOL,
-        `${name}: ${missing.length} object(s) do not exist yet and will be created`,
-        start,
-      );
-    }
-    for (const c of candidates) process.stdout.write(`adopt  ${c.address}  (id ${c.id})\n`);
+    for (const c of plan.imported) process.stdout.write(`adopt  ${c.address}  (id ${c.id})\n`);
     if (booleans.has('--plan-only')) return EXIT.ok;
     progress(TOOL, `${name}: applying`, start);
-    const apply = await run(terraformBinary(), ['apply', '-input=false', '-no-color', planFile], {
-      cwd: stackDir,
-    });
-    if (apply.code !== 0)
-      throw new CommandError(`apply failed:\n${summarizeTerraformError(apply.stderr)}`);
-    progress(
-      TOOL,
-      `${name}: converged (${/Apply complete![^\n]*/.exec(apply.stdout)?.[0] ?? 'applied'})`,
-      start,
-    );
+    const applied = await applySaved(stackDir, plan.planFile);
+    progress(TOOL, `${name}: converged (${applied})`, start);
     return EXIT.ok;
   } finally {
-    rmSync(importsPath, { force: true });
-    rmSync(planFile, { force: true });
+    plan.remove();
   }
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { CommandError } from './cli';
 
 /** Project root (cdktf.json lives here; local state files sit beside it). */
@@ -26,7 +26,8 @@ export function run(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      // Offline-friendly: no call to HashiCorp's checkpoint service (its error would be logged).
+      env: { CHECKPOINT_DISABLE: '1', ...(options.env ?? process.env) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -50,6 +51,40 @@ export function run(
       }),
     );
   });
+}
+
+/**
+ * Runs a command with the terminal (the user sees cdktf's plan and may answer its prompt);
+ * resolves with its exit code.
+ */
+export function runInherited(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: PROJECT_ROOT,
+      env: { CHECKPOINT_DISABLE: '1', ...process.env },
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/** cdktf as installed in the project. */
+export const CDKTF = join(PROJECT_ROOT, 'node_modules', '.bin', 'cdktf');
+
+/** `cdktf deploy|destroy NAME` with the pass-through flags the ops tools accept. */
+export function cdktfArgs(
+  command: 'deploy' | 'destroy',
+  stack: string,
+  flags: ReadonlySet<string>,
+  app: string | undefined,
+): string[] {
+  return [
+    command,
+    stack,
+    ...['--auto-approve', '--skip-provider-lock'].filter((f) => flags.has(f)),
+    ...(app ? ['--app', app] : []),
+  ];
 }
 
 /** The app command of cdktf.json, split into words (it holds no quoting). */
@@ -113,4 +148,19 @@ export function summarizeTerraformError(stderr: string): string {
     [...hints, ...unique.map((e) => `Terraform: ${e}`)].join('\n') ||
     text.trim().split('\n').slice(-5).join('\n')
   );
+}
+
+/**
+ * A local backend's state file, when the synthesized stack has one and it is not on this
+ * machine (a CI runner's fresh clone): a plan would start from an empty state. Relative to the
+ * project; undefined for remote backends and present files.
+ */
+export function unreachableLocalState(stackDir: string): string | undefined {
+  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    terraform?: { backend?: { local?: { path?: string } } };
+  };
+  const path = config.terraform?.backend?.local?.path;
+  if (path === undefined) return undefined;
+  const file = resolve(stackDir, path);
+  return existsSync(file) ? undefined : relative(PROJECT_ROOT, file);
 }

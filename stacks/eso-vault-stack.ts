@@ -14,6 +14,7 @@ import type { Construct } from 'constructs';
 import { EksClusterLookup } from '../constructs/eks-cluster-lookup';
 import { EsoClusterSecretStore, type StoreAuth } from '../constructs/eso-cluster-secret-store';
 import { EsoExternalSecret } from '../constructs/eso-external-secret';
+import type { Readiness } from '../constructs/eso-readiness';
 import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
 import { kebabId, secretValuesVariableName } from '../common/names';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
@@ -63,7 +64,10 @@ export class EsoVaultStack extends TerraformStack {
     this.configureBackend(config);
     this.pinVersions();
     // Said wherever the chain may break: the doctor walks it link by link.
-    const diagnose = `npm run doctor -- --env ${config.name}`;
+    const readiness: Readiness = {
+      diagnose: `npm run doctor -- --env ${config.name}`,
+      timeout: config.eso.readyTimeout,
+    };
 
     // --- AWS: the EKS lookups feed both the Kubernetes provider and Vault's auth config.
     const emulated = config.aws.endpoints !== undefined;
@@ -128,6 +132,7 @@ export class EsoVaultStack extends TerraformStack {
       allowMountDestroy: config.vault.kvMount.allowDestroy,
       purgeOnDestroy: config.vault.kvMount.purgeSecretsOnDestroy,
       stackName: config.name,
+      retiredSecrets: config.retiredSecrets,
       secrets: config.secrets.map((secret): KvV2SecretInput => {
         if (config.secretValues === 'placeholder') {
           return {
@@ -203,7 +208,7 @@ export class EsoVaultStack extends TerraformStack {
       auth: storeAuth,
       allowedNamespaces: [serviceAccount.namespace],
       dependsOn: [auth.config, auth.role, serviceAccount.binding],
-      diagnose,
+      readiness,
     });
 
     for (const secret of config.secrets) {
@@ -216,7 +221,7 @@ export class EsoVaultStack extends TerraformStack {
         remoteKey: secret.name,
         refreshInterval: config.eso.refreshInterval,
         dependsOn: [store.resource, kv.secretResources.get(secret.name)!],
-        diagnose,
+        readiness,
       });
     }
 

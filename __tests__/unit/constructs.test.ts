@@ -320,6 +320,42 @@ describe('KvV2Secrets', () => {
     ]);
   });
 
+  it('forgets retired secrets: the earlier layout, the seed and the value writer alike', () => {
+    const out = JSON.parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          stackName: 'dev',
+          secrets: [placeholderSecret],
+          retiredSecrets: ['team/legacy'],
+        });
+      }),
+    ) as { removed: { from: string }[] };
+    expect(out.removed.map((r) => r.from)).toEqual([
+      'vault_mount.kv_mount_FDFB2C73',
+      'vault_kv_secret_v2.kv_my-secret_B73562F7',
+      expect.stringMatching(/^vault_kv_secret_v2\.kv_team-legacy_[0-9A-F]{8}$/),
+      expect.stringMatching(/^vault_generic_endpoint\.kv_secret_team-legacy_seed_[0-9A-F]{8}$/),
+      expect.stringMatching(
+        /^vault_generic_endpoint\.kv_secret_team-legacy_purge-on-destroy_[0-9A-F]{8}$/,
+      ),
+      expect.stringMatching(/^vault_kv_secret_v2\.kv_secret_team-legacy_value_[0-9A-F]{8}$/),
+    ]);
+    // The seed a declared secret has is addressed the way retiring it forgets it.
+    const seeds = Object.keys(
+      parse(
+        Testing.synthScope((scope) => {
+          new KvV2Secrets(scope, 'kv', {
+            mountPath: 'secret',
+            stackName: 'dev',
+            secrets: [{ ...placeholderSecret, name: 'team/legacy' }],
+          });
+        }),
+      ).resource.vault_generic_endpoint,
+    ).filter((n) => n.includes('_seed_'));
+    expect(out.removed.map((r) => r.from)).toContain(`vault_generic_endpoint.${seeds[0]}`);
+  });
+
   it('purges only with the explicit opt-in', () => {
     const out = parse(
       Testing.synthScope((scope) => {
@@ -493,7 +529,7 @@ describe('EsoClusterSecretStore', () => {
     vaultServer: 'https://vault.example:8200',
     kvMountPath: 'secret',
     allowedNamespaces: ['my-namespace'],
-    diagnose: 'npm run doctor -- --env dev',
+    readiness: { diagnose: 'npm run doctor -- --env dev' },
   };
   const kubernetesAuth = {
     kind: 'kubernetes' as const,
@@ -685,7 +721,7 @@ describe('EsoExternalSecret', () => {
         targetSecretName: 'vault-secret',
         remoteKey: 'my-secret',
         refreshInterval: '1h',
-        diagnose: 'npm run doctor -- --env dev',
+        readiness: { diagnose: 'npm run doctor -- --env dev' },
       });
     });
     expect(out).toHaveResourceWithProperties(Manifest, {

@@ -267,6 +267,11 @@ describe('validation errors name the key, the value and what is allowed', () => 
       'kubernetes.auth = "exec": "eks-token" with a cloud backend: Terraform Cloud\'s hosted runners have no AWS CLI',
     ],
     [
+      'a retired secret still declared',
+      { retiredSecrets: ['my-secret'] },
+      'retiredSecrets[0] = "my-secret": a name no longer in secrets (it is still declared there)',
+    ],
+    [
       'mount protection flag not boolean',
       { vault: { kvMount: { path: 'secret', managed: true, allowDestroy: 'yes' as never } } },
       'vault.kvMount.allowDestroy = "yes": true or false',

@@ -1,0 +1,58 @@
+/**
+ * Deploy: `cdktf deploy` for one environment, and when the apply leaves the chain broken (a store
+ * or an ExternalSecret that ESO does not report Ready within the wait), the doctor's diagnosis of
+ * the first broken link, instead of only "Operation timed out".
+ */
+import { join } from 'node:path';
+import { ALL_ENVIRONMENTS } from '../environments';
+import { EXIT, parseFlags, progress, requiredEnvironment, runMain } from './cli';
+import { CDKTF, cdktfArgs, DEFAULT_APP, PROJECT_ROOT, runInherited } from './terraform';
+
+const TOOL = 'deploy';
+const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
+
+Runs cdktf deploy for one environment. Every apply that creates or changes the ESO store or an
+ExternalSecret waits until ESO reports it Ready; if the deploy fails, the doctor runs and names
+the broken link (Vault namespace, policy path, role binding, audience, ...) and its fix.
+
+  --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --auto-approve        apply without asking
+  --skip-provider-lock  for mirrors without registry access (the lab): cdktf's providers lock
+                        asks the registry
+  --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); its stack must be NAME, with the
+                        objects of the environment NAME (the doctor checks those)
+
+Needs the deploy's credentials (AWS, VAULT_TOKEN, TF_VAR_ values) and, for the diagnosis,
+kubectl. Exit status: cdktf's (0 deployed, 1 failed), 2 bad arguments.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, booleans } = parseFlags(argv, {
+    values: ['--env', '--app'],
+    booleans: ['--auto-approve', '--skip-provider-lock'],
+  });
+  const config = requiredEnvironment(values);
+  const start = Date.now();
+  const code = await runInherited(
+    CDKTF,
+    cdktfArgs('deploy', config.name, booleans, values.get('--app')?.[0]),
+  );
+  if (code === EXIT.ok) {
+    progress(TOOL, `${config.name}: deployed`, start);
+    return EXIT.ok;
+  }
+  progress(
+    TOOL,
+    `${config.name}: the deploy failed; the doctor checks the chain link by link (npm run doctor -- --env ${config.name}):`,
+    start,
+  );
+  await runInherited(process.execPath, [
+    join(PROJECT_ROOT, 'scripts', 'run-ts.js'),
+    'ops/doctor.ts',
+    '--env',
+    config.name,
+  ]);
+  return EXIT.error;
+}
+
+runMain(TOOL, USAGE, main);

@@ -1,0 +1,56 @@
+/**
+ * Destroy: `cdktf destroy` for one environment, refused up front (with the resource and the key
+ * that allows it) when the environment protects its KV mount or namespace. cdktf 0.21's destroy
+ * stops on OpenTofu's prevent_destroy error too, but prints no reason; this says it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ALL_ENVIRONMENTS } from '../environments';
+import type { StackJson } from '../rules/stack-json';
+import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
+import { CDKTF, cdktfArgs, DEFAULT_APP, runInherited, synthesize } from './terraform';
+
+const TOOL = 'destroy';
+const USAGE = `usage: npm run destroy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
+
+Runs cdktf destroy for one environment. KV secrets in Vault keep every version unless the
+environment opted in to purging (vault.kvMount.purgeSecretsOnDestroy). A managed KV mount or
+namespace is destroyed only if the environment allows it (vault.kvMount.allowDestroy,
+kubernetes.allowNamespaceDestroy): otherwise this refuses before planning, naming them.
+
+  --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --auto-approve        destroy without asking
+  --skip-provider-lock  for mirrors without registry access (the lab)
+  --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); its stack must be NAME
+
+Exit status: 0 destroyed, 1 refused or failed, 2 bad arguments.
+`;
+
+/** The guards (terraform_data.destroy-needs-<key>) of the synthesized stack, in words. */
+function protectedObjects(stack: StackJson): { protects: string; allowKey: string }[] {
+  return Object.entries(stack.resource?.terraform_data ?? {})
+    .filter(([name]) => name.startsWith('destroy-needs-'))
+    .map(([, body]) => body.input as { protects: string; allowKey: string });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, booleans } = parseFlags(argv, {
+    values: ['--env', '--app'],
+    booleans: ['--auto-approve', '--skip-provider-lock'],
+  });
+  const config = requiredEnvironment(values);
+  const app = values.get('--app')?.[0];
+  const stackDir = await synthesize(config.name, process.env, app);
+  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
+  const guarded = protectedObjects(stack);
+  if (guarded.length > 0)
+    throw new CommandError(
+      `refusing to destroy ${config.name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +
+        `Set the key in environments/${config.name}.ts and deploy it first; what Terraform would then delete is gone for good.`,
+    );
+  const code = await runInherited(CDKTF, cdktfArgs('destroy', config.name, booleans, app));
+  if (code === EXIT.ok) progress(TOOL, `${config.name}: destroyed`);
+  return code === EXIT.ok ? EXIT.ok : EXIT.error;
+}
+
+runMain(TOOL, USAGE, main);
