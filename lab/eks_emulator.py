@@ -46,10 +46,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--webhook-port", type=int, default=15001)
     parser.add_argument("--cluster-name", default="eks-vault-eso-lab")
     parser.add_argument("--region", default="us-west-2")
-    parser.add_argument("--kubernetes-version", default="1.35", help="version DescribeCluster reports")
-    parser.add_argument("--service-cidr", default="10.96.0.0/16", help="the apiserver's --service-cluster-ip-range")
+    parser.add_argument(
+        "--kubernetes-version", default="1.35", help="version DescribeCluster reports"
+    )
+    parser.add_argument(
+        "--service-cidr", default="10.96.0.0/16", help="the apiserver's --service-cluster-ip-range"
+    )
     parser.add_argument("--apiserver-url", required=True, help="endpoint DescribeCluster returns")
-    parser.add_argument("--ca-file", required=True, help="PEM of the CA that signed the apiserver cert")
+    parser.add_argument(
+        "--ca-file", required=True, help="PEM of the CA that signed the apiserver cert"
+    )
     return parser.parse_args()
 
 
@@ -71,7 +77,9 @@ def teach_moto_presigned_urls() -> None:
             credential = query.get("X-Amz-Credential", [""])[0]
             if credential.count("/") == 4:
                 routed = dict(environ)
-                routed["HTTP_AUTHORIZATION"] = f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=0"
+                routed["HTTP_AUTHORIZATION"] = (
+                    f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=0"
+                )
                 return original(self, routed, path)
         return original(self, environ, path)
 
@@ -90,7 +98,9 @@ class Emulator:
         from moto.server import ThreadedMotoServer
 
         teach_moto_presigned_urls()
-        server = ThreadedMotoServer(ip_address=self.args.host, port=self.args.moto_port, verbose=False)
+        server = ThreadedMotoServer(
+            ip_address=self.args.host, port=self.args.moto_port, verbose=False
+        )
         server.start()
         log(f"moto listening on {self.moto_url}")
         return server
@@ -114,7 +124,10 @@ class Emulator:
                 name=name,
                 roleArn=CLUSTER_ROLE_ARN,
                 version=self.args.kubernetes_version,
-                kubernetesNetworkConfig={"serviceIpv4Cidr": self.args.service_cidr, "ipFamily": "ipv4"},
+                kubernetesNetworkConfig={
+                    "serviceIpv4Cidr": self.args.service_cidr,
+                    "ipFamily": "ipv4",
+                },
                 resourcesVpcConfig={"subnetIds": [], "endpointPublicAccess": True},
             )["cluster"]
             log(f"created EKS cluster {cluster['arn']}")
@@ -142,14 +155,17 @@ class Emulator:
         """Returns (user, "") for a valid EKS token, or (None, reason)."""
         if not token.startswith(TOKEN_PREFIX):
             return None, "not an EKS token (missing k8s-aws-v1. prefix)"
-        encoded = token[len(TOKEN_PREFIX):]
+        encoded = token[len(TOKEN_PREFIX) :]
         try:
             url = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             return None, "token payload is not base64url text"
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or parsed.netloc != self.sts_netloc:
-            return None, f"presigned URL host {parsed.netloc!r} is not the lab STS {self.sts_netloc}"
+            return (
+                None,
+                f"presigned URL host {parsed.netloc!r} is not the lab STS {self.sts_netloc}",
+            )
         if parsed.path not in ("", "/"):
             return None, "presigned URL path must be /"
         query = {key: values[-1] for key, values in urllib.parse.parse_qs(parsed.query).items()}
@@ -159,10 +175,12 @@ class Emulator:
         if CLUSTER_ID_HEADER not in signed_headers:
             return None, f"{CLUSTER_ID_HEADER} is not a signed header"
         try:
-            signed_at = dt.datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+            signed_at = dt.datetime.strptime(query.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=dt.UTC
+            )
         except ValueError:
             return None, "presigned URL has no valid X-Amz-Date"
-        if dt.datetime.now(dt.timezone.utc) - signed_at > TOKEN_MAX_AGE:
+        if dt.datetime.now(dt.UTC) - signed_at > TOKEN_MAX_AGE:
             return None, "token expired"
 
         request = urllib.request.Request(

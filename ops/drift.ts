@@ -20,6 +20,7 @@ import {
   summarizeTerraformError,
   synthesize,
   terraformBinary,
+  unreachableLocalState,
 } from './terraform';
 
 const TOOL = 'drift';
@@ -38,8 +39,11 @@ usual variables (VAULT_TOKEN, AWS_*, KUBECONFIG for exec mode; TF_VAR_kubernetes
 static-token mode). Write-only values are not needed: their variables get empty stand-ins, which
 cannot show as drift.
 
-Exit status: 0 no drift, 2 drift, 1 error (a server unreachable, credentials refused, a bad
-argument).
+An environment whose state is a local file that is not on this machine is refused (exit 1):
+planning it would report everything as drift. Environments are checked in parallel.
+
+Exit status: 0 no drift, 2 drift, 1 error (a server unreachable, credentials refused, a state
+out of reach, a bad argument).
 `;
 
 /** Stand-ins for write-only inputs: a plan needs a value, and write-only values never diff. */
@@ -71,6 +75,11 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
   try {
     progress(TOOL, `${name}: synthesizing`);
     const stackDir = await synthesize(name);
+    const missingState = unreachableLocalState(stackDir);
+    if (missingState !== undefined)
+      throw new CommandError(
+        `${name} keeps its state in a local file, ${missingState}, which is not on this machine: a plan would start from nothing and report every resource as drift. Run the check where that state is, or give ${name} a remote backend (backend: { type: 'cloud', ... }).`,
+      );
     progress(TOOL, `${name}: ${terraformBinary()} init`, start);
     await init(stackDir);
     const env = { ...process.env, ...writeOnlyStandIns(stackDir, process.env) };
@@ -150,8 +159,8 @@ async function main(argv: string[]): Promise<number> {
   const names = selectEnvironments(selected).map((e) => e.name);
   const reportDir = resolve(PROJECT_ROOT, values.get('--report-dir')?.[0] ?? 'reports');
 
-  const reports: EnvironmentDrift[] = [];
-  for (const name of names) reports.push(await checkEnvironment(name));
+  // Each environment plans in its own directory against its own servers: all at once.
+  const reports = await Promise.all(names.map((name) => checkEnvironment(name)));
 
   mkdirSync(reportDir, { recursive: true });
   const json = `${JSON.stringify(reports, null, 2)}\n`;

@@ -4,6 +4,8 @@
 # wrote (keys only, never values).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Offline: cdktf and OpenTofu would ask HashiCorp's checkpoint service for news, and log an error.
+export CHECKPOINT_DISABLE=1
 started=$SECONDS
 step() {
   printf '\n==> %s (at %d s)\n' "$*" "$((SECONDS - started))"
@@ -16,7 +18,7 @@ if ! cmp -s package-lock.json node_modules/.package-lock.json.installed 2>/dev/n
   cp package-lock.json node_modules/.package-lock.json.installed
 fi
 
-step "lab up (builds missing binaries into the version-keyed cache; cold: about 1 h, see README)"
+step "lab up (builds missing binaries into the version-keyed cache; cold: see README)"
 node scripts/run-ts.js lab/cli.ts up
 
 # shellcheck source=/dev/null

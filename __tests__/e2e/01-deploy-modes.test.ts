@@ -8,7 +8,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { local } from '../../environments/local';
 import type { ReviewerMode, SecretValueMode } from '../../environments/types';
-import { secretValuesVariableName } from '../../constructs/resource-ids';
+import { secretValuesVariableName } from '../../common/names';
+import { findSecretLikeValues } from '../../rules/no-secret-values';
 import {
   MINUTES,
   type StackVariant,
@@ -21,6 +22,7 @@ import {
   login,
   namespaceGone,
   plan,
+  savedPlanJson,
   serviceAccountToken,
   stateFile,
   vault,
@@ -196,8 +198,9 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       k8s.namespace,
     ]);
     if (mode.reviewer === 'token-secret') {
-      expect(tokenSecret?.type).toBe('kubernetes.io/service-account-token');
-      expect(tokenSecret?.data?.token?.length ?? 0).toBeGreaterThan(100);
+      // The revocation handle of Vault's reviewer JWT; it holds no token itself.
+      expect(tokenSecret?.type).toBe('Opaque');
+      expect(tokenSecret?.data ?? {}).toEqual({});
     } else {
       // client-jwt keeps no long-lived credential at all.
       expect(tokenSecret).toBeUndefined();
@@ -247,6 +250,26 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
         status?: { conditions?: { type: string; status: string }[] };
       }>(['clustersecretstore', local.eso.storeName]);
       expect(store?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    },
+    5 * MINUTES,
+  );
+
+  it(
+    'keeps every token out of the state and out of a saved plan: the EKS token, the reviewer JWT',
+    async () => {
+      const shown = await savedPlanJson(variant);
+      expect({ code: shown.code, err: shown.code === 0 ? '' : shown.stderr.slice(-2000) }).toEqual({
+        code: 0,
+        err: '',
+      });
+      const found = {
+        state: findSecretLikeValues(readFileSync(stateFile(variant), 'utf8')).map((f) => f.name),
+        plan: findSecretLikeValues(shown.stdout).map((f) => f.name),
+      };
+      expect(found).toEqual({ state: [], plan: [] });
+      // The reviewer JWT Vault holds was written; only its version is in the state.
+      if (mode.reviewer === 'token-secret')
+        expect(readFileSync(stateFile(variant), 'utf8')).toContain('token_reviewer_jwt_wo_version');
     },
     5 * MINUTES,
   );

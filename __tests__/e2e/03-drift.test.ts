@@ -108,6 +108,9 @@ it(
       'deleted outside Terraform',
       'will create',
     ]);
+    // The seeds are never read back, and the folder markers hold only metadata: no value edit
+    // is drift.
+    expect(byType('vault_generic_endpoint')).toEqual([]);
     expect(byType('vault_kv_secret_v2')).toEqual([]);
     expect(result.markdown).toContain(
       '`bound_service_account_namespaces[0]`: `my-namespace` -> `default`',

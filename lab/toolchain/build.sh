@@ -4,7 +4,7 @@
 #   lab/toolchain/build.sh [--list | --path COMPONENT] [--jobs N] [component ...]
 #
 # Components: tofu, provider-vault, provider-kubernetes, provider-aws, etcd, kubernetes (kube-apiserver,
-# kube-controller-manager, kubectl), eso (controller and its CRDs).
+# kube-controller-manager, kubectl), eso (controller and its CRDs), actionlint (for the lint step).
 # With no component, builds every one that is not cached yet, two at a time (--jobs N to change),
 # longest first. A cached binary is never rebuilt: its path carries the version (and, for trimmed
 # builds, a hash of what was kept), so a change in common/versions.sh or trim.py builds a new one beside it.
@@ -19,7 +19,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=../../common/versions.sh
+# shellcheck source=SCRIPTDIR/../../common/versions.sh
 source "$here/../../common/versions.sh"
 
 cache_dir="${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/eks-vault-eso-lab}"
@@ -58,12 +58,14 @@ tool_path() {
     etcd) echo "$tools_dir/etcd/$ETCD_VERSION/etcd" ;;
     kubernetes) echo "$tools_dir/kubernetes/$KUBERNETES_VERSION/kube-apiserver" ;;
     eso) echo "$tools_dir/eso/$ESO_VERSION-trim-$(trim_key eso "$ESO_PROVIDERS")/external-secrets" ;;
+    actionlint) echo "$tools_dir/actionlint/$ACTIONLINT_VERSION/actionlint" ;;
     *) die "unknown component '$1' (known: ${all_components[*]})" ;;
   esac
 }
 
-# Longest cold build first, so two at a time finish together (times in lab/README.md).
-all_components=(kubernetes tofu eso provider-aws provider-kubernetes provider-vault etcd)
+# Longest cold build first, so two at a time finish together (times in lab/README.md). actionlint
+# is the workflow linter of the test command's lint step, not a part of the lab.
+all_components=(kubernetes tofu eso provider-aws provider-kubernetes provider-vault etcd actionlint)
 
 # new_wrapper NAME -> fresh empty module directory for one build; prints its path.
 new_wrapper() {
@@ -163,6 +165,15 @@ build_kubernetes() {
   mv "$parts/kube-controller-manager" "$parts/kubectl" "$(dirname "$out")/"
   mv "$parts/kube-apiserver" "$out"
   rmdir "$parts"
+}
+
+build_actionlint() {
+  local dir out
+  dir="$(new_wrapper actionlint)"
+  out="$(tool_path actionlint)"
+  (cd "$dir" && go get -tool "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION" &&
+    go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" github.com/rhysd/actionlint/cmd/actionlint)
+  mv "$out.part" "$out"
 }
 
 # ESO with only the providers and generators in ESO_PROVIDERS (the lab's stores are all Vault).

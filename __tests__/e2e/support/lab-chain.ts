@@ -149,7 +149,7 @@ export async function diff(v: StackVariant): Promise<Run> {
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
 export function opsTool(
-  tool: 'doctor' | 'drift' | 'recover',
+  tool: 'adopt' | 'deploy' | 'destroy' | 'doctor' | 'drift' | 'recover',
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<Run> {
@@ -206,6 +206,25 @@ export async function plan(v: StackVariant): Promise<Run> {
   );
 }
 
+/** A saved plan of the deployed stack, shown as JSON (the form that carries every value). */
+export async function savedPlanJson(v: StackVariant): Promise<Run> {
+  const saved = join(stackDir(v), 'e2e.tfplan');
+  try {
+    const planned = await exec(
+      lab().toolchain.tfBinary,
+      ['plan', '-input=false', '-no-color', '-lock=false', `-out=${saved}`],
+      { cwd: stackDir(v), env: cdktfEnv(v) },
+    );
+    if (planned.code !== 0) return planned;
+    return await exec(lab().toolchain.tfBinary, ['show', '-json', saved], {
+      cwd: stackDir(v),
+      env: cdktfEnv(v),
+    });
+  } finally {
+    rmSync(saved, { force: true });
+  }
+}
+
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
 export async function ensureDestroyed(v: StackVariant): Promise<void> {
   if (existsSync(stateFile(v))) await destroyRecorded(v);
@@ -216,8 +235,8 @@ export async function ensureDestroyed(v: StackVariant): Promise<void> {
 /** Destroys what the variant's state records, then drops the state file. */
 async function destroyRecorded(v: StackVariant): Promise<void> {
   let result = await destroy(v);
-  // KV secrets are never read back (disable_read), so after a Vault that lost its data (a
-  // restarted dev server) their delete hits a missing mount; they are gone already: forget them.
+  // After a Vault that lost its data (a restarted dev server) the deletes of KV objects hit a
+  // missing mount; they are gone already: forget them.
   if (result.code !== 0 && /no handler for route/.test(result.stdout + result.stderr)) {
     const listed = await exec(lab().toolchain.tfBinary, ['state', 'list'], {
       cwd: stackDir(v),
@@ -225,7 +244,7 @@ async function destroyRecorded(v: StackVariant): Promise<void> {
     });
     const secrets = listed.stdout
       .split('\n')
-      .filter((address) => address.startsWith('vault_kv_secret_v2.'));
+      .filter((address) => /^vault_(kv_secret_v2|generic_endpoint)\./.test(address));
     await exec(lab().toolchain.tfBinary, ['state', 'rm', ...secrets], {
       cwd: stackDir(v),
       env: cdktfEnv(v),
@@ -269,6 +288,12 @@ export function deployedAround(v: StackVariant): void {
   afterAll(async () => {
     await ensureDestroyed(v);
   }, 10 * 60_000);
+}
+
+/** Starts the tests of the enclosing block from nothing, and leaves nothing after them. */
+export function destroyedAround(v: StackVariant): void {
+  beforeAll(() => ensureDestroyed(v), 10 * MINUTES);
+  afterAll(() => ensureDestroyed(v), 10 * MINUTES);
 }
 
 /** Waits until the namespace controller has finished deleting a namespace. */

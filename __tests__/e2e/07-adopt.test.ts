@@ -1,0 +1,252 @@
+/**
+ * Adopting a chain built by hand: the manual procedure (docs/manual-procedure.md) is run against
+ * the lab with the bao CLI and kubectl, a person writes a value, then `npm run adopt` takes the
+ * chain over. Nothing in Vault is rewritten: the same versions and values; the second plan is
+ * empty; the long-lived token Secret is reported, then deleted only when asked, and ESO keeps
+ * syncing without it.
+ */
+import { readFileSync } from 'node:fs';
+import { local } from '../../environments/local';
+import {
+  MINUTES,
+  type StackVariant,
+  destroyedAround,
+  eventually,
+  exec,
+  kubectl,
+  kubectlJson,
+  lab,
+  labEnvironment,
+  opsTool,
+  plan,
+  vault,
+} from './support/lab-chain';
+
+const { vault: v, kubernetes: k8s, eso } = local;
+const mySecret = local.secrets[0];
+// The manual procedure's one secret, under the environment's own name.
+const variant: StackVariant = { name: 'local', changes: { secrets: [mySecret] } };
+const APP = 'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts';
+
+function bao(args: readonly string[], input?: string) {
+  return exec('bao', args, {
+    env: labEnvironment({ BAO_NAMESPACE: lab().vault.namespace }),
+    input,
+  });
+}
+
+/** The manual procedure's steps, in its order, with its values (the lab plays EKS and HCP). */
+async function buildByHand(): Promise<void> {
+  const must = async (what: string, run: Promise<{ code: number; stderr: string }>) => {
+    const result = await run;
+    if (result.code !== 0) throw new Error(`${what} failed: ${result.stderr}`);
+  };
+  await must('namespace', kubectl(['create', 'namespace', k8s.namespace]));
+  // 1. One manifest: the account, its long-lived token Secret, the auth-delegator binding.
+  await must(
+    'kubectl apply',
+    kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: ${k8s.serviceAccountName}, namespace: ${k8s.namespace} }
+---
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: ${k8s.serviceAccountName}
+  namespace: ${k8s.namespace}
+  annotations: { kubernetes.io/service-account.name: ${k8s.serviceAccountName} }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: ${k8s.clusterRoleBindingName} }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:auth-delegator }
+subjects:
+  - { kind: ServiceAccount, name: ${k8s.serviceAccountName}, namespace: ${k8s.namespace} }
+`,
+    ),
+  );
+  // 2. Read back the reviewer JWT and the cluster CA.
+  const jwt = await eventually('the token controller to fill the Secret', 60, async () => {
+    const secret = await kubectlJson<{ data?: { token?: string } }>([
+      'secret',
+      k8s.serviceAccountName,
+      '-n',
+      k8s.namespace,
+    ]);
+    return secret?.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
+  });
+  const caPem = readFileSync(lab().kubernetes.caFile, 'utf8');
+  // 3.-6. The policy, the KV secret with its placeholder, the auth method, its config, the role.
+  await must('kv mount', bao(['secrets', 'enable', `-path=${v.kvMount.path}`, '-version=2', 'kv']));
+  await must(
+    'policy',
+    bao(
+      ['policy', 'write', v.policyName, '-'],
+      `path "${v.kvMount.path}/data/${mySecret.name}" { capabilities = ["read", "list"] }\n`,
+    ),
+  );
+  await must(
+    'kv put',
+    bao(['kv', 'put', `-mount=${v.kvMount.path}`, mySecret.name, 'dummy_key1=dummy_value1']),
+  );
+  await must('auth enable', bao(['auth', 'enable', `-path=${v.authPath}`, 'kubernetes']));
+  await must(
+    'auth config',
+    bao([
+      'write',
+      `auth/${v.authPath}/config`,
+      `token_reviewer_jwt=${jwt}`,
+      `kubernetes_host=${lab().kubernetes.apiserverUrl}`,
+      `kubernetes_ca_cert=${caPem}`,
+    ]),
+  );
+  await must(
+    'role',
+    bao([
+      'write',
+      `auth/${v.authPath}/role/${v.roleName}`,
+      `bound_service_account_names=${k8s.serviceAccountName}`,
+      `bound_service_account_namespaces=${k8s.namespace}`,
+      `policies=${v.policyName}`,
+    ]),
+  );
+  // 7. The store and the ExternalSecret (external-secrets.io/v1: ESO 0.20 serves no v1beta1).
+  await must(
+    'ESO objects',
+    kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: { name: ${eso.storeName} }
+spec:
+  provider:
+    vault:
+      server: ${v.address}
+      namespace: ${lab().vault.namespace}
+      path: ${v.kvMount.path}
+      version: v2
+      auth:
+        kubernetes:
+          mountPath: ${v.authPath}
+          role: ${v.roleName}
+          serviceAccountRef: { name: ${k8s.serviceAccountName}, namespace: ${k8s.namespace} }
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: { name: ${mySecret.externalSecretName}, namespace: ${k8s.namespace} }
+spec:
+  refreshInterval: "0"
+  secretStoreRef: { name: ${eso.storeName}, kind: ClusterSecretStore }
+  target: { name: ${mySecret.targetSecretName} }
+  dataFrom: [{ extract: { key: ${mySecret.name} } }]
+`,
+    ),
+  );
+}
+
+async function syncedValue(): Promise<string | undefined> {
+  const secret = await kubectlJson<{ data?: Record<string, string> }>([
+    'secret',
+    mySecret.targetSecretName,
+    '-n',
+    k8s.namespace,
+  ]);
+  const b64 = secret?.data?.dummy_key1;
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString();
+}
+
+async function forceSyncTo(value: string): Promise<boolean> {
+  await kubectl([
+    'annotate',
+    'externalsecret',
+    mySecret.externalSecretName,
+    '-n',
+    k8s.namespace,
+    `force-sync=${Date.now()}`,
+    '--overwrite',
+  ]);
+  return eventually(`the synced Secret to hold "${value.slice(0, 8)}..."`, 120, async () =>
+    (await syncedValue()) === value ? true : undefined,
+  );
+}
+
+async function kvState(): Promise<{ versions: number; value: unknown }> {
+  const metadata = await vault('GET', `${v.kvMount.path}/metadata/${mySecret.name}`);
+  const data = await vault('GET', `${v.kvMount.path}/data/${mySecret.name}`);
+  return {
+    versions: Object.keys((metadata.body?.data as { versions: object }).versions).length,
+    value: (data.body?.data as { data: Record<string, string> }).data.dummy_key1,
+  };
+}
+
+destroyedAround(variant);
+
+it(
+  'adopts the hand-built chain without rewriting a secret, then drops the long-lived token when asked',
+  async () => {
+    await buildByHand();
+    expect(await eventually('the hand-built chain to sync', 120, syncedValue)).toBe('dummy_value1');
+    const personal = `person-${Date.now()}`;
+    expect(
+      (
+        await vault('POST', `${v.kvMount.path}/data/${mySecret.name}`, {
+          body: { data: { dummy_key1: personal } },
+        })
+      ).status,
+    ).toBe(200);
+    const before = await kvState();
+    expect(before).toEqual({ versions: 2, value: personal });
+
+    const env = labEnvironment({ E2E_VARIANT: JSON.stringify(variant) });
+    const adopted = await opsTool('adopt', ['--env', 'local', '--app', APP], { env });
+    expect({
+      code: adopted.code,
+      tail: adopted.code === 0 ? '' : adopted.stderr.slice(-3000),
+    }).toEqual({ code: 0, tail: '' });
+    for (const type of [
+      'vault_mount',
+      'vault_auth_backend',
+      'vault_kubernetes_auth_backend_config',
+      'vault_kubernetes_auth_backend_role',
+      'vault_policy',
+      'kubernetes_namespace_v1',
+      'kubernetes_service_account_v1',
+      'kubernetes_cluster_role_binding_v1',
+      'kubernetes_manifest',
+    ])
+      expect(adopted.stdout).toMatch(new RegExp(`^import {2}${type}\\.`, 'm'));
+    expect(adopted.stdout).toMatch(
+      /^token Secret {2}my-namespace\/vault-auth: the manual procedure's service-account token, which never expires/m,
+    );
+    expect(await kvState()).toEqual(before);
+    const second = await plan(variant);
+    expect({ code: second.code, out: second.code === 0 ? '' : second.stdout.slice(-3000) }).toEqual(
+      { code: 0, out: '' },
+    );
+    expect(await forceSyncTo(personal)).toBe(true);
+
+    // client-jwt: Vault no longer holds the long-lived token, so deleting it breaks nothing.
+    const config = await vault('GET', `auth/${v.authPath}/config`);
+    expect((config.body?.data as { token_reviewer_jwt_set?: boolean }).token_reviewer_jwt_set).toBe(
+      false,
+    );
+    const removed = await opsTool(
+      'adopt',
+      ['--env', 'local', '--app', APP, '--remove-token-secret'],
+      { env },
+    );
+    expect(removed.code).toBe(0);
+    expect(
+      await kubectlJson(['secret', k8s.serviceAccountName, '-n', k8s.namespace]),
+    ).toBeUndefined();
+    const next = `person-after-${Date.now()}`;
+    await vault('POST', `${v.kvMount.path}/data/${mySecret.name}`, {
+      body: { data: { dummy_key1: next } },
+    });
+    expect(await forceSyncTo(next)).toBe(true);
+  },
+  15 * MINUTES,
+);

@@ -1,0 +1,107 @@
+/**
+ * The upgrade harness: an earlier commit of this program, checked out beside the project, that
+ * deploys a variant of `local` into the same lab and hands its state to the current code. Later
+ * changes that move Terraform addresses or lifecycles prove themselves with it: deploy the
+ * earlier code, let a person write values, deploy the current code, check nothing moved.
+ */
+import { copyFileSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EnvironmentConfig } from '../../../environments/types';
+import type { Variant } from '../../support/stack';
+import {
+  MINUTES,
+  ROOT,
+  type Run,
+  type StackVariant,
+  ensureDestroyed,
+  exec,
+  labEnvironment,
+  stateFile,
+} from './lab-chain';
+
+export interface EarlierCheckout {
+  /** The commit, as given. */
+  readonly commit: string;
+  /** Deploys a variant with the earlier code; its state then lies where the current code looks. */
+  deploy(name: string, changes: Variant<EnvironmentConfig>): Promise<Run>;
+  /** Removes the worktree. */
+  remove(): Promise<void>;
+}
+
+async function git(args: readonly string[]): Promise<Run> {
+  return exec('git', args, { cwd: ROOT, env: process.env });
+}
+
+/**
+ * A detached worktree of `commit` (CI's clone has the history). It shares the project's
+ * node_modules when the lockfiles agree, and installs its own otherwise.
+ */
+export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> {
+  const dir = join(tmpdir(), `eks-vault-eso-upgrade-${commit.slice(0, 12)}`);
+  if (existsSync(dir)) await git(['worktree', 'remove', '--force', dir]);
+  rmSync(dir, { recursive: true, force: true });
+  await git(['worktree', 'prune']);
+  const added = await git(['worktree', 'add', '--detach', dir, commit]);
+  if (added.code !== 0)
+    throw new Error(
+      `git worktree add ${commit} failed (a shallow clone lacks the history: fetch it with git fetch --unshallow):\n${added.stderr}`,
+    );
+  const lock = (root: string) => readFileSync(join(root, 'package-lock.json'), 'utf8');
+  if (lock(dir) === lock(ROOT)) {
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  } else {
+    const installed = await exec('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      env: process.env,
+    });
+    if (installed.code !== 0) throw new Error(`npm ci in ${dir} failed:\n${installed.stderr}`);
+  }
+
+  return {
+    commit,
+    async deploy(name, changes) {
+      const result = await exec(
+        join(dir, 'node_modules', '.bin', 'cdktf'),
+        [
+          'deploy',
+          name,
+          '--auto-approve',
+          '--skip-provider-lock',
+          '--no-color',
+          '--app',
+          'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts',
+        ],
+        { cwd: dir, env: labEnvironment({ E2E_VARIANT: JSON.stringify({ name, changes }) }) },
+      );
+      // Its local backend wrote the state beside the earlier checkout.
+      const earlierState = join(dir, `terraform.${name}.tfstate`);
+      if (existsSync(earlierState)) copyFileSync(earlierState, stateFile({ name, changes }));
+      return result;
+    },
+    async remove() {
+      await git(['worktree', 'remove', '--force', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * For the tests of the enclosing block: the earlier commit checked out and the variant destroyed
+ * before them; after them, the variant destroyed and the checkout removed.
+ */
+export function earlierAround(commit: string, v: StackVariant): () => EarlierCheckout {
+  let earlier: EarlierCheckout | undefined;
+  beforeAll(async () => {
+    earlier = await checkoutEarlier(commit);
+    await ensureDestroyed(v);
+  }, 10 * MINUTES);
+  afterAll(async () => {
+    await ensureDestroyed(v);
+    await earlier?.remove();
+  }, 10 * MINUTES);
+  return () => {
+    if (earlier === undefined) throw new Error(`the checkout of ${commit} failed`);
+    return earlier;
+  };
+}

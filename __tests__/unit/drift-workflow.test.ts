@@ -1,0 +1,79 @@
+/**
+ * The scheduled drift check tells the truth: it refuses an environment whose state it cannot
+ * reach (a plan from nothing would call everything drift), and the workflow's matrix holds exactly
+ * the environments with remote state.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { ALL_ENVIRONMENTS } from '../../environments';
+import { unreachableLocalState } from '../../ops/terraform';
+
+const ROOT = join(__dirname, '..', '..');
+
+describe('the scheduled drift workflow', () => {
+  const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'drift.yml'), 'utf8')) as {
+    jobs: { drift: { strategy: { matrix: { environment: string[] } } } };
+  };
+
+  it('checks exactly the environments whose state is remote, from the configuration', () => {
+    const remote = ALL_ENVIRONMENTS.filter((e) => e.backend.type === 'cloud').map((e) => e.name);
+    expect(remote.length).toBeGreaterThan(0);
+    expect(workflow.jobs.drift.strategy.matrix.environment).toEqual(remote);
+  });
+});
+
+describe('drift refuses a state it cannot reach', () => {
+  it('names a local state file that is not there, and one that is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drift-state-'));
+    try {
+      const stackDir = join(dir, 'cdktf.out', 'stacks', 'dev');
+      const config = {
+        terraform: { backend: { local: { path: '../../../terraform.dev.tfstate' } } },
+      };
+      mkdirSync(stackDir, { recursive: true });
+      writeFileSync(join(stackDir, 'cdk.tf.json'), JSON.stringify(config));
+      expect(unreachableLocalState(stackDir)).toMatch(/terraform\.dev\.tfstate$/);
+      writeFileSync(join(dir, 'terraform.dev.tfstate'), '{}');
+      expect(unreachableLocalState(stackDir)).toBeUndefined();
+      writeFileSync(join(stackDir, 'cdk.tf.json'), JSON.stringify({ terraform: { cloud: {} } }));
+      expect(unreachableLocalState(stackDir)).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('npm run drift exits 1 for an environment with local state that is not here, saying why', () => {
+    const local = ALL_ENVIRONMENTS.find(
+      (e) => e.backend.type === 'local' && e.aws.endpoints === undefined,
+    )!;
+    const statePath = join(ROOT, `terraform.${local.name}.tfstate`);
+    let present = false;
+    try {
+      readFileSync(statePath);
+      present = true;
+    } catch {
+      /* the usual case: no local state of a real environment in the checkout */
+    }
+    expect(present).toBe(false);
+    const reportDir = mkdtempSync(join(tmpdir(), 'drift-report-'));
+    try {
+      const result = spawnSync(
+        process.execPath,
+        ['scripts/run-ts.js', 'ops/drift.ts', '--env', local.name, '--report-dir', reportDir],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TERRAFORM_BINARY_NAME: 'false' } },
+      );
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(
+        `drift: error: ${local.name}: ${local.name} keeps its state in a local file, terraform.${local.name}.tfstate, which is not on this machine: a plan would start from nothing and report every resource as drift.`,
+      );
+      expect(readFileSync(join(reportDir, 'drift.md'), 'utf8')).toContain(
+        `| ${local.name} | error | - |`,
+      );
+    } finally {
+      rmSync(reportDir, { recursive: true, force: true });
+    }
+  });
+});
