@@ -1,5 +1,6 @@
 import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { withoutBinaryVersionCheck } from './terraform-blocks';
 
 export interface DestroyGuardProps {
   /** What is protected, in words, e.g. `the KV mount "secret"`. */
@@ -24,6 +25,7 @@ export class DestroyGuard extends Construct {
       triggersReplace: props.identity,
       lifecycle: { preventDestroy: true },
     });
+    withoutBinaryVersionCheck(guard);
     guard.overrideLogicalId(`destroy-needs-${props.allowKey.replace(/[^A-Za-z0-9]+/g, '_')}`);
   }
 }

@@ -21,7 +21,7 @@ export type StoreAuth =
       readonly audiences: readonly string[];
     }
   | {
-      /** A Vault token kept in a Kubernetes Secret (the write-up's rejected alternative). */
+      /** A Vault token kept in a Kubernetes Secret (the manual procedure's rejected alternative). */
       readonly kind: 'token';
       /** Secret that holds it, created here with the token written write-only. */
       readonly secretName: string;

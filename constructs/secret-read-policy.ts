@@ -22,7 +22,7 @@ export interface SecretReadPolicyProps {
 }
 
 /**
- * The policy text: `read` on each secret's `data/` path (the write-up's `secret/my-secret` without
+ * The policy text: `read` on each secret's `data/` path (the manual procedure's `secret/my-secret` without
  * `data/` grants nothing on KV v2), plus `read`/`list` on `metadata/` where asked. Exact paths, no
  * globs, sorted so the text is stable.
  */

@@ -100,13 +100,13 @@ export class VaultAuthServiceAccount extends Construct {
         kind: 'ClusterRole',
         name: 'system:auth-delegator',
       },
-      // The write-up left the subject's namespace out; a ServiceAccount subject needs it.
+      // The manual procedure left the subject's namespace out; a ServiceAccount subject needs it.
       subject: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
     });
 
     if (props.reviewerToken !== undefined) {
       // The revocation handle: the token is bound to this Secret's uid, so deleting the Secret
-      // ends it at once. It holds no data (the write-up's token Secret held the token itself).
+      // ends it at once. It holds no data (the manual procedure's token Secret held the token itself).
       const anchor = new SecretV1(this, 'token-secret', {
         metadata: {
           name: props.name,

@@ -1,8 +1,8 @@
 import type { EnvironmentConfig } from './types';
 
 /**
- * dev: the write-up's example values, unchanged (see ../shared/reference/seed-walkthrough.md).
- * The write-up does not name the EKS cluster; `my-cluster` stands in for it.
+ * dev: the manual procedure's example values, unchanged (docs/manual-procedure.md).
+ * The manual procedure does not name the EKS cluster; `my-cluster` stands in for it.
  */
 export const dev: EnvironmentConfig = {
   name: 'dev',
@@ -42,7 +42,7 @@ export const dev: EnvironmentConfig = {
     apiVersion: 'external-secrets.io/v1',
     storeName: 'vault-backend',
     storeAuth: 'kubernetes',
-    // The write-up used "0" (sync once); an hour lets edits made in Vault arrive.
+    // The manual procedure used "0" (sync once); an hour lets edits made in Vault arrive.
     refreshInterval: '1h',
   },
   backend: { type: 'local' },

@@ -31,7 +31,7 @@ export type ReviewerMode =
    * Vault holds a reviewer JWT of its own, for when it cannot present client tokens to the API
    * server: a TokenRequest token of the service account, bound to the Secret of the same name
    * (deleting the Secret revokes it), minted at apply time and written to Vault write-only. It is
-   * never in the plan or the state. (The write-up kept a never-expiring token in that Secret.)
+   * never in the plan or the state. (The manual procedure kept a never-expiring token in that Secret.)
    */
   | 'token-secret';
 

@@ -23,19 +23,8 @@ import { VaultAuthServiceAccount } from '../constructs/vault-auth-service-accoun
 import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
 import type { EnvironmentConfig } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
+import { withoutBinaryVersionCheck } from '../constructs/terraform-blocks';
 import type { StackJson } from '../rules/stack-json';
-
-/**
- * CloudBackend validates by running `terraform version` at synth: a subprocess (about 0.2 s per
- * stack) that fails where only tofu is installed. Synthesis stays pure; the CLI checks versions
- * when it plans. (constructs 10 has no public way to drop one validation; the version is pinned.)
- */
-function withoutBinaryVersionCheck(construct: Construct): void {
-  const node = construct.node as unknown as { _validations?: { constructor: { name: string } }[] };
-  node._validations = node._validations?.filter(
-    (v) => v.constructor.name !== 'ValidateTerraformVersion',
-  );
-}
 
 /** Lifetime asked for Vault's reviewer JWT in token-secret mode unless configured: one year. */
 export const DEFAULT_REVIEWER_TOKEN_TTL_SECONDS = 365 * 24 * 3600;

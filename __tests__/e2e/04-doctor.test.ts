@@ -54,7 +54,7 @@ it(
   5 * MINUTES,
 );
 
-it('a store without the Vault namespace: the write-up 403, named as such', async () => {
+it("a store without the Vault namespace: the manual procedure's 403, named as such", async () => {
   await kubectl([
     'patch',
     'clustersecretstore',

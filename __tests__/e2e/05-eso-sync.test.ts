@@ -253,7 +253,7 @@ it(
   5 * MINUTES,
 );
 
-describe('with the token-auth store (the write-up alternative)', () => {
+describe("with the token-auth store (the manual procedure's alternative)", () => {
   let token = '';
   const tokenVariant = (): StackVariant => ({
     name: 'local-token-store',

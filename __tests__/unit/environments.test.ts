@@ -34,7 +34,7 @@ describe('the real environments', () => {
     expect(() => loadEnvironments()).not.toThrow();
   });
 
-  it('dev reproduces the write-up example values', () => {
+  it("dev reproduces the manual procedure's example values", () => {
     expect(dev.aws.region).toBe('us-west-2');
     expect(dev.vault.namespace).toBe('admin');
     expect(dev.kubernetes.namespace).toBe('my-namespace');
@@ -289,7 +289,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     expect(problems[0]).toContain(expected);
   });
 
-  it('an HCP Vault address without a namespace is the write-up 403, caught before synth', () => {
+  it("an HCP Vault address without a namespace is the manual procedure's 403, caught before synth", () => {
     const config = { ...dev, vault: { ...dev.vault, namespace: undefined } };
     expect(problemsOf(config)).toEqual([
       'vault.namespace = undefined: required for an HCP Vault address (*.hashicorp.cloud): its API lives in the namespace "admin", and without it every request is answered 403',

@@ -59,7 +59,7 @@ describe('CHAIN-001 the policy covers exactly the declared data/ paths', () => {
     expect(policyExactDataPaths.check(localJson())).toEqual([]);
   });
 
-  it("fails on the write-up's path without data/, and says which path to use", () => {
+  it("fails on the manual procedure's path without data/, and says which path to use", () => {
     const json = localJson();
     only(json, 'vault_policy').policy =
       'path "secret/my-secret" {\n  capabilities = ["read", "list"]\n}\npath "secret/data/app/config" {\n  capabilities = ["read"]\n}\n';
@@ -135,7 +135,7 @@ describe('CHAIN-003 the store matches the Vault side', () => {
     expect(storeMatchesVault.check(localJson())).toEqual([]);
   });
 
-  it('fails without the Vault namespace (the write-up 403)', () => {
+  it("fails without the Vault namespace (the manual procedure's 403)", () => {
     const json = localJson();
     delete vaultOfStore(json).namespace;
     expect(messages(storeMatchesVault.check(json))).toEqual([

@@ -136,7 +136,7 @@ describe.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
 );
 
 describe('environment differences are keys', () => {
-  it('dev uses an existing namespace and mount, as in the write-up', () => {
+  it('dev uses an existing namespace and mount, as in the manual procedure', () => {
     const json = synthJson(dev);
     expect(json.resource).not.toHaveProperty('kubernetes_namespace_v1');
     expect(json.resource).not.toHaveProperty('vault_mount');

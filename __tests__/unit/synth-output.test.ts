@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ALL_ENVIRONMENTS } from '../../environments';
 import { findSecretLikeValues } from '../../rules/no-secret-values';
 
 const root = join(__dirname, '..', '..');
@@ -28,23 +29,21 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+const NAMES = ALL_ENVIRONMENTS.map((e) => e.name);
+
 describe('main.ts', () => {
-  const all = runMain({ ENVIRONMENTS: '' });
+  // Only node on PATH: synthesis runs no terraform or tofu (the cloud backends included).
+  const all = runMain({ ENVIRONMENTS: '', PATH: dirname(process.execPath) });
   afterAll(() => rmSync(all.outdir, { recursive: true, force: true }));
 
-  it('writes one stack per environment', () => {
+  it('writes one stack per environment, with no terraform binary anywhere', () => {
     expect(all.stderr).toBe('');
     expect(all.status).toBe(0);
-    expect(readdirSync(join(all.outdir, 'stacks')).sort()).toEqual([
-      'dev',
-      'local',
-      'prod',
-      'staging',
-    ]);
+    expect(readdirSync(join(all.outdir, 'stacks')).sort()).toEqual([...NAMES].sort());
     const manifest = JSON.parse(readFileSync(join(all.outdir, 'manifest.json'), 'utf8')) as {
       stacks: Record<string, unknown>;
     };
-    expect(Object.keys(manifest.stacks).sort()).toEqual(['dev', 'local', 'prod', 'staging']);
+    expect(Object.keys(manifest.stacks).sort()).toEqual([...NAMES].sort());
   });
 
   it('writes no secret-like value anywhere in cdktf.out', () => {
@@ -57,21 +56,23 @@ describe('main.ts', () => {
   });
 
   it('synthesizes only the environments named in ENVIRONMENTS', () => {
-    const some = runMain({ ENVIRONMENTS: 'local, dev' });
+    const [first, , last] = NAMES;
+    const some = runMain({ ENVIRONMENTS: `${last}, ${first}` });
     try {
       expect(some.status).toBe(0);
-      expect(readdirSync(join(some.outdir, 'stacks')).sort()).toEqual(['dev', 'local']);
+      expect(readdirSync(join(some.outdir, 'stacks')).sort()).toEqual([first, last].sort());
     } finally {
       rmSync(some.outdir, { recursive: true, force: true });
     }
   });
 
   it('reports a bad selection as one clear line, exit 1, no stack trace, nothing written', () => {
-    const bad = runMain({ ENVIRONMENTS: 'qa' });
+    const unknown = `no-such-environment-${NAMES.length}`;
+    const bad = runMain({ ENVIRONMENTS: unknown });
     try {
       expect(bad.status).toBe(1);
       expect(bad.stderr).toBe(
-        'error: invalid environment configuration (1 problem); nothing was synthesized:\n  - qa: (selection) = "qa": one of the environments: dev, staging, prod, local\n',
+        `error: invalid environment configuration (1 problem); nothing was synthesized:\n  - ${unknown}: (selection) = "${unknown}": one of the environments: ${NAMES.join(', ')}\n`,
       );
       expect(() => readdirSync(join(bad.outdir, 'stacks'))).toThrow();
     } finally {
