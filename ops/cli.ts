@@ -1,5 +1,10 @@
 /** Small pieces shared by the command-line tools: argument errors, progress lines, exit codes. */
-import { ConfigError, type EnvironmentConfig, loadEnvironments } from '../environments';
+import {
+  ALL_ENVIRONMENTS,
+  ConfigError,
+  type EnvironmentConfig,
+  loadEnvironments,
+} from '../environments';
 
 /** A mistake in how the command was called: usage on stderr, exit 2, no stack trace. */
 export class UsageError extends Error {
@@ -107,4 +112,24 @@ export function requiredEnvironment(values: Map<string, string[]>): EnvironmentC
   const name = values.get('--env')?.[0];
   if (!name) throw new UsageError('--env is required');
   return selectEnvironments([name])[0];
+}
+
+/**
+ * The stack a tool works on: `--env NAME`, an environment of this app; with `--app COMMAND`
+ * (another cdktf app, e.g. the end-to-end variants) NAME is one of that app's stacks, and its
+ * environment only if it has one of the same name.
+ */
+export function requiredStack(values: Map<string, string[]>): {
+  readonly name: string;
+  readonly app?: string;
+  readonly config?: EnvironmentConfig;
+} {
+  const app = values.get('--app')?.[0];
+  if (app === undefined) {
+    const config = requiredEnvironment(values);
+    return { name: config.name, config };
+  }
+  const name = values.get('--env')?.[0];
+  if (!name) throw new UsageError('--env is required');
+  return { name, app, config: ALL_ENVIRONMENTS.find((e) => e.name === name) };
 }

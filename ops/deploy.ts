@@ -5,8 +5,15 @@
  */
 import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
-import { EXIT, parseFlags, progress, requiredEnvironment, runMain } from './cli';
-import { CDKTF, cdktfArgs, DEFAULT_APP, PROJECT_ROOT, runInherited } from './terraform';
+import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import {
+  CDKTF,
+  cdktfArgs,
+  DEFAULT_APP,
+  PROJECT_ROOT,
+  runInherited,
+  runShielded,
+} from './terraform';
 
 const TOOL = 'deploy';
 const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -19,11 +26,15 @@ the broken link (Vault namespace, policy path, role binding, audience, ...) and 
   --auto-approve        apply without asking
   --skip-provider-lock  for mirrors without registry access (the lab): cdktf's providers lock
                         asks the registry
-  --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); its stack must be NAME, with the
-                        objects of the environment NAME (the doctor checks those)
+  --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks (the
+                        doctor runs when NAME is also an environment of this app)
+
+An interrupt (Ctrl-C, a cancelled CI job's SIGTERM) reaches OpenTofu alone: it finishes what is in
+flight and saves its state, and the next deploy simply finishes the job; a second interrupt
+kills it (then run npm run recover).
 
 Needs the deploy's credentials (AWS, VAULT_TOKEN, TF_VAR_ values) and, for the diagnosis,
-kubectl. Exit status: cdktf's (0 deployed, 1 failed), 2 bad arguments.
+kubectl. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -31,26 +42,36 @@ async function main(argv: string[]): Promise<number> {
     values: ['--env', '--app'],
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
-  const config = requiredEnvironment(values);
+  const { name, app, config } = requiredStack(values);
   const start = Date.now();
-  const code = await runInherited(
+  const { code, interrupted } = await runShielded(
     CDKTF,
-    cdktfArgs('deploy', config.name, booleans, values.get('--app')?.[0]),
+    cdktfArgs('deploy', name, booleans, app),
+    (message) => progress(TOOL, `${name}: ${message}`, start),
   );
   if (code === EXIT.ok) {
-    progress(TOOL, `${config.name}: deployed`, start);
+    progress(TOOL, `${name}: deployed`, start);
     return EXIT.ok;
   }
+  if (interrupted) {
+    progress(
+      TOOL,
+      `${name}: stopped; what was created is in the state, and the next deploy finishes the job`,
+      start,
+    );
+    return EXIT.error;
+  }
+  if (config === undefined) return EXIT.error;
   progress(
     TOOL,
-    `${config.name}: the deploy failed; the doctor checks the chain link by link (npm run doctor -- --env ${config.name}):`,
+    `${name}: the deploy failed; the doctor checks the chain link by link (npm run doctor -- --env ${name}):`,
     start,
   );
   await runInherited(process.execPath, [
     join(PROJECT_ROOT, 'scripts', 'run-ts.js'),
     'ops/doctor.ts',
     '--env',
-    config.name,
+    name,
   ]);
   return EXIT.error;
 }

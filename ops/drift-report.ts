@@ -158,7 +158,9 @@ export function driftFromPlan(
   }
   // relevant_attributes lists what other expressions read; an attribute the plan reverts on its
   // own resource (a policy edited in Vault) is relevant too.
-  for (const r of plan.resource_changes ?? []) {
+  // Ephemeral resources (the EKS token, a reviewer JWT) are opened by every plan: not a change.
+  const changes = (plan.resource_changes ?? []).filter((r) => r.mode !== 'ephemeral');
+  for (const r of changes) {
     if (r.change.actions.every((a) => a === 'no-op' || a === 'read')) continue;
     for (const a of diffAttributes(r.change)) markRelevant(r.address, topLevel(a.path));
   }
@@ -175,7 +177,7 @@ export function driftFromPlan(
       attributes,
     });
   }
-  for (const r of plan.resource_changes ?? []) {
+  for (const r of changes) {
     const key = r.change.actions.join(',');
     if (key === 'no-op' || key === 'read') continue;
     resources.push({

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { CommandError } from './cli';
 
 /** Project root (cdktf.json lives here; local state files sit beside it). */
@@ -66,6 +66,88 @@ export function runInherited(command: string, args: readonly string[]): Promise<
     });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+/**
+ * The descendants of a process whose program is one of `names` (from /proc: Linux only). cdktf
+ * runs OpenTofu under a pseudo-terminal, in a session of its own: only ancestry finds it.
+ */
+function descendantsNamed(root: number, names: readonly string[]): number[] {
+  const parents = new Map<number, number>();
+  const programs = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command in /proc/<pid>/stat may hold spaces: count fields from its closing ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(fields[1]));
+      programs.set(
+        Number(entry),
+        basename(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0]),
+      );
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
+      if (p === root) return true;
+    return false;
+  };
+  return [...programs]
+    .filter(([pid, program]) => names.includes(program) && isDescendant(pid))
+    .map(([pid]) => pid);
+}
+
+/**
+ * Runs cdktf in a process group of its own, so that an interrupt aimed at this tool (Ctrl-C, a
+ * cancelled CI job's SIGTERM to the whole group) reaches OpenTofu alone, as SIGINT: it stops
+ * gracefully and saves its state while cdktf, still alive, keeps reading its output. (A plain
+ * group kill ends cdktf, and OpenTofu, under cdktf's pseudo-terminal, dies of the hang-up before
+ * saving.) A second interrupt kills everything. Resolves with the exit code and whether it was
+ * interrupted.
+ */
+export function runShielded(
+  command: string,
+  args: readonly string[],
+  onInterrupt: (message: string) => void,
+): Promise<{ code: number; interrupted: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: PROJECT_ROOT,
+      env: { CHECKPOINT_DISABLE: '1', ...process.env },
+      stdio: 'inherit',
+      detached: true,
+    });
+    let interrupts = 0;
+    const interrupt = (): void => {
+      interrupts += 1;
+      if (child.pid === undefined) return;
+      const tofu = descendantsNamed(child.pid, ['tofu', 'terraform', basename(terraformBinary())]);
+      if (interrupts > 1 || tofu.length === 0) {
+        onInterrupt('interrupted again (or before OpenTofu started): stopping everything now');
+        try {
+          process.kill(-child.pid, interrupts > 1 ? 'SIGKILL' : 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+        return;
+      }
+      onInterrupt(
+        'interrupted: OpenTofu finishes what is in flight and saves its state (interrupt again to kill)',
+      );
+      for (const pid of tofu) process.kill(pid, 'SIGINT');
+    };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      resolve({ code: code ?? 1, interrupted: interrupts > 0 });
+    });
   });
 }
 

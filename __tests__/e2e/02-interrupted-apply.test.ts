@@ -1,7 +1,9 @@
 /**
  * An apply interrupted halfway must not leave the environment stuck.
- * - Interrupted gracefully (SIGTERM: a cancelled CI job, Ctrl-C): OpenTofu saves what it created,
- *   and the next deploy simply finishes the job.
+ * - Interrupted gracefully (SIGTERM to `npm run deploy`'s process group: a cancelled CI job,
+ *   Ctrl-C): the signal reaches OpenTofu alone, which saves what it created, and the next deploy
+ *   simply finishes the job. (Sent to cdktf's own group, cdktf dies first and OpenTofu dies on the
+ *   closed pipe before saving: that is the SIGKILL case.)
  * - Killed outright (SIGKILL: a lost runner): the objects exist but the state never heard of them,
  *   so a plain deploy fails on "already exists"; `npm run recover` adopts them and converges.
  */
@@ -12,8 +14,11 @@ import {
   deploy,
   ensureDestroyed,
   kubectl,
+  labEnvironment,
+  opsTool,
   plan,
   recover,
+  VARIANT_APP,
   vault,
 } from './support/lab-chain';
 import { recordTiming } from './support/timings';
@@ -51,8 +56,16 @@ it(
   'after a graceful interrupt (SIGTERM), the next deploy converges',
   async () => {
     await ensureDestroyed(variant);
-    const interrupted = await deploy(variant, { interruptWhen: afterSomeCreations('SIGTERM') });
-    expect(interrupted.code).not.toBe(0);
+    const interrupted = await opsTool(
+      'deploy',
+      ['--env', variant.name, '--auto-approve', '--skip-provider-lock', '--app', VARIANT_APP],
+      {
+        env: labEnvironment({ E2E_VARIANT: JSON.stringify(variant) }),
+        interruptWhen: afterSomeCreations('SIGTERM'),
+      },
+    );
+    expect(interrupted.code).toBe(1);
+    expect(interrupted.stderr).toContain('OpenTofu finishes what is in flight and saves its state');
     expect(await somethingWasCreated()).toBe(true);
 
     const again = await deploy(variant);

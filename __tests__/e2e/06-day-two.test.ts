@@ -29,6 +29,7 @@ import {
   opsTool,
   plan,
   stackDir,
+  VARIANT_APP,
   vault,
 } from './support/lab-chain';
 import { earlierAround } from './support/upgrade';
@@ -37,7 +38,6 @@ import { earlierAround } from './support/upgrade';
 const EARLIER_MAIN = 'bcc3067552bb3358bd19a8f067476f5202a3d776';
 
 const { vault: v, kubernetes: k8s } = local;
-const APP = 'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts';
 
 function secret(name: string, externalSecretName: string): SecretConfig {
   return {
@@ -255,7 +255,7 @@ describe('a protected mount and namespace', () => {
       const env = labEnvironment({ E2E_VARIANT: JSON.stringify(protectedVariant) });
       const refused = await opsTool(
         'destroy',
-        ['--env', 'local', '--auto-approve', '--skip-provider-lock', '--app', APP],
+        ['--env', 'local', '--auto-approve', '--skip-provider-lock', '--app', VARIANT_APP],
         { env },
       );
       expect(refused.code).toBe(1);
@@ -315,7 +315,7 @@ describe('a deploy that leaves the chain broken', () => {
     async () => {
       const result = await opsTool(
         'deploy',
-        ['--env', 'local', '--auto-approve', '--skip-provider-lock', '--app', APP],
+        ['--env', 'local', '--auto-approve', '--skip-provider-lock', '--app', VARIANT_APP],
         { env: labEnvironment({ E2E_VARIANT: JSON.stringify(broken) }) },
       );
       expect(result.code).toBe(1);

@@ -19,6 +19,7 @@ import {
   labEnvironment,
   opsTool,
   plan,
+  VARIANT_APP,
   vault,
 } from './support/lab-chain';
 
@@ -26,7 +27,6 @@ const { vault: v, kubernetes: k8s, eso } = local;
 const mySecret = local.secrets[0];
 // The manual procedure's one secret, under the environment's own name.
 const variant: StackVariant = { name: 'local', changes: { secrets: [mySecret] } };
-const APP = 'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts';
 
 function bao(args: readonly string[], input?: string) {
   return exec('bao', args, {
@@ -201,7 +201,7 @@ it(
     expect(before).toEqual({ versions: 2, value: personal });
 
     const env = labEnvironment({ E2E_VARIANT: JSON.stringify(variant) });
-    const adopted = await opsTool('adopt', ['--env', 'local', '--app', APP], { env });
+    const adopted = await opsTool('adopt', ['--env', 'local', '--app', VARIANT_APP], { env });
     expect({
       code: adopted.code,
       tail: adopted.code === 0 ? '' : adopted.stderr.slice(-3000),
@@ -235,7 +235,7 @@ it(
     );
     const removed = await opsTool(
       'adopt',
-      ['--env', 'local', '--app', APP, '--remove-token-secret'],
+      ['--env', 'local', '--app', VARIANT_APP, '--remove-token-secret'],
       { env },
     );
     expect(removed.code).toBe(0);

@@ -61,6 +61,13 @@ describe('drift report', () => {
         type: 'vault_policy',
         change: { actions: ['no-op'], before: {}, after: {} },
       },
+      {
+        // Every plan opens the ephemeral EKS token: not a change.
+        address: 'ephemeral.aws_eks_cluster_auth.auth',
+        mode: 'ephemeral',
+        type: 'aws_eks_cluster_auth',
+        change: { actions: ['open'], before: null, after: null },
+      },
     ],
   };
 

@@ -119,7 +119,8 @@ function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
   });
 }
 
-const APP = `node scripts/run-ts.js __tests__/e2e/support/variant-app.ts`;
+/** The cdktf app of the variants (environments/local.ts with some keys changed). */
+export const VARIANT_APP = 'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts';
 
 export function stackDir(v: StackVariant): string {
   return join(ROOT, 'cdktf.out', 'stacks', v.name);
@@ -135,14 +136,22 @@ export async function deploy(
 ): Promise<Run> {
   return exec(
     CDKTF,
-    ['deploy', v.name, '--auto-approve', '--skip-provider-lock', '--no-color', '--app', APP],
+    [
+      'deploy',
+      v.name,
+      '--auto-approve',
+      '--skip-provider-lock',
+      '--no-color',
+      '--app',
+      VARIANT_APP,
+    ],
     { env: cdktfEnv(v), interruptWhen: options.interruptWhen },
   );
 }
 
 /** `cdktf diff`: a plan through the CLI, changing nothing. */
 export async function diff(v: StackVariant): Promise<Run> {
-  return exec(CDKTF, ['diff', v.name, '--skip-provider-lock', '--no-color', '--app', APP], {
+  return exec(CDKTF, ['diff', v.name, '--skip-provider-lock', '--no-color', '--app', VARIANT_APP], {
     env: cdktfEnv(v),
   });
 }
@@ -151,7 +160,10 @@ export async function diff(v: StackVariant): Promise<Run> {
 export function opsTool(
   tool: 'adopt' | 'deploy' | 'destroy' | 'doctor' | 'drift' | 'recover',
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined;
+  } = {},
 ): Promise<Run> {
   return exec(
     process.execPath,
@@ -162,7 +174,7 @@ export function opsTool(
 
 /** `npm run recover` for the variant. */
 export async function recover(v: StackVariant): Promise<Run> {
-  return opsTool('recover', ['--env', v.name, '--app', APP], { env: cdktfEnv(v) });
+  return opsTool('recover', ['--env', v.name, '--app', VARIANT_APP], { env: cdktfEnv(v) });
 }
 
 export interface Diagnosis {
@@ -187,7 +199,15 @@ export async function doctor(): Promise<Diagnosis> {
 export async function destroy(v: StackVariant): Promise<Run> {
   const result = await exec(
     CDKTF,
-    ['destroy', v.name, '--auto-approve', '--skip-provider-lock', '--no-color', '--app', APP],
+    [
+      'destroy',
+      v.name,
+      '--auto-approve',
+      '--skip-provider-lock',
+      '--no-color',
+      '--app',
+      VARIANT_APP,
+    ],
     { env: cdktfEnv(v) },
   );
   if (result.code === 0) {
