@@ -3,7 +3,7 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { type Readiness, awaitReady } from './eso-readiness';
+import { type Readiness, readyWait } from './eso-readiness';
 
 /** How the store authenticates to Vault. */
 export type StoreAuth =
@@ -66,8 +66,8 @@ export interface EsoClusterSecretStoreProps {
 export class EsoClusterSecretStore extends Construct {
   /** Store name. */
   readonly name: string;
-  /** The store resource, for ExternalSecrets to depend on. */
-  readonly resource: ITerraformDependable;
+  /** Its Terraform address, for ExternalSecrets to depend on. */
+  readonly address: string;
 
   constructor(scope: Construct, id: string, props: EsoClusterSecretStoreProps) {
     super(scope, id);
@@ -110,19 +110,18 @@ export class EsoClusterSecretStore extends Construct {
     if (props.vaultNamespace !== undefined) vault.namespace = props.vaultNamespace;
 
     // kubernetes_manifest needs the CRD's schema at plan time; without it the provider's error
-    // does not say what to do. Read the CRD first, and check it in the store's preconditions
-    // (evaluated before the provider plans the manifest): a postcondition on the data source
-    // itself would make OpenTofu defer its read to apply when the provider's credentials are
-    // ephemeral, and every plan would then show a pending read.
+    // does not say what to do. Check first, in the store's preconditions (evaluated before the
+    // provider plans the manifest), that the API server serves the ESO API version: the
+    // aggregator's APIService for it exists exactly then. (Reading the CRD itself, 295 KB of
+    // schema, cost about a second of every plan; a postcondition on the data source made OpenTofu
+    // defer the read when the provider's credentials are ephemeral.)
     const [group, version] = props.apiVersion.split('/');
-    const crdName = `clustersecretstores.${group}`;
-    const crd = new DataKubernetesResources(this, 'crd', {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      fieldSelector: `metadata.name=${crdName}`,
+    const served = new DataKubernetesResources(this, 'crd', {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      fieldSelector: `metadata.name=${version}.${group}`,
     });
-    const objects = `${crd.fqn}.objects`;
-
+    const objects = `${served.fqn}.objects`;
     const store = new Manifest(this, 'store', {
       manifest: {
         apiVersion: props.apiVersion,
@@ -133,27 +132,19 @@ export class EsoClusterSecretStore extends Construct {
           conditions: [{ namespaces: [...props.allowedNamespaces] }],
         },
       },
-      dependsOn: [crd, ...(props.dependsOn ?? [])],
+      dependsOn: [served, ...(props.dependsOn ?? [])],
       lifecycle: {
         precondition: [
           {
             condition: `\${length(${objects}) > 0}`,
-            errorMessage: `The External Secrets Operator CRDs are not installed in this cluster (no CustomResourceDefinition ${crdName}). Install ESO before planning this stack: its ClusterSecretStore and ExternalSecret resources need the CRDs at plan time.`,
-          },
-          {
-            condition: `\${length(${objects}) == 0 || contains([for v in ${objects}[0].spec.versions : v.name if v.served], "${version}")}`,
-            errorMessage: `The installed External Secrets Operator does not serve ${props.apiVersion} (v1 needs ESO >= 0.16; v1beta1 is not served from ESO 0.17). Set eso.apiVersion to a version it serves.`,
+            errorMessage: `The cluster does not serve ${props.apiVersion}: the External Secrets Operator is not installed, or serves other versions (v1 needs ESO >= 0.16; v1beta1 is not served from ESO 0.17). Install ESO before planning this stack (its ClusterSecretStore and ExternalSecret resources need the CRDs at plan time), or set eso.apiVersion to a version it serves.`,
           },
         ],
       },
     });
-    awaitReady(this, store, {
-      apiVersion: props.apiVersion,
-      kind: 'ClusterSecretStore',
-      name: props.name,
-      ...props.readiness,
-    });
+    for (const [key, value] of Object.entries(readyWait(props.readiness)))
+      store.addOverride(key, value);
     this.name = props.name;
-    this.resource = store;
+    this.address = `kubernetes_manifest.${store.friendlyUniqueId}`;
   }
 }

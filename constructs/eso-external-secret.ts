@@ -1,15 +1,14 @@
-import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
-import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { canonicalGoDuration } from '../common/go-duration';
-import { type Readiness, awaitReady } from './eso-readiness';
+import { type Readiness, readyWait } from './eso-readiness';
+import { RawResource } from './terraform-blocks';
 
 export interface EsoExternalSecretProps {
   /** ESO API version, e.g. `external-secrets.io/v1`. */
   readonly apiVersion: string;
   /** ExternalSecret name, e.g. `vault-external-secret`. */
   readonly name: string;
-  /** Its namespace (where the target Secret is written). */
+  /** Its namespace (where the target Secret is written), by name. */
   readonly namespace: string;
   /** The ClusterSecretStore to read from. */
   readonly storeName: string;
@@ -20,19 +19,27 @@ export interface EsoExternalSecretProps {
   /** Go duration between syncs; `0` syncs once. */
   readonly refreshInterval: string;
   /**
-   * Resources to create first: the store and the Vault secret, so the first sync finds both.
+   * Addresses of what must exist first: the store, the Vault secret (so the first sync finds
+   * both) and a managed namespace.
    * @default none
    */
-  readonly dependsOn?: ITerraformDependable[];
-  /** How long an apply waits for ESO to report it Ready, and what to run when it does not. */
+  readonly dependsOn?: readonly string[];
+  /** How long an apply waits for ESO to report it Ready. */
   readonly readiness: Readiness;
 }
 
-/** One ExternalSecret: every key of one Vault secret, copied into one Kubernetes Secret. */
+/**
+ * One ExternalSecret: every key of one Vault secret, copied into one Kubernetes Secret. Written
+ * as plain JSON (RawResource): there is one per secret, and the binding's class would cost several
+ * tokens each.
+ */
 export class EsoExternalSecret extends Construct {
+  /** Its Terraform address. */
+  readonly address: string;
+
   constructor(scope: Construct, id: string, props: EsoExternalSecretProps) {
     super(scope, id);
-    const externalSecret = new Manifest(this, 'external-secret', {
+    const externalSecret = new RawResource(this, 'external-secret', 'kubernetes_manifest', {
       manifest: {
         apiVersion: props.apiVersion,
         kind: 'ExternalSecret',
@@ -45,14 +52,9 @@ export class EsoExternalSecret extends Construct {
           dataFrom: [{ extract: { key: props.remoteKey } }],
         },
       },
-      dependsOn: props.dependsOn,
+      ...readyWait(props.readiness),
+      ...(props.dependsOn?.length ? { depends_on: [...props.dependsOn] } : {}),
     });
-    awaitReady(this, externalSecret, {
-      apiVersion: props.apiVersion,
-      kind: 'ExternalSecret',
-      name: props.name,
-      namespace: props.namespace,
-      ...props.readiness,
-    });
+    this.address = externalSecret.address;
   }
 }

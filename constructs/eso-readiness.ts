@@ -1,6 +1,5 @@
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
-import type { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { CheckBlock } from './terraform-blocks';
 
 /** How long an apply waits for ESO to report a store or an ExternalSecret Ready. */
@@ -17,47 +16,81 @@ export interface Readiness {
   readonly timeout?: string;
 }
 
-export interface ReadinessProps extends Readiness {
-  /** The ESO object: its apiVersion, kind, name and namespace (none for cluster-scoped kinds). */
-  readonly apiVersion: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly namespace?: string;
+/**
+ * The arguments that make a kubernetes_manifest of an ESO object part of what a deploy proves:
+ * an apply that creates or changes it waits (bounded) until ESO reports it Ready, so a deploy
+ * that leaves the chain broken fails (`npm run deploy` then runs the doctor); and Terraform owns
+ * the fields it declares, also where kubectl applied them first (an adopted chain built by hand;
+ * without it, server-side apply stops on the field manager conflict).
+ */
+export function readyWait(readiness: Readiness): Record<string, unknown> {
+  const timeout = readiness.timeout ?? READY_TIMEOUT;
+  return {
+    wait: { condition: [{ type: 'Ready', status: 'True' }] },
+    timeouts: { create: timeout, update: timeout },
+    field_manager: { force_conflicts: true },
+  };
 }
 
-/**
- * Makes an ESO manifest part of what a deploy proves (and takes over its fields from whoever
- * applied them before): an apply that creates or changes it waits
- * (bounded) until ESO reports it Ready, so a deploy that leaves the chain broken fails
- * (`npm run deploy` then runs the doctor). A `check` block reads the object's status at every plan
- * and warns, with ESO's own message and the doctor command, when an existing object is not Ready;
- * a warning never blocks the plan that would repair the chain. The status is read with the list
- * data source (by name), which finds nothing instead of failing before the object exists.
- */
-export function awaitReady(scope: Construct, manifest: Manifest, props: ReadinessProps): void {
-  manifest.putWait({ condition: [{ type: 'Ready', status: 'True' }] });
-  // Terraform owns the fields it declares, also where kubectl applied them first (an adopted
-  // chain built by hand): without this, server-side apply stops on the field manager conflict.
-  manifest.putFieldManager({ forceConflicts: true });
-  const timeout = props.timeout ?? READY_TIMEOUT;
-  manifest.putTimeouts({ create: timeout, update: timeout });
+export interface ReadinessCheckProps {
+  /** ESO API version, e.g. `external-secrets.io/v1`. */
+  readonly apiVersion: string;
+  /** The ClusterSecretStore. */
+  readonly storeName: string;
+  /** Every ExternalSecret of the stack. */
+  readonly externalSecrets: readonly { readonly namespace: string; readonly name: string }[];
+  readonly readiness: Readiness;
+}
 
-  const what = `${props.kind} ${props.namespace ? `${props.namespace}/` : ''}${props.name}`;
-  const status = new DataKubernetesResources(scope, 'status', {
-    apiVersion: props.apiVersion,
-    kind: props.kind,
-    namespace: props.namespace,
-    fieldSelector: `metadata.name=${props.name}`,
-  });
-  const conditions = `try(${status.fqn}.objects[0].status.conditions, [])`;
-  new CheckBlock(scope, 'ready', [
-    {
-      condition: `\${length(${status.fqn}.objects) == 0 || anytrue([for c in ${conditions} : c.type == "Ready" && c.status == "True"])}`,
-      errorMessage:
-        `${what} is not Ready: ` +
-        // one() gives null for an empty list: coalesce, or the message itself fails to render.
-        `\${try(coalesce(one([for c in ${conditions} : "\${c.reason}: \${c.message}" if c.type == "Ready"]), "no status yet"), "no status yet")}. ` +
-        `Run \`${props.diagnose}\` to find the broken link.`,
-    },
-  ]);
+/** `Ready` with status True among an object's conditions (a Terraform expression). */
+const isReady = (object: string) =>
+  `anytrue([for c in try(${object}.status.conditions, []) : c.type == "Ready" && c.status == "True"])`;
+/** Its Ready condition's reason and message, for people (a Terraform expression). */
+const readyText = (object: string) =>
+  `try(coalesce(one([for c in try(${object}.status.conditions, []) : "\${c.reason}: \${c.message}" if c.type == "Ready"]), "no status yet"), "no status yet")`;
+
+/**
+ * A `check` block that reads the store and the stack's ExternalSecrets at every plan and warns,
+ * with ESO's own messages and the doctor command, about those that exist and are not Ready. A
+ * warning never blocks the plan that would repair the chain. One listing per namespace (not per
+ * object) keeps plans and synthesis fast with hundreds of secrets; listings find nothing, rather
+ * than fail, before the objects exist.
+ */
+export class ReadinessCheck extends Construct {
+  constructor(scope: Construct, id: string, props: ReadinessCheckProps) {
+    super(scope, id);
+    const store = new DataKubernetesResources(this, 'store', {
+      apiVersion: props.apiVersion,
+      kind: 'ClusterSecretStore',
+      fieldSelector: `metadata.name=${props.storeName}`,
+    });
+    const byNamespace = new Map<string, string[]>();
+    for (const es of props.externalSecrets)
+      byNamespace.set(es.namespace, [...(byNamespace.get(es.namespace) ?? []), es.name]);
+    const listings = [...byNamespace].map(([namespace, names]) => ({
+      names,
+      fqn: new DataKubernetesResources(this, `external-secrets-${namespace}`, {
+        apiVersion: props.apiVersion,
+        kind: 'ExternalSecret',
+        namespace,
+      }).fqn,
+    }));
+    const run = `Run \`${props.readiness.diagnose}\` to find the broken link.`;
+    const notReady = listings
+      .map(
+        (l) =>
+          `[for o in ${l.fqn}.objects : "\${o.metadata.namespace}/\${o.metadata.name} (\${${readyText('o')}})" if contains(${JSON.stringify(l.names)}, o.metadata.name) && !${isReady('o')}]`,
+      )
+      .join(', ');
+    new CheckBlock(this, 'ready', [
+      {
+        condition: `\${length(${store.fqn}.objects) == 0 || ${isReady(`${store.fqn}.objects[0]`)}}`,
+        errorMessage: `ClusterSecretStore ${props.storeName} is not Ready: \${${readyText(`${store.fqn}.objects[0]`)}}. ${run}`,
+      },
+      {
+        condition: `\${length(concat(${notReady})) == 0}`,
+        errorMessage: `ExternalSecrets not Ready: \${join("; ", concat(${notReady}))}. ${run}`,
+      },
+    ]);
+  }
 }

@@ -1,20 +1,19 @@
 import { DataVaultKvSecretsListV2 } from '@cdktf/provider-vault/lib/data-vault-kv-secrets-list-v2';
 import { GenericEndpoint } from '@cdktf/provider-vault/lib/generic-endpoint';
-import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
-import { Fn, type ITerraformDependable, TerraformLocal, Token, conditional } from 'cdktf';
+import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { kvV2Paths } from '../common/kv-paths';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
 import type { DeclaredSecret } from '../rules/stack-json';
 import { DestroyGuard } from './destroy-guard';
-import { RemovedResources, logicalIdOf } from './terraform-blocks';
+import { RawResource, RemovedResources, logicalIdOf } from './terraform-blocks';
 
 /** Where one secret's first values come from. */
 export type KvSecretValues =
   /** Placeholder pairs, written once if the secret has no version yet; never written again. */
   | { readonly kind: 'placeholder'; readonly pairs: Readonly<Record<string, string>> }
-  /** A JSON object (a reference to a sensitive, ephemeral variable) written write-only. */
+  /** A JSON object (an expression over a sensitive, ephemeral variable) written write-only. */
   | { readonly kind: 'write-only'; readonly json: string; readonly version: number };
 
 export interface KvV2SecretInput {
@@ -53,6 +52,11 @@ export interface KvV2SecretsProps {
   readonly retiredSecrets?: readonly string[];
 }
 
+/** A Terraform string literal: JSON's escapes, and `${`/`%{` escaped as template markers. */
+function hclString(text: string): string {
+  return JSON.stringify(text).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+}
+
 /** `app/config` -> folder `app`, key `config`; `my-secret` -> folder ``, key `my-secret`. */
 function splitName(name: string): { folder: string; key: string } {
   const slash = name.lastIndexOf('/');
@@ -80,8 +84,10 @@ export const LEGACY_SECRET_PATH = (name: string): readonly string[] => ['kv', ke
 export class KvV2Secrets extends Construct {
   /** Mount path (a reference when the mount is managed here, so secrets wait for it). */
   readonly mountPath: string;
-  /** For each secret name, the resource an ExternalSecret of it must wait for. */
-  readonly secretResources: ReadonlyMap<string, ITerraformDependable>;
+  /** For each secret name, the address of the resource an ExternalSecret of it must wait for. */
+  readonly secretAddresses: ReadonlyMap<string, string>;
+  /** The managed mount's address (none when the mount already exists). */
+  private readonly mountAddress?: string;
 
   constructor(scope: Construct, id: string, props: KvV2SecretsProps) {
     super(scope, id);
@@ -103,6 +109,7 @@ export class KvV2Secrets extends Construct {
         });
       }
       this.mountPath = mount.path;
+      this.mountAddress = `vault_mount.${mount.friendlyUniqueId}`;
     } else {
       // No longer managed: forget a mount this stack may have created, never delete it.
       new RemovedResources(this, 'unmanaged-mount', [
@@ -115,12 +122,16 @@ export class KvV2Secrets extends Construct {
       secrets: props.secrets.map((s): DeclaredSecret => ({ mount: props.mountPath, name: s.name })),
     }).overrideLogicalId(DECLARED_SECRETS_LOCAL);
 
-    const resources = new Map<string, ITerraformDependable>();
+    // One seed or value writer per secret: written as plain JSON (RawResource), since the
+    // bindings' classes and Fn helpers cost several tokens per resource.
+    const addresses = new Map<string, string>();
     const folders = new Map<string, DataVaultKvSecretsListV2>();
     const mountScope = new Construct(this, kebabId(props.mountPath));
+    const mountRef = this.mountAddress ? `\${${this.mountAddress}.path}` : props.mountPath;
     for (const secret of props.secrets) {
       const scopeOfSecret = new Construct(mountScope, kebabId(secret.name));
       const paths = kvV2Paths(props.mountPath, secret.name);
+      let writer: RawResource;
       if (secret.values.kind === 'placeholder') {
         const { folder, key } = splitName(secret.name);
         let listing = folders.get(folder);
@@ -128,47 +139,46 @@ export class KvV2Secrets extends Construct {
           listing = this.folderListing(mountScope, folder, props.stackName);
           folders.set(folder, listing);
         }
-        const exists = Token.asAny(Fn.contains(Fn.nonsensitive(listing.names), key));
+        const names = `data.vault_kv_secrets_list_v2.${listing.friendlyUniqueId}.names`;
+        const exists = `contains(nonsensitive(${names}), ${hclString(key)})`;
         // Check-and-set 0: Vault refuses the write if the secret has any version by then.
-        const seedBody = Fn.jsonencode({ data: secret.values.pairs, options: { cas: 0 } });
+        const pairs = Object.entries(secret.values.pairs)
+          .map(([k, v]) => `${hclString(k)} = ${hclString(v)}`)
+          .join(', ');
+        const seedBody = `jsonencode({"data" = {${pairs}}, "options" = {"cas" = 0}})`;
         // A secret that exists already is not written: the seed posts nothing to its metadata
         // (a no-op for Vault), so upgrades and adopted secrets keep every version as it is.
-        resources.set(
-          secret.name,
-          new GenericEndpoint(scopeOfSecret, 'seed', {
-            path: Token.asString(conditional(exists, paths.metadata, paths.data)),
-            dataJson: Token.asString(conditional(exists, '{}', seedBody)),
-            disableRead: true,
-            disableDelete: true,
-            lifecycle: { ignoreChanges: 'all' },
-          }),
-        );
+        writer = new RawResource(scopeOfSecret, 'seed', 'vault_generic_endpoint', {
+          path: `\${${exists} ? ${hclString(paths.metadata)} : ${hclString(paths.data)}}`,
+          data_json: `\${${exists} ? "{}" : ${seedBody}}`,
+          disable_read: true,
+          disable_delete: true,
+          lifecycle: { ignore_changes: 'all' },
+        });
+        if (props.purgeOnDestroy ?? false) {
+          // An empty metadata write changes nothing; its destroy deletes the metadata, which
+          // purges every version. Only with the explicit opt-in.
+          new RawResource(scopeOfSecret, 'purge-on-destroy', 'vault_generic_endpoint', {
+            path: paths.metadata,
+            data_json: '{}',
+            disable_read: true,
+            depends_on: [writer.address],
+          });
+        }
       } else {
-        resources.set(
-          secret.name,
-          new KvSecretV2(scopeOfSecret, 'value', {
-            mount: this.mountPath,
-            name: secret.name,
-            // Never read values back: in write-only mode reading would copy them into the state.
-            disableRead: true,
-            deleteAllVersions: props.purgeOnDestroy ?? false,
-            dataJsonWo: secret.values.json,
-            dataJsonWoVersion: secret.values.version,
-          }),
-        );
-      }
-      if ((props.purgeOnDestroy ?? false) && secret.values.kind === 'placeholder') {
-        // An empty metadata write changes nothing; its destroy deletes the metadata, which purges
-        // every version. Only with the explicit opt-in.
-        new GenericEndpoint(scopeOfSecret, 'purge-on-destroy', {
-          path: paths.metadata,
-          dataJson: '{}',
-          disableRead: true,
-          dependsOn: [resources.get(secret.name)!],
+        writer = new RawResource(scopeOfSecret, 'value', 'vault_kv_secret_v2', {
+          mount: mountRef,
+          name: secret.name,
+          // Never read values back: in write-only mode reading would copy them into the state.
+          disable_read: true,
+          delete_all_versions: props.purgeOnDestroy ?? false,
+          data_json_wo: secret.values.json,
+          data_json_wo_version: secret.values.version,
         });
       }
+      addresses.set(secret.name, writer.address);
     }
-    this.secretResources = resources;
+    this.secretAddresses = addresses;
 
     // Secrets of earlier versions of this program (declared or retired), and secrets retired
     // from this one: their state entries are dropped, their versions stay in Vault.

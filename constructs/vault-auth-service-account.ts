@@ -56,6 +56,8 @@ export class VaultAuthServiceAccount extends Construct {
   readonly namespace: string;
   /** Name of the service account (a reference, so dependents wait for it). */
   readonly name: string;
+  /** The managed namespace's address, for what must wait for it (none when it exists already). */
+  readonly namespaceAddress?: string;
   /** The binding to `system:auth-delegator`, for what must wait until logins can be reviewed. */
   readonly binding: ITerraformDependable;
   /** The reviewer JWT; only with `reviewerToken`. */
@@ -78,6 +80,7 @@ export class VaultAuthServiceAccount extends Construct {
         });
       }
       this.namespace = namespace.metadata.name;
+      this.namespaceAddress = `kubernetes_namespace_v1.${namespace.friendlyUniqueId}`;
     } else {
       // No longer managed: forget a namespace this stack may have created, never delete it.
       new RemovedResources(this, 'unmanaged-namespace', [

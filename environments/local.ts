@@ -7,13 +7,11 @@ import type { EnvironmentConfig } from './types';
  */
 export const local: EnvironmentConfig = {
   name: 'local',
+  // No endpoints: the lab's environment (AWS_ENDPOINT_URL, see `npm run lab -- env`) points the
+  // AWS SDK at the EKS emulator, so the provider block is the one dev, staging and prod ship.
   aws: {
     region: 'us-west-2',
     clusterName: 'eks-vault-eso-lab',
-    endpoints: {
-      eks: 'http://127.0.0.1:15000',
-      sts: 'http://127.0.0.1:15000',
-    },
   },
   kubernetes: {
     auth: 'eks-token',

@@ -63,8 +63,11 @@ export interface AwsConfig {
   /** Name of the existing EKS cluster the stack looks up. */
   readonly clusterName: string;
   /**
-   * Custom service endpoints, for an EKS API emulator. Setting them also turns off the provider's
-   * credential, account-id and metadata checks, which an emulator cannot answer.
+   * Custom service endpoints (VPC endpoints, an emulator that cannot answer the provider's
+   * credential, account-id and metadata checks, which setting them also turns off). They cost
+   * about 3.5 s of every plan (the provider validates its whole endpoints block); the SDK's own
+   * variables (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_EKS`) do the same for free, and the lab uses
+   * them.
    * @default the real AWS endpoints
    */
   readonly endpoints?: {

@@ -57,10 +57,14 @@ export function run(
  * Runs a command with the terminal (the user sees cdktf's plan and may answer its prompt);
  * resolves with its exit code.
  */
-export function runInherited(command: string, args: readonly string[]): Promise<number> {
+export function runInherited(
+  command: string,
+  args: readonly string[],
+  cwd: string = PROJECT_ROOT,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: PROJECT_ROOT,
+      cwd,
       env: { CHECKPOINT_DISABLE: '1', ...process.env },
       stdio: 'inherit',
     });

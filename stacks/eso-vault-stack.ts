@@ -3,7 +3,6 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { VaultProvider } from '@cdktf/provider-vault/lib/provider';
 import {
   CloudBackend,
-  Fn,
   LocalBackend,
   NamedCloudWorkspace,
   TaggedCloudWorkspaces,
@@ -14,7 +13,7 @@ import type { Construct } from 'constructs';
 import { EksClusterLookup } from '../constructs/eks-cluster-lookup';
 import { EsoClusterSecretStore, type StoreAuth } from '../constructs/eso-cluster-secret-store';
 import { EsoExternalSecret } from '../constructs/eso-external-secret';
-import type { Readiness } from '../constructs/eso-readiness';
+import { type Readiness, ReadinessCheck } from '../constructs/eso-readiness';
 import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
 import { kebabId, secretValuesVariableName } from '../common/names';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
@@ -129,8 +128,9 @@ export class EsoVaultStack extends TerraformStack {
             values: { kind: 'placeholder', pairs: secret.placeholder ?? {} },
           };
         }
-        const values = this.sensitiveVariable(
-          secretValuesVariableName(secret.name),
+        const variable = secretValuesVariableName(secret.name);
+        this.sensitiveVariable(
+          variable,
           'map(string)',
           `Key/value pairs of the Vault secret "${secret.name}", written write-only.`,
         );
@@ -138,7 +138,7 @@ export class EsoVaultStack extends TerraformStack {
           name: secret.name,
           values: {
             kind: 'write-only',
-            json: Fn.jsonencode(values.value),
+            json: `\${jsonencode(var.${variable})}`,
             version: secret.writeOnlyVersion ?? 1,
           },
         };
@@ -204,15 +204,28 @@ export class EsoVaultStack extends TerraformStack {
       new EsoExternalSecret(this, `external-secret-${kebabId(secret.name)}`, {
         apiVersion: config.eso.apiVersion,
         name: secret.externalSecretName,
-        namespace: serviceAccount.namespace,
+        namespace: config.kubernetes.namespace,
         storeName: store.name,
         targetSecretName: secret.targetSecretName,
         remoteKey: secret.name,
         refreshInterval: config.eso.refreshInterval,
-        dependsOn: [store.resource, kv.secretResources.get(secret.name)!],
+        dependsOn: [
+          store.address,
+          kv.secretAddresses.get(secret.name)!,
+          ...(serviceAccount.namespaceAddress ? [serviceAccount.namespaceAddress] : []),
+        ],
         readiness,
       });
     }
+    new ReadinessCheck(this, 'eso-ready', {
+      apiVersion: config.eso.apiVersion,
+      storeName: config.eso.storeName,
+      externalSecrets: config.secrets.map((s) => ({
+        namespace: config.kubernetes.namespace,
+        name: s.externalSecretName,
+      })),
+      readiness,
+    });
 
     this.node.addValidation(
       new ChainInvariants(() => {

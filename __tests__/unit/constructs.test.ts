@@ -13,6 +13,7 @@ import { TerraformOutput, Testing } from 'cdktf';
 import { EksClusterLookup } from '../../constructs/eks-cluster-lookup';
 import { EsoClusterSecretStore } from '../../constructs/eso-cluster-secret-store';
 import { EsoExternalSecret } from '../../constructs/eso-external-secret';
+import { ReadinessCheck } from '../../constructs/eso-readiness';
 import { KvV2Secrets } from '../../constructs/kv-v2-secrets';
 import { kebabId, secretValuesVariableName, snakeId } from '../../common/names';
 import { SecretReadPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
@@ -586,55 +587,45 @@ describe('EsoClusterSecretStore', () => {
     });
   });
 
-  it('reads the CRD first and stops the plan with a clear message when ESO is missing or too old', () => {
+  it('checks the API server serves the ESO version first, and stops the plan with a clear message', () => {
     const out = parse(
       Testing.synthScope((scope) => {
-        new EsoClusterSecretStore(scope, 'store', {
-          ...base,
-          auth: kubernetesAuth,
-        });
+        new EsoClusterSecretStore(scope, 'store', { ...base, auth: kubernetesAuth });
       }),
     );
-    const [crdName, crd] = Object.entries(out.data.kubernetes_resources).find(
-      ([, body]) => body.kind === 'CustomResourceDefinition',
-    )!;
-    expect(crd).toEqual(
+    const [gateName, gate] = Object.entries(out.data.kubernetes_resources)[0];
+    // The aggregator's APIService for external-secrets.io/v1: tiny, and present exactly when
+    // ESO's CRDs serve v1 (the CRD itself is 295 KB of schema, read at every plan).
+    expect(gate).toEqual(
       expect.objectContaining({
-        api_version: 'apiextensions.k8s.io/v1',
-        field_selector: 'metadata.name=clustersecretstores.external-secrets.io',
+        api_version: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        field_selector: 'metadata.name=v1.external-secrets.io',
       }),
     );
     const store = Object.values(out.resource.kubernetes_manifest)[0];
-    const conditions = (
+    const [precondition] = (
       store.lifecycle as { precondition: { condition: string; error_message: string }[] }
     ).precondition;
-    const objects = `data.kubernetes_resources.${crdName}.objects`;
-    expect(conditions.map((c) => c.condition)).toEqual([
-      `\${length(${objects}) > 0}`,
-      `\${length(${objects}) == 0 || contains([for v in ${objects}[0].spec.versions : v.name if v.served], "v1")}`,
-    ]);
-    expect(conditions[0].error_message).toContain(
-      'The External Secrets Operator CRDs are not installed in this cluster',
+    expect(precondition.condition).toBe(
+      `\${length(data.kubernetes_resources.${gateName}.objects) > 0}`,
     );
-    expect(store.depends_on).toEqual([`data.kubernetes_resources.${crdName}`]);
+    expect(precondition.error_message).toContain(
+      'The cluster does not serve external-secrets.io/v1: the External Secrets Operator is not installed',
+    );
+    expect(store.depends_on).toEqual([`data.kubernetes_resources.${gateName}`]);
   });
 
-  it('makes the apply wait until ESO reports the store Ready, and warns at plan time when it is not', () => {
-    const out = JSON.parse(
+  it('makes the apply wait until ESO reports the store Ready, and owns its fields', () => {
+    const out = parse(
       Testing.synthScope((scope) => {
-        new EsoClusterSecretStore(scope, 'store', {
-          ...base,
-          auth: kubernetesAuth,
-        });
+        new EsoClusterSecretStore(scope, 'store', { ...base, auth: kubernetesAuth });
       }),
-    ) as Synth & { check: Record<string, { assert: { error_message: string }[] }> };
+    );
     const store = Object.values(out.resource.kubernetes_manifest)[0];
     expect(store.wait).toEqual({ condition: [{ type: 'Ready', status: 'True' }] });
     expect(store.timeouts).toEqual({ create: '2m', update: '2m' });
-    const [check] = Object.values(out.check);
-    expect(check.assert[0].error_message).toMatch(
-      /^ClusterSecretStore vault-backend is not Ready: .*Run `npm run doctor -- --env dev` to find the broken link\.$/,
-    );
+    expect(store.field_manager).toEqual({ force_conflicts: true });
   });
 
   it('omits the namespace for a root-namespace Vault', () => {
@@ -707,6 +698,48 @@ describe('EsoClusterSecretStore', () => {
     expect(out).toHaveResourceWithProperties(Manifest, {
       manifest: partial({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ClusterSecretStore' }),
     });
+  });
+});
+
+describe('ReadinessCheck', () => {
+  it('warns at plan time, naming each object that is not Ready and the doctor command', () => {
+    const out = JSON.parse(
+      Testing.synthScope((scope) => {
+        new ReadinessCheck(scope, 'ready', {
+          apiVersion: 'external-secrets.io/v1',
+          storeName: 'vault-backend',
+          externalSecrets: [
+            { namespace: 'a', name: 'one' },
+            { namespace: 'a', name: 'two' },
+            { namespace: 'b', name: 'three' },
+          ],
+          readiness: { diagnose: 'npm run doctor -- --env dev' },
+        });
+      }),
+    ) as Synth & {
+      check: Record<string, { assert: { condition: string; error_message: string }[] }>;
+    };
+    // One listing per namespace, not one read per object.
+    expect(
+      Object.values(out.data.kubernetes_resources)
+        .map((d) => `${String(d.kind)} ${String(d.namespace ?? d.field_selector)}`)
+        .sort(),
+    ).toEqual([
+      'ClusterSecretStore metadata.name=vault-backend',
+      'ExternalSecret a',
+      'ExternalSecret b',
+    ]);
+    const [check] = Object.values(out.check);
+    expect(check.assert.map((a) => a.error_message)).toEqual([
+      expect.stringMatching(
+        /^ClusterSecretStore vault-backend is not Ready: \$\{.*\}\. Run `npm run doctor -- --env dev` to find the broken link\.$/,
+      ),
+      expect.stringMatching(
+        /^ExternalSecrets not Ready: \$\{join\("; ", concat\(.*\)\)\}\. Run `npm run doctor -- --env dev` to find the broken link\.$/,
+      ),
+    ]);
+    expect(check.assert[1].condition).toContain('contains(["one","two"], o.metadata.name)');
+    expect(check.assert[1].condition).toContain('contains(["three"], o.metadata.name)');
   });
 });
 

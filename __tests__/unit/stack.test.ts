@@ -124,6 +124,8 @@ describe.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
           !a.includes('external-secret-') &&
           !a.startsWith('vault_generic_endpoint.kv_') &&
           !a.startsWith('data.vault_kv_secrets_list_v2.kv_') &&
+          // One listing of ExternalSecrets per namespace, named after it.
+          !a.startsWith('data.kubernetes_resources.eso-ready_external-secrets-') &&
           !/vault_kv_secret_v2|namespace_v1|vault_mount|terraform_data/.test(a),
       );
       for (const address of shared) expect(devAddresses).toContain(address);
@@ -187,8 +189,15 @@ describe('environment differences are keys', () => {
     expect(json.provider?.kubernetes?.[0]?.token).toBe('${var.kubernetes_token}');
   });
 
-  it('an emulated AWS gets its endpoints and skips the checks only an emulator fails', () => {
-    expect(synthText(local)).toHaveProviderWithProperties(AwsProvider, {
+  it('the lab configures AWS exactly like the real environments (its endpoints come from the environment)', () => {
+    expect(synthJson(local).provider?.aws).toEqual(synthJson(dev).provider?.aws);
+  });
+
+  it('custom endpoints are written, with the checks only an emulator fails turned off', () => {
+    const emulated = variant({
+      aws: { endpoints: { eks: 'http://127.0.0.1:15000', sts: 'http://127.0.0.1:15000' } },
+    });
+    expect(synthText(emulated)).toHaveProviderWithProperties(AwsProvider, {
       endpoints: [{ eks: 'http://127.0.0.1:15000', sts: 'http://127.0.0.1:15000' }],
       skip_credentials_validation: true,
       skip_requesting_account_id: true,
