@@ -94,6 +94,8 @@ export function exec(
         seconds: (Date.now() - started) / 1000,
       }),
     );
+    // A command that never reads its input may exit first: its closed pipe is not an error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
