@@ -26,3 +26,15 @@ export function secretValuesVariableName(secretName: string): string {
  * construct writes it, the chain rules read it from the synthesized JSON.
  */
 export const DECLARED_SECRETS_LOCAL = 'declared_kv_secrets';
+
+/**
+ * The Terraform local that describes the tenants as declared (who may read what, with which
+ * role, policy and store): the stack writes it, the chain rules check the resources against it.
+ */
+export const DECLARED_TENANTS_LOCAL = 'declared_tenants';
+
+/**
+ * Alias metadata key naming the namespace a login came from: the kubernetes auth method sets it,
+ * the jwt method's claim mapping does too, and the shared store's templated policy reads it.
+ */
+export const NAMESPACE_METADATA = 'service_account_namespace';

@@ -46,6 +46,8 @@ export class EksClusterLookup extends Construct {
   readonly caCertificatePem: string;
   /** Credentials for the Kubernetes provider. */
   readonly credentials: KubernetesCredentials;
+  /** The cluster's service-account token issuer (its OIDC issuer URL). */
+  readonly oidcIssuer: string;
 
   constructor(scope: Construct, id: string, props: EksClusterLookupProps) {
     super(scope, id);
@@ -53,6 +55,7 @@ export class EksClusterLookup extends Construct {
     const cluster = new DataAwsEksCluster(this, 'cluster', { name: props.clusterName });
     this.endpoint = cluster.endpoint;
     this.caCertificatePem = Fn.base64decode(cluster.certificateAuthority.get(0).data);
+    this.oidcIssuer = cluster.identity.get(0).oidc.get(0).issuer;
 
     switch (props.auth) {
       case 'eks-token': {

@@ -10,8 +10,8 @@ export interface EsoExternalSecretProps {
   readonly name: string;
   /** Its namespace (where the target Secret is written), by name. */
   readonly namespace: string;
-  /** The ClusterSecretStore to read from. */
-  readonly storeName: string;
+  /** The store to read from: a ClusterSecretStore, or a SecretStore of its namespace. */
+  readonly store: { readonly kind: 'ClusterSecretStore' | 'SecretStore'; readonly name: string };
   /** Name of the Kubernetes Secret ESO writes. */
   readonly targetSecretName: string;
   /** Secret name in the store's KV mount; every key of it is copied (`dataFrom.extract`). */
@@ -47,7 +47,7 @@ export class EsoExternalSecret extends Construct {
         spec: {
           // In the form ESO writes back, or every plan would show "1m" -> "1m0s".
           refreshInterval: canonicalGoDuration(props.refreshInterval),
-          secretStoreRef: { name: props.storeName, kind: 'ClusterSecretStore' },
+          secretStoreRef: { name: props.store.name, kind: props.store.kind },
           target: { name: props.targetSecretName, creationPolicy: 'Owner' },
           dataFrom: [{ extract: { key: props.remoteKey } }],
         },

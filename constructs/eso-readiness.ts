@@ -1,5 +1,6 @@
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { Construct } from 'constructs';
+import type { EsoApiGate } from './eso-api-gate';
 import { CheckBlock } from './terraform-blocks';
 
 /** How long an apply waits for ESO to report a store or an ExternalSecret Ready. */
@@ -33,10 +34,14 @@ export function readyWait(readiness: Readiness): Record<string, unknown> {
 }
 
 export interface ReadinessCheckProps {
-  /** ESO API version, e.g. `external-secrets.io/v1`. */
-  readonly apiVersion: string;
-  /** The ClusterSecretStore. */
-  readonly storeName: string;
+  /** The ESO API version's gate: without it served, nothing is listed (and nothing warns). */
+  readonly gate: EsoApiGate;
+  /** The stores of the stack: ClusterSecretStores, and SecretStores in their namespaces. */
+  readonly stores: readonly {
+    readonly kind: 'ClusterSecretStore' | 'SecretStore';
+    readonly name: string;
+    readonly namespace?: string;
+  }[];
   /** Every ExternalSecret of the stack. */
   readonly externalSecrets: readonly { readonly namespace: string; readonly name: string }[];
   readonly readiness: Readiness;
@@ -49,47 +54,69 @@ const isReady = (object: string) =>
 const readyText = (object: string) =>
   `try(coalesce(one([for c in try(${object}.status.conditions, []) : "\${c.reason}: \${c.message}" if c.type == "Ready"]), "no status yet"), "no status yet")`;
 
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
 /**
- * A `check` block that reads the store and the stack's ExternalSecrets at every plan and warns,
+ * A `check` block that reads the stores and ExternalSecrets of the stack at every plan and warns,
  * with ESO's own messages and the doctor command, about those that exist and are not Ready. A
- * warning never blocks the plan that would repair the chain. One listing per namespace (not per
- * object) keeps plans and synthesis fast with hundreds of secrets; listings find nothing, rather
- * than fail, before the objects exist.
+ * warning never blocks the plan that would repair the chain. One listing per kind and namespace
+ * (not per object) keeps plans and synthesis fast with hundreds of secrets; listings find
+ * nothing, rather than fail, before the objects exist.
  */
 export class ReadinessCheck extends Construct {
   constructor(scope: Construct, id: string, props: ReadinessCheckProps) {
     super(scope, id);
-    const store = new DataKubernetesResources(this, 'store', {
-      apiVersion: props.apiVersion,
-      kind: 'ClusterSecretStore',
-      fieldSelector: `metadata.name=${props.storeName}`,
-    });
-    const byNamespace = new Map<string, string[]>();
-    for (const es of props.externalSecrets)
-      byNamespace.set(es.namespace, [...(byNamespace.get(es.namespace) ?? []), es.name]);
-    const listings = [...byNamespace].map(([namespace, names]) => ({
-      names,
-      fqn: new DataKubernetesResources(this, `external-secrets-${namespace}`, {
-        apiVersion: props.apiVersion,
-        kind: 'ExternalSecret',
+    // Each listing, with the names of this stack's objects in it.
+    const listings: { fqn: string; label: string; names: string[] }[] = [];
+    const list = (kind: string, id: string, namespace: string | undefined, names: string[]) => {
+      const data = new DataKubernetesResources(this, id, {
+        apiVersion: props.gate.apiVersion,
+        kind,
         namespace,
-      }).fqn,
-    }));
-    const run = `Run \`${props.readiness.diagnose}\` to find the broken link.`;
+      });
+      // Listing a kind the cluster does not serve is an error of its own; the store's
+      // precondition already says what to do about it.
+      data.addOverride('count', props.gate.servedCount());
+      // Plain addresses, not tokens: cdktf's token splicing misreads the quoted templates of a
+      // second listing and wraps its address in "${}", which Terraform refuses.
+      listings.push({
+        fqn: `data.kubernetes_resources.${data.friendlyUniqueId}`,
+        label: `${kind} ${namespace ? `${namespace}/` : ''}`,
+        names,
+      });
+    };
+    for (const [key, stores] of groupBy(props.stores, (s) => `${s.kind}/${s.namespace ?? ''}`)) {
+      const [kind, namespace] = key.split('/');
+      const id = kind === 'ClusterSecretStore' ? 'cluster-stores' : `stores-${namespace}`;
+      list(
+        kind,
+        id,
+        namespace || undefined,
+        stores.map((s) => s.name),
+      );
+    }
+    for (const [namespace, items] of groupBy(props.externalSecrets, (es) => es.namespace))
+      list(
+        'ExternalSecret',
+        `external-secrets-${namespace}`,
+        namespace,
+        items.map((es) => es.name),
+      );
+
     const notReady = listings
       .map(
         (l) =>
-          `[for o in ${l.fqn}.objects : "\${o.metadata.namespace}/\${o.metadata.name} (\${${readyText('o')}})" if contains(${JSON.stringify(l.names)}, o.metadata.name) && !${isReady('o')}]`,
+          `[for o in try(${l.fqn}[0].objects, []) : "${l.label}\${o.metadata.name} (\${${readyText('o')}})" if contains(${JSON.stringify(l.names)}, o.metadata.name) && !${isReady('o')}]`,
       )
       .join(', ');
     new CheckBlock(this, 'ready', [
       {
-        condition: `\${length(${store.fqn}.objects) == 0 || ${isReady(`${store.fqn}.objects[0]`)}}`,
-        errorMessage: `ClusterSecretStore ${props.storeName} is not Ready: \${${readyText(`${store.fqn}.objects[0]`)}}. ${run}`,
-      },
-      {
         condition: `\${length(concat(${notReady})) == 0}`,
-        errorMessage: `ExternalSecrets not Ready: \${join("; ", concat(${notReady}))}. ${run}`,
+        errorMessage: `Not Ready: \${join("; ", concat(${notReady}))}. Run \`${props.readiness.diagnose}\` to find the broken link.`,
       },
     ]);
   }

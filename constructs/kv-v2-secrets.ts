@@ -7,7 +7,7 @@ import { kvV2Paths } from '../common/kv-paths';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
 import type { DeclaredSecret } from '../rules/stack-json';
 import { DestroyGuard } from './destroy-guard';
-import { RawResource, RemovedResources, logicalIdOf } from './terraform-blocks';
+import { RawResource, RemovedResources, childLogicalId, logicalIdOf } from './terraform-blocks';
 
 /** Where one secret's first values come from. */
 export type KvSecretValues =
@@ -113,7 +113,7 @@ export class KvV2Secrets extends Construct {
     } else {
       // No longer managed: forget a mount this stack may have created, never delete it.
       new RemovedResources(this, 'unmanaged-mount', [
-        { address: `vault_mount.${logicalIdOf([id, 'mount'])}` },
+        { address: `vault_mount.${childLogicalId(this, 'mount')}` },
       ]);
       this.mountPath = props.mountPath;
     }

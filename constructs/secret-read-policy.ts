@@ -1,6 +1,7 @@
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { Construct } from 'constructs';
 import { kvV2Paths } from '../common/kv-paths';
+import { NAMESPACE_METADATA } from '../common/names';
 
 export interface PolicySecret {
   /** Secret name in the KV v2 mount. */
@@ -48,6 +49,39 @@ export class SecretReadPolicy extends Construct {
     const policy = new Policy(this, 'policy', {
       name: props.name,
       policy: renderReadPolicy(props.mountPath, props.secrets),
+    });
+    this.policyName = policy.name;
+  }
+}
+
+/**
+ * The templated policy of the shared-store design: `read` on `<mount>/data/<namespace>/*`, where
+ * Vault fills in the namespace the login came from (its alias metadata on the auth mount), so
+ * each tenant namespace reads its own prefix and nothing else.
+ */
+export function renderNamespacePrefixPolicy(mountPath: string, authAccessor: string): string {
+  const namespace = `{{identity.entity.aliases.${authAccessor}.metadata.${NAMESPACE_METADATA}}}`;
+  return `path "${kvV2Paths(mountPath, `${namespace}/*`).data}" {\n  capabilities = ["read"]\n}\n`;
+}
+
+export interface NamespacePrefixPolicyProps {
+  /** Policy name. */
+  readonly name: string;
+  /** KV version 2 mount path. */
+  readonly mountPath: string;
+  /** Accessor of the auth mount the tenants log in with (a reference). */
+  readonly authAccessor: string;
+}
+
+/** One policy for every tenant of the shared store: each namespace reads its own prefix. */
+export class NamespacePrefixPolicy extends Construct {
+  readonly policyName: string;
+
+  constructor(scope: Construct, id: string, props: NamespacePrefixPolicyProps) {
+    super(scope, id);
+    const policy = new Policy(this, 'policy', {
+      name: props.name,
+      policy: renderNamespacePrefixPolicy(props.mountPath, props.authAccessor),
     });
     this.policyName = policy.name;
   }

@@ -3,7 +3,7 @@
  * blocks. cdktf is archived (no new versions will add them), so each is a small TerraformElement
  * that writes its block into the stack's JSON; the stack merges every element's fragment.
  */
-import { type IResolvable, TerraformElement, Token, ref } from 'cdktf';
+import { type IResolvable, TerraformElement, TerraformStack, Token, ref } from 'cdktf';
 import type { Construct } from 'constructs';
 
 /**
@@ -154,6 +154,13 @@ export function withoutBinaryVersionCheck(construct: Construct): void {
  */
 export function logicalIdOf(components: readonly string[]): string {
   return makeUniqueId([...components]);
+}
+
+/** The logical id a child `id` of `scope` has (or would have), from scope's path in its stack. */
+export function childLogicalId(scope: Construct, id: string): string {
+  const stack = TerraformStack.of(scope);
+  const below = scope.node.scopes.slice(scope.node.scopes.indexOf(stack) + 1).map((c) => c.node.id);
+  return logicalIdOf([...below, id]);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -5,7 +5,8 @@ import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { DestroyGuard } from './destroy-guard';
-import { EphemeralResource, RemovedResources, logicalIdOf } from './terraform-blocks';
+import { EphemeralResource, RemovedResources, childLogicalId } from './terraform-blocks';
+import type { RoleBinding } from './vault-login';
 
 /** A reviewer JWT for Vault, minted at apply time and never stored by Terraform. */
 export interface ReviewerToken {
@@ -30,8 +31,12 @@ export interface VaultAuthServiceAccountProps {
   readonly allowNamespaceDestroy?: boolean;
   /** Name of the service account ESO logs in to Vault as. */
   readonly name: string;
-  /** Name of the ClusterRoleBinding that lets the service account create TokenReviews. */
-  readonly clusterRoleBindingName: string;
+  /**
+   * Name of a ClusterRoleBinding of its own that lets the service account create TokenReviews
+   * (Vault's kubernetes method reviews logins with them).
+   * @default none: tenants share one binding, and the jwt method needs none
+   */
+  readonly clusterRoleBindingName?: string;
   /**
    * Mint a reviewer JWT for Vault (the `token-secret` reviewer mode): a TokenRequest token of the
    * service account, bound to the Secret of the same name, so that deleting that Secret revokes
@@ -56,10 +61,12 @@ export class VaultAuthServiceAccount extends Construct {
   readonly namespace: string;
   /** Name of the service account (a reference, so dependents wait for it). */
   readonly name: string;
+  /** The service account resource. */
+  readonly serviceAccount: ITerraformDependable;
   /** The managed namespace's address, for what must wait for it (none when it exists already). */
   readonly namespaceAddress?: string;
-  /** The binding to `system:auth-delegator`, for what must wait until logins can be reviewed. */
-  readonly binding: ITerraformDependable;
+  /** The binding to `system:auth-delegator`, when it has its own. */
+  readonly binding?: ITerraformDependable;
   /** The reviewer JWT; only with `reviewerToken`. */
   readonly reviewerToken?: ReviewerToken;
 
@@ -84,7 +91,7 @@ export class VaultAuthServiceAccount extends Construct {
     } else {
       // No longer managed: forget a namespace this stack may have created, never delete it.
       new RemovedResources(this, 'unmanaged-namespace', [
-        { address: `kubernetes_namespace_v1.${logicalIdOf([id, 'namespace'])}` },
+        { address: `kubernetes_namespace_v1.${childLogicalId(this, 'namespace')}` },
       ]);
       this.namespace = props.namespace;
     }
@@ -95,17 +102,13 @@ export class VaultAuthServiceAccount extends Construct {
       automountServiceAccountToken: false,
     });
     this.name = serviceAccount.metadata.name;
+    this.serviceAccount = serviceAccount;
 
-    this.binding = new ClusterRoleBindingV1(this, 'auth-delegator', {
-      metadata: { name: props.clusterRoleBindingName },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'system:auth-delegator',
-      },
-      // The manual procedure left the subject's namespace out; a ServiceAccount subject needs it.
-      subject: [{ kind: 'ServiceAccount', name: this.name, namespace: this.namespace }],
-    });
+    if (props.clusterRoleBindingName !== undefined) {
+      this.binding = authDelegatorBinding(this, 'auth-delegator', props.clusterRoleBindingName, [
+        { namespace: this.namespace, serviceAccountName: this.name },
+      ]);
+    }
 
     if (props.reviewerToken !== undefined) {
       // The revocation handle: the token is bound to this Secret's uid, so deleting the Secret
@@ -139,4 +142,30 @@ export class VaultAuthServiceAccount extends Construct {
       };
     }
   }
+}
+
+/**
+ * A ClusterRoleBinding of `system:auth-delegator` to service accounts: Vault's kubernetes method
+ * may then call TokenReview with their tokens. The manual procedure left the subject's namespace
+ * out; a ServiceAccount subject needs it.
+ */
+export function authDelegatorBinding(
+  scope: Construct,
+  id: string,
+  name: string,
+  accounts: readonly RoleBinding[],
+): ClusterRoleBindingV1 {
+  return new ClusterRoleBindingV1(scope, id, {
+    metadata: { name },
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'system:auth-delegator',
+    },
+    subject: accounts.map((a) => ({
+      kind: 'ServiceAccount',
+      name: a.serviceAccountName,
+      namespace: a.namespace,
+    })),
+  });
 }

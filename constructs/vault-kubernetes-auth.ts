@@ -4,6 +4,7 @@ import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ReviewerToken } from './vault-auth-service-account';
+import type { LoginRole, LoginRoleSpec, VaultLogin } from './vault-login';
 
 export interface VaultKubernetesAuthProps {
   /** Path of the auth method, e.g. `kubernetes-my-auth`. */
@@ -17,38 +18,18 @@ export interface VaultKubernetesAuthProps {
    * @default none: Vault uses each client's own JWT (`client-jwt` mode)
    */
   readonly reviewerToken?: ReviewerToken;
-  /** The role ESO logs in with. */
-  readonly role: {
-    /** Role name, e.g. `eso-vault`. */
-    readonly name: string;
-    /** The one service account allowed to log in. */
-    readonly serviceAccountName: string;
-    /** Its namespace. */
-    readonly serviceAccountNamespace: string;
-    /** Policies attached to the tokens issued. */
-    readonly policies: readonly string[];
-    /** Audience the login JWT must carry. */
-    readonly audience: string;
-    /** Token TTL, seconds. */
-    readonly tokenTtlSeconds: number;
-    /** Token maximum TTL, seconds. */
-    readonly tokenMaxTtlSeconds: number;
-  };
 }
 
 /**
- * Vault's kubernetes auth method at its own path, configured with the cluster's host and CA, and
- * one role bound to exactly one service account in exactly one namespace.
+ * Vault's kubernetes auth method at its own path, configured with the cluster's host and CA;
+ * its roles bind service accounts in their namespaces. Vault reviews each login token with the
+ * API server's TokenReview, so it needs a network path to the API server.
  */
-export class VaultKubernetesAuth extends Construct {
-  /** Path of the auth method (a reference). */
+export class VaultKubernetesAuth extends Construct implements VaultLogin {
+  readonly method = 'kubernetes' as const;
   readonly path: string;
-  /** Name of the role (a reference). */
-  readonly roleName: string;
-  /** The auth method's configuration: logins work once it exists. */
-  readonly config: ITerraformDependable;
-  /** The role: logins work once it exists. */
-  readonly role: ITerraformDependable;
+  readonly accessor: string;
+  readonly ready: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: VaultKubernetesAuthProps) {
     super(scope, id);
@@ -59,6 +40,7 @@ export class VaultKubernetesAuth extends Construct {
       description: 'Logins of External Secrets Operator with Kubernetes service-account tokens',
     });
     this.path = backend.path;
+    this.accessor = backend.accessor;
 
     const config = new KubernetesAuthBackendConfig(this, 'config', {
       backend: backend.path,
@@ -73,19 +55,21 @@ export class VaultKubernetesAuth extends Construct {
       config.addOverride('token_reviewer_jwt_wo', props.reviewerToken.jwt);
       config.addOverride('token_reviewer_jwt_wo_version', props.reviewerToken.version);
     }
-    this.config = config;
+    this.ready = config;
+  }
 
-    const role = new KubernetesAuthBackendRole(this, 'role', {
-      backend: backend.path,
-      roleName: props.role.name,
-      boundServiceAccountNames: [props.role.serviceAccountName],
-      boundServiceAccountNamespaces: [props.role.serviceAccountNamespace],
-      tokenPolicies: [...props.role.policies],
-      audience: props.role.audience,
-      tokenTtl: props.role.tokenTtlSeconds,
-      tokenMaxTtl: props.role.tokenMaxTtlSeconds,
+  addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
+    const role = new KubernetesAuthBackendRole(scope, id, {
+      backend: this.path,
+      roleName: spec.name,
+      // Names x namespaces: the shared design gives every tenant the same account name.
+      boundServiceAccountNames: [...new Set(spec.bindings.map((b) => b.serviceAccountName))],
+      boundServiceAccountNamespaces: [...new Set(spec.bindings.map((b) => b.namespace))],
+      tokenPolicies: [...spec.policies],
+      audience: spec.audience,
+      tokenTtl: spec.tokenTtlSeconds,
+      tokenMaxTtl: spec.tokenMaxTtlSeconds,
     });
-    this.roleName = role.roleName;
-    this.role = role;
+    return { name: role.roleName, resource: role };
   }
 }

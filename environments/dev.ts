@@ -1,10 +1,10 @@
-import type { EnvironmentConfig } from './types';
+import type { SingleChainConfig } from './types';
 
 /**
  * dev: the manual procedure's example values, unchanged (docs/manual-procedure.md).
  * The manual procedure does not name the EKS cluster; `my-cluster` stands in for it.
  */
-export const dev: EnvironmentConfig = {
+export const dev: SingleChainConfig = {
   name: 'dev',
   aws: {
     region: 'us-west-2',

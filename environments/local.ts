@@ -1,11 +1,11 @@
-import type { EnvironmentConfig } from './types';
+import type { SingleChainConfig } from './types';
 
 /**
  * local: the lab (`npm run lab -- up`). Same names as dev, on 127.0.0.1: OpenBao with the
  * namespace `admin` plays HCP Vault, moto plays EKS and answers with the lab's kube-apiserver.
  * The addresses follow the lab's default ports; change both together.
  */
-export const local: EnvironmentConfig = {
+export const local: SingleChainConfig = {
   name: 'local',
   // No endpoints: the lab's environment (AWS_ENDPOINT_URL, see `npm run lab -- env`) points the
   // AWS SDK at the EKS emulator, so the provider block is the one dev, staging and prod ship.

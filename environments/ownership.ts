@@ -3,6 +3,7 @@
  * name synthesizes two stacks that manage one chain: each deploy undoes the other, and destroying
  * one deletes what the other still uses. Refused at load, every collision at once.
  */
+import { tenantsOf } from './tenants';
 import type { EnvironmentConfig } from './types';
 import type { ConfigProblem } from './validate';
 
@@ -26,32 +27,39 @@ interface Owned {
 }
 
 function clusterObjects(env: EnvironmentConfig): Owned[] {
-  const k = env.kubernetes;
   const objects: Owned[] = [
-    {
-      key: 'kubernetes.serviceAccountName',
-      id: `sa/${k.namespace}/${k.serviceAccountName}`,
-      value: `${k.namespace}/${k.serviceAccountName}`,
-    },
-    {
-      key: 'kubernetes.clusterRoleBindingName',
-      id: `crb/${k.clusterRoleBindingName}`,
-      value: k.clusterRoleBindingName,
-    },
     { key: 'eso.storeName', id: `css/${env.eso.storeName}`, value: env.eso.storeName },
   ];
-  if (k.manageNamespace)
-    objects.push({ key: 'kubernetes.namespace', id: `ns/${k.namespace}`, value: k.namespace });
-  env.secrets.forEach((s, i) => {
+  if (env.tenants === undefined || (env.vault.authMethod ?? 'kubernetes') === 'kubernetes')
     objects.push({
-      key: `secrets[${i}].externalSecretName`,
-      id: `es/${k.namespace}/${s.externalSecretName}`,
-      value: `${k.namespace}/${s.externalSecretName}`,
+      key: 'kubernetes.clusterRoleBindingName',
+      id: `crb/${env.kubernetes.clusterRoleBindingName}`,
+      value: env.kubernetes.clusterRoleBindingName,
     });
+  tenantsOf(env).forEach((t, ti) => {
+    const at = (key: string) => (t.singleChain ? key : `tenants[${ti}].${key}`);
     objects.push({
-      key: `secrets[${i}].targetSecretName`,
-      id: `secret/${k.namespace}/${s.targetSecretName}`,
-      value: `${k.namespace}/${s.targetSecretName}`,
+      key: at(t.singleChain ? 'kubernetes.serviceAccountName' : 'serviceAccountName'),
+      id: `sa/${t.namespace}/${t.serviceAccountName}`,
+      value: `${t.namespace}/${t.serviceAccountName}`,
+    });
+    if (t.manageNamespace)
+      objects.push({
+        key: at(t.singleChain ? 'kubernetes.namespace' : 'namespace'),
+        id: `ns/${t.namespace}`,
+        value: t.namespace,
+      });
+    t.secrets.forEach((s, i) => {
+      objects.push({
+        key: at(`secrets[${i}].externalSecretName`),
+        id: `es/${t.namespace}/${s.externalSecretName}`,
+        value: `${t.namespace}/${s.externalSecretName}`,
+      });
+      objects.push({
+        key: at(`secrets[${i}].targetSecretName`),
+        id: `secret/${t.namespace}/${s.targetSecretName}`,
+        value: `${t.namespace}/${s.targetSecretName}`,
+      });
     });
   });
   return objects;
@@ -59,21 +67,30 @@ function clusterObjects(env: EnvironmentConfig): Owned[] {
 
 function vaultObjects(env: EnvironmentConfig): Owned[] {
   const v = env.vault;
-  const objects: Owned[] = [
-    { key: 'vault.policyName', id: `policy/${v.policyName}`, value: v.policyName },
-    { key: 'vault.authPath', id: `auth/${v.authPath}`, value: v.authPath },
-  ];
+  const objects: Owned[] = [{ key: 'vault.authPath', id: `auth/${v.authPath}`, value: v.authPath }];
   if (v.kvMount.managed)
     objects.push({
       key: 'vault.kvMount.path',
       id: `mount/${v.kvMount.path}`,
       value: v.kvMount.path,
     });
-  env.secrets.forEach((s, i) => {
-    objects.push({
-      key: `secrets[${i}].name`,
-      id: `kv/${v.kvMount.path}/${s.name}`,
-      value: `${v.kvMount.path}/${s.name}`,
+  const seen = new Set<string>();
+  tenantsOf(env).forEach((t, ti) => {
+    const at = (key: string) => (t.singleChain ? key : `tenants[${ti}].${key}`);
+    if (!seen.has(`policy/${t.policyName}`)) {
+      seen.add(`policy/${t.policyName}`);
+      objects.push({
+        key: t.singleChain ? 'vault.policyName' : at('name'),
+        id: `policy/${t.policyName}`,
+        value: t.policyName,
+      });
+    }
+    t.secrets.forEach((s, i) => {
+      objects.push({
+        key: at(`secrets[${i}].name`),
+        id: `kv/${v.kvMount.path}/${s.name}`,
+        value: `${v.kvMount.path}/${s.name}`,
+      });
     });
   });
   return objects;

@@ -1,10 +1,10 @@
-import type { EnvironmentConfig } from './types';
+import type { SingleChainConfig } from './types';
 
 /**
  * prod: as staging, on Terraform Cloud workspaces selected by tags. Its hosted runners have no AWS
  * CLI, so the cluster token is the ephemeral EKS token (valid 15 minutes from each plan and apply).
  */
-export const prod: EnvironmentConfig = {
+export const prod: SingleChainConfig = {
   name: 'prod',
   aws: {
     region: 'us-west-2',

@@ -1,7 +1,7 @@
-import type { EnvironmentConfig } from './types';
+import type { SingleChainConfig } from './types';
 
 /** staging: its own HCP Vault child namespace and cluster; values written write-only from CI. */
-export const staging: EnvironmentConfig = {
+export const staging: SingleChainConfig = {
   name: 'staging',
   aws: {
     region: 'us-west-2',

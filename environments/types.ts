@@ -79,18 +79,24 @@ export interface AwsConfig {
 export interface KubernetesConfig {
   /** How the Kubernetes provider authenticates. */
   readonly auth: KubernetesAuthMode;
-  /** Namespace of the workloads: the service account and every ExternalSecret live here. */
-  readonly namespace: string;
-  /** Create the namespace (true) or use one that already exists (false). */
-  readonly manageNamespace: boolean;
+  /**
+   * Namespace of the workloads: the service account and every ExternalSecret live here.
+   * Single-chain environments only (with `tenants`, each tenant names its own).
+   */
+  readonly namespace?: string;
+  /** Create the namespace (true) or use one that already exists (false). Single-chain only. */
+  readonly manageNamespace?: boolean;
   /**
    * Let a plan destroy or replace the managed namespace, and every workload in it.
    * @default false: `cdktf destroy` and renames refuse, naming this key
    */
   readonly allowNamespaceDestroy?: boolean;
-  /** Name of the service account ESO logs in to Vault as. */
-  readonly serviceAccountName: string;
-  /** Name of the ClusterRoleBinding to `system:auth-delegator` (cluster-scoped: unique per cluster). */
+  /** Name of the service account ESO logs in to Vault as. Single-chain only. */
+  readonly serviceAccountName?: string;
+  /**
+   * Name of the ClusterRoleBinding to `system:auth-delegator` (cluster-scoped: unique per
+   * cluster); with tenants, it binds every tenant's service account. Unused with the jwt method.
+   */
   readonly clusterRoleBindingName: string;
   /**
    * Audience of the service-account tokens ESO requests and the Vault role accepts. In
@@ -130,12 +136,26 @@ export interface VaultConfig {
      */
     readonly purgeSecretsOnDestroy?: boolean;
   };
-  /** Name of the generated read policy. */
-  readonly policyName: string;
-  /** Path of the kubernetes auth method, e.g. `kubernetes-my-auth`. */
+  /** Name of the generated read policy. Single-chain only (tenants' are derived). */
+  readonly policyName?: string;
+  /** Path of the auth method, e.g. `kubernetes-my-auth`. */
   readonly authPath: string;
-  /** Name of the kubernetes auth role ESO logs in with. */
-  readonly roleName: string;
+  /**
+   * How ESO logs in: `kubernetes` (Vault reviews each token with the API server's TokenReview)
+   * or `jwt` (Vault checks each token's signature against the cluster's OIDC issuer: no path
+   * from Vault to the API server, no auth-delegator binding, no reviewer credential).
+   * @default 'kubernetes'
+   */
+  readonly authMethod?: VaultAuthMethod;
+  /** Name of the role ESO logs in with. Single-chain only (tenants' are derived). */
+  readonly roleName?: string;
+  /**
+   * jwt method: who signed the TLS certificate of the cluster's OIDC issuer, where Vault reads
+   * the signing keys. `public`: a public CA (EKS: the issuer is an AWS endpoint); `cluster`: the
+   * cluster's own CA (the API server is its own issuer, as in the lab).
+   * @default 'public'
+   */
+  readonly jwtIssuerCa?: 'public' | 'cluster';
   /** How Vault reviews login tokens. */
   readonly reviewerMode: ReviewerMode;
   /** TTL of the Vault tokens issued at login, in seconds. */
@@ -156,8 +176,22 @@ export interface VaultConfig {
 }
 
 export interface SecretConfig {
-  /** Name of the KV v2 secret in the mount, e.g. `my-secret` (path `<mount>/data/my-secret`). */
+  /**
+   * Name of the KV v2 secret, e.g. `my-secret` (path `<mount>/data/my-secret`). In a tenant it
+   * is relative to the tenant's prefix: `db` of tenant `payments` is `payments/db`.
+   */
   readonly name: string;
+  /**
+   * A tenant's secret outside its prefix: the full name in the mount (per-tenant design only).
+   * A name granted to two tenants must be marked `shared` by both.
+   * @default `<prefix>/<name>`
+   */
+  readonly path?: string;
+  /**
+   * Another tenant may read this secret too (both must say so).
+   * @default false: no other tenant may be granted it
+   */
+  readonly shared?: boolean;
   /** Name of the ExternalSecret that syncs it. */
   readonly externalSecretName: string;
   /** Name of the Kubernetes Secret ESO writes. */
@@ -182,8 +216,20 @@ export interface SecretConfig {
 export interface EsoConfig {
   /** API version of the ESO resources: `v1` for ESO >= 0.16, `v1beta1` for older. */
   readonly apiVersion: EsoApiVersion;
-  /** Name of the ClusterSecretStore. */
+  /**
+   * Name of the store: the ClusterSecretStore of a single chain, each tenant's SecretStore
+   * (`per-tenant`), or the one ClusterSecretStore all tenants share (`shared-store`).
+   */
   readonly storeName: string;
+  /**
+   * With tenants, how they are kept apart (both designs are applied in the lab):
+   * `per-tenant`: a SecretStore in each tenant's namespace, its own Vault role and policy;
+   * `shared-store`: one ClusterSecretStore whose login is the service account of the
+   * ExternalSecret's own namespace (referent authentication), one role bound to the tenant
+   * namespaces and one templated policy that grants each namespace its own prefix only.
+   * @default 'per-tenant'
+   */
+  readonly isolation?: IsolationDesign;
   /** How the store authenticates to Vault. */
   readonly storeAuth: StoreAuthMode;
   /** How often each ExternalSecret re-reads Vault (Go duration, `0` = never). */
@@ -219,6 +265,38 @@ export type BackendConfig =
       readonly runsOnAgentWithAwsCli?: boolean;
     };
 
+export type IsolationDesign = 'per-tenant' | 'shared-store';
+
+export type VaultAuthMethod = 'kubernetes' | 'jwt';
+
+/** One team on the cluster: its namespace, its service account and its secrets. */
+export interface TenantConfig {
+  /** Lowercase kebab-case, e.g. `payments`: names its Vault role and policy (`eso-<name>`). */
+  readonly name: string;
+  /** Its Kubernetes namespace. */
+  readonly namespace: string;
+  /** Create the namespace (true) or use one that already exists (false). */
+  readonly manageNamespace: boolean;
+  /**
+   * Let a plan destroy or replace the managed namespace, and every workload in it.
+   * @default false
+   */
+  readonly allowNamespaceDestroy?: boolean;
+  /**
+   * The service account ESO logs in as, in the tenant's namespace.
+   * @default "vault-auth"
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * KV path prefix of its secrets (`shared-store`: always its namespace, which the templated
+   * policy grants).
+   * @default the tenant's name
+   */
+  readonly secretPrefix?: string;
+  /** Its secrets, named relative to the prefix. */
+  readonly secrets: readonly SecretConfig[];
+}
+
 export interface EnvironmentConfig {
   /** Stack name: lowercase kebab-case, e.g. `dev`. */
   readonly name: string;
@@ -226,7 +304,16 @@ export interface EnvironmentConfig {
   readonly kubernetes: KubernetesConfig;
   readonly vault: VaultConfig;
   readonly secretValues: SecretValueMode;
-  readonly secrets: readonly SecretConfig[];
+  /**
+   * The secrets of a single chain (one namespace, service account, role, policy and store, named
+   * by the keys above). Exactly one of `secrets` or `tenants`.
+   */
+  readonly secrets?: readonly SecretConfig[];
+  /**
+   * Teams on the cluster, each with its own namespace, service account, secrets and grants;
+   * `eso.isolation` says how they are kept apart. Exactly one of `secrets` or `tenants`.
+   */
+  readonly tenants?: readonly TenantConfig[];
   /**
    * Names of secrets taken out of `secrets`: the stack forgets them and Vault keeps every
    * version. (Deleting an entry from `secrets` is safe too for secrets this version created; a
@@ -237,3 +324,12 @@ export interface EnvironmentConfig {
   readonly eso: EsoConfig;
   readonly backend: BackendConfig;
 }
+
+/** An environment of one chain (no tenants): every key a single chain needs is present. */
+export type SingleChainConfig = EnvironmentConfig & {
+  readonly kubernetes: KubernetesConfig &
+    Required<Pick<KubernetesConfig, 'namespace' | 'manageNamespace' | 'serviceAccountName'>>;
+  readonly vault: VaultConfig & Required<Pick<VaultConfig, 'policyName' | 'roleName'>>;
+  readonly secrets: readonly SecretConfig[];
+  readonly tenants?: undefined;
+};

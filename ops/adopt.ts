@@ -6,6 +6,7 @@
  * long-lived token Secret of the manual procedure is reported, and deleted only when asked.
  */
 import { ALL_ENVIRONMENTS } from '../environments';
+import { tenantsOf } from '../environments/tenants';
 import type { EnvironmentConfig } from '../environments/types';
 import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
 import { applySaved, planWithImports } from './import-plan';
@@ -36,19 +37,21 @@ Exit status: 0 adopted (or planned), 1 error, 2 bad arguments.
  * token that never expires. The stack's token-secret mode declares a Secret of the same name (an
  * empty revocation handle), which the apply replaces it with.
  */
-async function longLivedTokenSecret(
+async function longLivedTokenSecrets(
   kubectl: Kubectl,
   config: EnvironmentConfig,
-): Promise<string | undefined> {
-  const { namespace, serviceAccountName } = config.kubernetes;
-  const found = await kubectl.getJson(['secret', serviceAccountName, '-n', namespace]);
-  if (found instanceof Error)
-    throw new CommandError(
-      `kubectl could not read Secret ${namespace}/${serviceAccountName}: ${found.message}`,
-    );
-  return found?.type === 'kubernetes.io/service-account-token'
-    ? `${namespace}/${serviceAccountName}`
-    : undefined;
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const { namespace, serviceAccountName } of tenantsOf(config)) {
+    const secret = await kubectl.getJson(['secret', serviceAccountName, '-n', namespace]);
+    if (secret instanceof Error)
+      throw new CommandError(
+        `kubectl could not read Secret ${namespace}/${serviceAccountName}: ${secret.message}`,
+      );
+    if (secret?.type === 'kubernetes.io/service-account-token')
+      found.push(`${namespace}/${serviceAccountName}`);
+  }
+  return found;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const kubectl = new Kubectl();
   const start = Date.now();
 
-  const tokenSecret = await longLivedTokenSecret(kubectl, config);
+  const tokenSecrets = await longLivedTokenSecrets(kubectl, config);
   progress(TOOL, `${name}: synthesizing`);
   const stackDir = await synthesize(name, process.env, values.get('--app')?.[0]);
   progress(TOOL, `${name}: init`, start);
@@ -69,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const plan = await planWithImports(TOOL, name, stackDir, 'everything-that-exists', start);
   try {
     for (const c of plan.imported) process.stdout.write(`import  ${c.address}  (id ${c.id})\n`);
-    if (tokenSecret) {
+    for (const tokenSecret of tokenSecrets) {
       const replaced = config.vault.reviewerMode === 'token-secret';
       process.stdout.write(
         `token Secret  ${tokenSecret}: the manual procedure's service-account token, which never expires. ` +
@@ -86,16 +89,14 @@ async function main(argv: string[]): Promise<number> {
     plan.remove();
   }
 
-  if (
-    tokenSecret &&
-    config.vault.reviewerMode === 'client-jwt' &&
-    booleans.has('--remove-token-secret')
-  ) {
-    const [namespace, secretName] = tokenSecret.split('/');
-    const deleted = await kubectl.run(['delete', 'secret', secretName, '-n', namespace]);
-    if (deleted.code !== 0)
-      throw new CommandError(`could not delete Secret ${tokenSecret}: ${deleted.stderr.trim()}`);
-    progress(TOOL, `${name}: deleted the long-lived token Secret ${tokenSecret}`, start);
+  if (config.vault.reviewerMode === 'client-jwt' && booleans.has('--remove-token-secret')) {
+    for (const tokenSecret of tokenSecrets) {
+      const [namespace, secretName] = tokenSecret.split('/');
+      const deleted = await kubectl.run(['delete', 'secret', secretName, '-n', namespace]);
+      if (deleted.code !== 0)
+        throw new CommandError(`could not delete Secret ${tokenSecret}: ${deleted.stderr.trim()}`);
+      progress(TOOL, `${name}: deleted the long-lived token Secret ${tokenSecret}`, start);
+    }
   }
   return EXIT.ok;
 }

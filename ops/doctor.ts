@@ -4,7 +4,9 @@
  */
 import { ALL_ENVIRONMENTS } from '../environments';
 import { CommandError, EXIT, parseFlags, requiredEnvironment, runMain } from './cli';
-import { type CheckResult, diagnose } from './doctor-checks';
+import { tenantsOf } from '../environments/tenants';
+import { diagnose, emptyState } from './doctor/diagnose';
+import type { CheckResult } from './doctor/model';
 import { Kubectl } from './kubectl';
 import { VaultClient } from './vault-http';
 
@@ -15,6 +17,8 @@ Checks a deployed environment link by link, in the order an ESO login travels:
 Vault reachable -> namespace -> KV v2 mount -> secrets -> policy -> auth method -> its config ->
 role -> service account and auth-delegator binding -> a real login -> reading each secret ->
 ESO store and ExternalSecrets Ready. The first broken link is explained in words, with a fix.
+In an environment with tenants the links from "secrets" on are walked for each tenant, and the
+login also tries to read one secret of every other tenant (which must be refused).
 
   --env NAME        the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
   --json            print the result as JSON
@@ -35,14 +39,30 @@ const MARK: Record<CheckResult['status'], string> = {
 
 function renderHuman(environment: string, results: readonly CheckResult[]): string {
   const lines = [`doctor: ${environment}`];
+  let section: string | undefined;
   for (const r of results) {
-    lines.push(`  ${MARK[r.status]}  ${r.title}`);
-    if (r.status !== 'not-checked') lines.push(`        ${r.detail}`);
-    if (r.fix) lines.push(`        fix: ${r.fix}`);
+    if (r.tenant !== section) {
+      section = r.tenant;
+      lines.push(`  tenant ${r.tenant}:`);
+    }
+    const indent = r.tenant === undefined ? '  ' : '    ';
+    lines.push(`${indent}${MARK[r.status]}  ${r.title}`);
+    if (r.status !== 'not-checked') lines.push(`${indent}      ${r.detail}`);
+    if (r.fix) lines.push(`${indent}      fix: ${r.fix}`);
   }
-  const broken = results.find((r) => r.status === 'fail');
-  lines.push('', broken ? `broken link: ${broken.id}` : 'healthy: every link holds');
+  const broken = results.filter((r) => r.status === 'fail');
+  lines.push(
+    '',
+    broken.length === 0
+      ? 'healthy: every link holds'
+      : `broken link${broken.length > 1 ? 's' : ''}: ${broken.map(where).join(', ')}`,
+  );
   return `${lines.join('\n')}\n`;
+}
+
+/** `role`, or `role (tenant payments)`. */
+function where(r: CheckResult): string {
+  return r.tenant === undefined ? r.id : `${r.id} (tenant ${r.tenant})`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -66,12 +86,25 @@ async function main(argv: string[]): Promise<number> {
       token,
     }),
     kubectl: new Kubectl(undefined, values.get('--context')?.[0]),
-    state: {},
+    tenants: tenantsOf(config),
+    state: emptyState(),
   });
   const broken = results.find((r) => r.status === 'fail');
   if (booleans.has('--json')) {
     process.stdout.write(
-      `${JSON.stringify({ environment: name, healthy: !broken, brokenLink: broken?.id ?? null, checks: results }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          environment: name,
+          healthy: !broken,
+          brokenLink: broken?.id ?? null,
+          brokenLinks: results
+            .filter((r) => r.status === 'fail')
+            .map((r) => ({ id: r.id, tenant: r.tenant ?? null })),
+          checks: results,
+        },
+        null,
+        2,
+      )}\n`,
     );
   } else {
     process.stdout.write(renderHuman(name, results));

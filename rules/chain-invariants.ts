@@ -5,6 +5,7 @@ import { policyExactDataPaths } from './policy-exact-data-paths';
 import { roleNamespaceMatchesServiceAccount } from './role-namespace-matches-service-account';
 import type { Rule, StackJson, Violation } from './stack-json';
 import { storeMatchesVault } from './store-matches-vault';
+import { tenantIsolation } from './tenant-isolation';
 
 /** Every rule that spans the graph, in id order. */
 export const CHAIN_RULES: readonly Rule[] = [
@@ -13,6 +14,7 @@ export const CHAIN_RULES: readonly Rule[] = [
   storeMatchesVault,
   noWildcardBindings,
   noSecretValues,
+  tenantIsolation,
 ];
 
 export function checkChain(stack: StackJson, rules: readonly Rule[] = CHAIN_RULES): Violation[] {

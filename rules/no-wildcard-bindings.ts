@@ -2,6 +2,8 @@ import {
   type Rule,
   type StackJson,
   type Violation,
+  isObject,
+  resolve,
   resolveStrings,
   resourcesOfType,
   str,
@@ -12,7 +14,8 @@ export const NO_WILDCARD_BINDINGS_ID = 'CHAIN-004';
 /** No role accepts any service account or any namespace. */
 export const noWildcardBindings: Rule = {
   id: NO_WILDCARD_BINDINGS_ID,
-  description: 'no "*" in bound service-account names or namespaces, and no namespace selector',
+  description:
+    'no "*" in bound service-account names, namespaces, subjects or claims, and no namespace selector',
   check(stack: StackJson): Violation[] {
     const violations: Violation[] = [];
     for (const role of resourcesOfType(stack, 'vault_kubernetes_auth_backend_role')) {
@@ -32,6 +35,28 @@ export const noWildcardBindings: Rule = {
           message: `role "${roleName}": bound_service_account_namespace_selector widens the binding; name the namespace`,
         });
       }
+    }
+    for (const role of resourcesOfType(stack, 'vault_jwt_auth_backend_role')) {
+      const roleName = str(stack, role.body.role_name) ?? role.address;
+      const claims = resolve(stack, role.body.bound_claims);
+      const values = [
+        ['bound_subject', str(stack, role.body.bound_subject)],
+        ...(isObject(claims)
+          ? Object.entries(claims).map(([claim, v]) => [`bound_claims["${claim}"]`, str(stack, v)])
+          : []),
+      ];
+      for (const [field, value] of values) {
+        if (value?.includes('*'))
+          violations.push({
+            ruleId: NO_WILDCARD_BINDINGS_ID,
+            message: `role "${roleName}": ${field} contains "${value}"; name the one service account and namespace`,
+          });
+      }
+      if (str(stack, role.body.bound_claims_type) === 'glob')
+        violations.push({
+          ruleId: NO_WILDCARD_BINDINGS_ID,
+          message: `role "${roleName}": bound_claims_type "glob" matches claims by pattern; use "string"`,
+        });
     }
     return violations;
   },

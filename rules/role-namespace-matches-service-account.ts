@@ -2,53 +2,85 @@ import {
   type Rule,
   type StackJson,
   type Violation,
+  declaredTenants,
   getPath,
-  resolveStrings,
   resourcesOfType,
   str,
 } from './stack-json';
+import { accountKey, vaultRoles } from './vault-roles';
 
 export const ROLE_NAMESPACE_MATCHES_ID = 'CHAIN-002';
 
-/** Every kubernetes auth role is bound to exactly one service account, in that account's namespace. */
+/**
+ * Every Vault role is bound to exactly the service accounts of the tenants that use it, each in
+ * its own namespace, and attaches exactly their policy: a kubernetes role by names and
+ * namespaces, a jwt role by its subject (or namespace and name claims for the shared store).
+ */
 export const roleNamespaceMatchesServiceAccount: Rule = {
   id: ROLE_NAMESPACE_MATCHES_ID,
   description:
-    "each Vault role is bound to exactly the service account it serves, in that account's namespace",
+    "each Vault role is bound to exactly its tenants' service accounts, in their namespaces, with their policy",
   check(stack: StackJson): Violation[] {
     const violations: Violation[] = [];
     const add = (message: string) =>
       violations.push({ ruleId: ROLE_NAMESPACE_MATCHES_ID, message });
 
-    const accounts = resourcesOfType(stack, 'kubernetes_service_account_v1').map((sa) => ({
-      name: str(stack, getPath(sa.body, 'metadata.name')),
-      namespace: str(stack, getPath(sa.body, 'metadata.namespace')),
-    }));
-
-    for (const role of resourcesOfType(stack, 'vault_kubernetes_auth_backend_role')) {
-      const roleName = str(stack, role.body.role_name) ?? role.address;
-      const names = resolveStrings(stack, role.body.bound_service_account_names);
-      const namespaces = resolveStrings(stack, role.body.bound_service_account_namespaces);
-      if (names === undefined || namespaces === undefined) {
-        add(`role "${roleName}": bound names and namespaces must be literal lists`);
+    const declared = new Set(
+      resourcesOfType(stack, 'kubernetes_service_account_v1').map((sa) =>
+        accountKey(
+          str(stack, getPath(sa.body, 'metadata.namespace')) ?? '?',
+          str(stack, getPath(sa.body, 'metadata.name')) ?? '?',
+        ),
+      ),
+    );
+    const { tenants } = declaredTenants(stack);
+    for (const role of vaultRoles(stack)) {
+      const users = tenants.filter((t) => t.role === role.name);
+      if (users.length === 0) {
+        add(`role "${role.name}": no tenant uses it; every role belongs to a declared tenant`);
         continue;
       }
-      if (names.length !== 1 || namespaces.length !== 1) {
+      if (typeof role.accounts === 'string') {
+        add(`role "${role.name}": ${role.accounts}`);
+        continue;
+      }
+      const accounts = role.accounts;
+      if (users.length === 1 && accounts.length !== 1) {
         add(
-          `role "${roleName}": bound to ${JSON.stringify(names)} in ${JSON.stringify(namespaces)}; bind exactly one service account in one namespace`,
+          `role "${role.name}": admits ${JSON.stringify(accounts)}; bind exactly one service account in one namespace`,
         );
         continue;
       }
-      const [name] = names;
-      const [namespace] = namespaces;
-      const sameName = accounts.filter((a) => a.name === name);
-      if (sameName.length === 0) {
-        add(`role "${roleName}": bound service account "${name}" is not declared in this stack`);
-      } else if (!sameName.some((a) => a.namespace === namespace)) {
+      const expected = new Set(users.map((t) => accountKey(t.namespace, t.service_account)));
+      for (const account of accounts.filter((a) => !expected.has(a))) {
+        const [namespace, name] = account.split('/');
+        const lives = users.find((t) => t.service_account === name)?.namespace;
         add(
-          `role "${roleName}": bound namespace "${namespace}" but service account "${name}" lives in "${sameName[0].namespace ?? '?'}"`,
+          users.length === 1 && lives !== undefined
+            ? `role "${role.name}": bound namespace "${namespace}" but service account "${name}" lives in "${lives}"`
+            : `role "${role.name}": admits ${account}, which is not the service account of a tenant that uses it (${[...expected].join(', ')})`,
         );
       }
+      // Each expected account: admitted (and declared), or one message saying what is bound instead.
+      const misplaced = new Set(
+        accounts.filter((a) => !expected.has(a)).map((a) => a.split('/')[1]),
+      );
+      for (const account of expected) {
+        if (!accounts.includes(account)) {
+          if (!(users.length === 1 && misplaced.has(account.split('/')[1])))
+            add(
+              `role "${role.name}": does not admit ${account}, the service account of its tenant`,
+            );
+        } else if (!declared.has(account))
+          add(
+            `role "${role.name}": bound service account "${account}" is not declared in this stack`,
+          );
+      }
+      const wanted = [...new Set(users.map((t) => t.policy))].sort();
+      if (JSON.stringify([...role.policies].sort()) !== JSON.stringify(wanted))
+        add(
+          `role "${role.name}": attaches policies ${JSON.stringify(role.policies)}; its tenants' policy is ${JSON.stringify(wanted)}`,
+        );
     }
     return violations;
   },

@@ -1,4 +1,4 @@
-import { DECLARED_SECRETS_LOCAL } from '../common/names';
+import { DECLARED_SECRETS_LOCAL, DECLARED_TENANTS_LOCAL } from '../common/names';
 
 /**
  * Read-only helpers over a synthesized stack (the JSON cdktf writes to cdktf.out). The chain rules
@@ -126,6 +126,38 @@ export function declaredSecrets(stack: StackJson): DeclaredSecret[] {
     (s): s is JsonObject & DeclaredSecret =>
       isObject(s) && typeof s.mount === 'string' && typeof s.name === 'string',
   );
+}
+
+/** A tenant as the stack declares it (a single chain is one tenant). */
+export interface DeclaredTenant {
+  readonly name: string;
+  readonly namespace: string;
+  readonly service_account: string;
+  readonly policy: string;
+  readonly role: string;
+  /** Full names of its secrets in the KV mount. */
+  readonly secrets: readonly string[];
+  /** Those of its secrets it agreed to share with another tenant. */
+  readonly shared: readonly string[];
+}
+
+export interface DeclaredTenants {
+  readonly isolation: 'single-chain' | 'per-tenant' | 'shared-store';
+  readonly tenants: readonly DeclaredTenant[];
+}
+
+/** The tenants the stack declares, from the local the stack writes (see common/names). */
+export function declaredTenants(stack: StackJson): DeclaredTenants {
+  const local = stack.locals?.[DECLARED_TENANTS_LOCAL];
+  const tenants = getPath(local, 'tenants');
+  const isolation = getPath(local, 'isolation');
+  return {
+    isolation:
+      isolation === 'per-tenant' || isolation === 'shared-store' ? isolation : 'single-chain',
+    tenants: Array.isArray(tenants)
+      ? (tenants.filter((t) => isObject(t)) as unknown as DeclaredTenant[])
+      : [],
+  };
 }
 
 /** The first configuration block of a provider (the stack has one of each). */

@@ -1,4 +1,5 @@
 import {
+  type Json,
   type Rule,
   type StackJson,
   type Violation,
@@ -10,6 +11,7 @@ import {
   resourcesOfType,
   str,
 } from './stack-json';
+import { accountKey, vaultRoles } from './vault-roles';
 
 export const STORE_MATCHES_VAULT_ID = 'CHAIN-003';
 
@@ -18,6 +20,49 @@ export const STORE_MATCHES_VAULT_ID = 'CHAIN-003';
  * mount path, role, service account and audience; each ExternalSecret names the store, a declared
  * secret, and a namespace the store allows.
  */
+/** How a store logs in, whichever Vault method it uses (undefined: a static token). */
+function storeLogin(
+  stack: StackJson,
+  vault: Json,
+):
+  | {
+      method: 'kubernetes' | 'jwt';
+      mountPath?: string;
+      role?: string;
+      account: { name?: string; namespace?: string; audiences: string[] };
+    }
+  | undefined {
+  const kubernetes = getPath(vault, 'auth.kubernetes');
+  if (kubernetes !== undefined)
+    return {
+      method: 'kubernetes',
+      mountPath: str(stack, getPath(kubernetes, 'mountPath')),
+      role: str(stack, getPath(kubernetes, 'role')),
+      account: {
+        name: str(stack, getPath(kubernetes, 'serviceAccountRef.name')),
+        namespace: str(stack, getPath(kubernetes, 'serviceAccountRef.namespace')),
+        audiences: resolveStrings(stack, getPath(kubernetes, 'serviceAccountRef.audiences')) ?? [],
+      },
+    };
+  const jwt = getPath(vault, 'auth.jwt');
+  if (jwt !== undefined)
+    return {
+      method: 'jwt',
+      mountPath: str(stack, getPath(jwt, 'path')),
+      role: str(stack, getPath(jwt, 'role')),
+      account: {
+        name: str(stack, getPath(jwt, 'kubernetesServiceAccountToken.serviceAccountRef.name')),
+        namespace: str(
+          stack,
+          getPath(jwt, 'kubernetesServiceAccountToken.serviceAccountRef.namespace'),
+        ),
+        audiences:
+          resolveStrings(stack, getPath(jwt, 'kubernetesServiceAccountToken.audiences')) ?? [],
+      },
+    };
+  return undefined;
+}
+
 export const storeMatchesVault: Rule = {
   id: STORE_MATCHES_VAULT_ID,
   description:
@@ -31,81 +76,95 @@ export const storeMatchesVault: Rule = {
     const vaultNamespace = str(stack, vaultProvider.namespace);
     const kvMounts = new Set<string | undefined>(declaredSecrets(stack).map((s) => s.mount));
     const secretNames = new Set<string | undefined>(declaredSecrets(stack).map((s) => s.name));
-    const authPaths = new Set(
-      resourcesOfType(stack, 'vault_auth_backend')
+    const authPaths = new Set([
+      ...resourcesOfType(stack, 'vault_auth_backend')
         .filter((b) => str(stack, b.body.type) === 'kubernetes')
         .map((b) => str(stack, b.body.path)),
-    );
-    const roles = resourcesOfType(stack, 'vault_kubernetes_auth_backend_role').map((r) => ({
-      backend: str(stack, r.body.backend),
-      name: str(stack, r.body.role_name),
-      names: resolveStrings(stack, r.body.bound_service_account_names) ?? [],
-      namespaces: resolveStrings(stack, r.body.bound_service_account_namespaces) ?? [],
-      audience: str(stack, r.body.audience),
-    }));
+      ...resourcesOfType(stack, 'vault_jwt_auth_backend').map((b) => str(stack, b.body.path)),
+    ]);
+    const roles = vaultRoles(stack);
 
-    const storeNamespaces = new Map<string, string[]>();
-    for (const { manifest } of manifestsOfKind(stack, 'ClusterSecretStore')) {
-      const storeName = str(stack, getPath(manifest, 'metadata.name')) ?? '?';
-      const where = `ClusterSecretStore "${storeName}"`;
-      const vault = getPath(manifest, 'spec.provider.vault');
-      storeNamespaces.set(
-        storeName,
-        ((getPath(manifest, 'spec.conditions') as unknown[] | undefined) ?? []).flatMap(
-          (c) => resolveStrings(stack, getPath(c as never, 'namespaces')) ?? [],
-        ),
-      );
-      if (vault === undefined) {
-        add(`${where}: no spec.provider.vault`);
-        continue;
-      }
-      const server = str(stack, getPath(vault, 'server'));
-      if (server !== vaultAddress)
-        add(`${where}: server "${server}" but the Vault provider's address is "${vaultAddress}"`);
-      const namespace = str(stack, getPath(vault, 'namespace'));
-      if (namespace !== vaultNamespace) {
-        add(
-          `${where}: Vault namespace "${namespace ?? '(none)'}" but the Vault side is in "${vaultNamespace ?? '(root)'}"; a store in the wrong namespace gets 403 on every read`,
-        );
-      }
-      const path = str(stack, getPath(vault, 'path'));
-      if (!kvMounts.has(path))
-        add(
-          `${where}: path "${path}" is not the KV mount of the declared secrets (${[...kvMounts].join(', ')})`,
-        );
-      const version = str(stack, getPath(vault, 'version'));
-      if (version !== 'v2')
-        add(`${where}: version "${version}"; the secrets are KV version 2, use "v2"`);
+    // Stores by `kind/namespace/name`, with the namespaces their ExternalSecrets may live in.
+    const stores = new Map<string, string[]>();
+    const storeKey = (kind: string, namespace: string | undefined, name: string) =>
+      `${kind}/${namespace ?? ''}/${name}`;
+    for (const kind of ['ClusterSecretStore', 'SecretStore'] as const) {
+      for (const { manifest } of manifestsOfKind(stack, kind)) {
+        const storeName = str(stack, getPath(manifest, 'metadata.name')) ?? '?';
+        const storeNamespace =
+          kind === 'SecretStore' ? str(stack, getPath(manifest, 'metadata.namespace')) : undefined;
+        const where = `${kind} "${storeNamespace ? `${storeNamespace}/` : ''}${storeName}"`;
+        const allowed =
+          kind === 'SecretStore'
+            ? [storeNamespace ?? '?']
+            : ((getPath(manifest, 'spec.conditions') as unknown[] | undefined) ?? []).flatMap(
+                (c) => resolveStrings(stack, getPath(c as never, 'namespaces')) ?? [],
+              );
+        stores.set(storeKey(kind, storeNamespace, storeName), allowed);
+        const vault = getPath(manifest, 'spec.provider.vault');
+        if (vault === undefined) {
+          add(`${where}: no spec.provider.vault`);
+          continue;
+        }
+        const server = str(stack, getPath(vault, 'server'));
+        if (server !== vaultAddress)
+          add(`${where}: server "${server}" but the Vault provider's address is "${vaultAddress}"`);
+        const namespace = str(stack, getPath(vault, 'namespace'));
+        if (namespace !== vaultNamespace) {
+          add(
+            `${where}: Vault namespace "${namespace ?? '(none)'}" but the Vault side is in "${vaultNamespace ?? '(root)'}"; a store in the wrong namespace gets 403 on every read`,
+          );
+        }
+        const path = str(stack, getPath(vault, 'path'));
+        if (!kvMounts.has(path))
+          add(
+            `${where}: path "${path}" is not the KV mount of the declared secrets (${[...kvMounts].join(', ')})`,
+          );
+        const version = str(stack, getPath(vault, 'version'));
+        if (version !== 'v2')
+          add(`${where}: version "${version}"; the secrets are KV version 2, use "v2"`);
 
-      const kubernetesAuth = getPath(vault, 'auth.kubernetes');
-      if (kubernetesAuth === undefined) continue;
-      const mountPath = str(stack, getPath(kubernetesAuth, 'mountPath'));
-      const roleName = str(stack, getPath(kubernetesAuth, 'role'));
-      if (!authPaths.has(mountPath))
-        add(
-          `${where}: auth mountPath "${mountPath}" is not the kubernetes auth method's path (${[...authPaths].join(', ')})`,
+        const login = storeLogin(stack, vault);
+        if (login === undefined) continue;
+        if (!authPaths.has(login.mountPath))
+          add(
+            `${where}: auth mountPath "${login.mountPath}" is not the path of an auth method of this stack (${[...authPaths].join(', ')})`,
+          );
+        const role = roles.find(
+          (r) =>
+            r.name === login.role && r.backend === login.mountPath && r.method === login.method,
         );
-      const role = roles.find((r) => r.name === roleName && r.backend === mountPath);
-      if (!role) {
-        add(`${where}: role "${roleName}" does not exist at auth path "${mountPath}"`);
-        continue;
-      }
-      const saName = str(stack, getPath(kubernetesAuth, 'serviceAccountRef.name'));
-      const saNamespace = str(stack, getPath(kubernetesAuth, 'serviceAccountRef.namespace'));
-      if (saName === undefined || !role.names.includes(saName))
-        add(
-          `${where}: serviceAccountRef.name "${saName}" is not bound by role "${roleName}" (${role.names.join(', ')})`,
-        );
-      if (saNamespace === undefined || !role.namespaces.includes(saNamespace))
-        add(
-          `${where}: serviceAccountRef.namespace "${saNamespace ?? '(none)'}" is not bound by role "${roleName}" (${role.namespaces.join(', ')})`,
-        );
-      const audiences =
-        resolveStrings(stack, getPath(kubernetesAuth, 'serviceAccountRef.audiences')) ?? [];
-      if (role.audience !== undefined && !audiences.includes(role.audience)) {
-        add(
-          `${where}: serviceAccountRef.audiences ${JSON.stringify(audiences)} lacks the role's audience "${role.audience}"`,
-        );
+        if (!role) {
+          add(
+            `${where}: ${login.method} role "${login.role}" does not exist at auth path "${login.mountPath}"`,
+          );
+          continue;
+        }
+        // Who ESO logs in as: the store's own namespace (SecretStore), the one it names, or
+        // (referent) the namespace of each ExternalSecret it serves.
+        const loginNamespaces =
+          kind === 'SecretStore'
+            ? allowed
+            : login.account.namespace
+              ? [login.account.namespace]
+              : allowed;
+        const admits = typeof role.accounts === 'string' ? [] : role.accounts;
+        for (const ns of loginNamespaces) {
+          if (
+            login.account.name === undefined ||
+            !admits.includes(accountKey(ns, login.account.name))
+          )
+            add(
+              `${where}: logs in as ${ns}/${login.account.name ?? '?'}, which role "${login.role}" does not admit (${admits.join(', ') || 'none'})`,
+            );
+        }
+        if (
+          role.audiences.length > 0 &&
+          !role.audiences.some((a) => login.account.audiences.includes(a))
+        )
+          add(
+            `${where}: token audiences ${JSON.stringify(login.account.audiences)} lack the role's audience "${role.audiences.join('", "')}"`,
+          );
       }
     }
 
@@ -114,22 +173,21 @@ export const storeMatchesVault: Rule = {
       const where = `ExternalSecret "${name}"`;
       const storeName = str(stack, getPath(manifest, 'spec.secretStoreRef.name'));
       const kind = str(stack, getPath(manifest, 'spec.secretStoreRef.kind'));
-      if (
-        kind !== 'ClusterSecretStore' ||
-        storeName === undefined ||
-        !storeNamespaces.has(storeName)
-      ) {
+      const namespace = str(stack, getPath(manifest, 'metadata.namespace'));
+      const allowed =
+        storeName === undefined
+          ? undefined
+          : stores.get(
+              storeKey(kind ?? '?', kind === 'SecretStore' ? namespace : undefined, storeName),
+            );
+      if (allowed === undefined) {
         add(
-          `${where}: secretStoreRef ${kind ?? '?'}/${storeName ?? '?'} is not a ClusterSecretStore of this stack`,
+          `${where}: secretStoreRef ${kind ?? '?'}/${storeName ?? '?'} is not a store of this stack${kind === 'SecretStore' ? ` in namespace "${namespace}"` : ''}`,
         );
-      } else {
-        const namespace = str(stack, getPath(manifest, 'metadata.namespace'));
-        const allowed = storeNamespaces.get(storeName) ?? [];
-        if (namespace === undefined || !allowed.includes(namespace)) {
-          add(
-            `${where}: namespace "${namespace}" is not allowed by the store's conditions (${allowed.join(', ')})`,
-          );
-        }
+      } else if (namespace === undefined || !allowed.includes(namespace)) {
+        add(
+          `${where}: namespace "${namespace}" is not allowed by the store's conditions (${allowed.join(', ')})`,
+        );
       }
       const extracts = ((getPath(manifest, 'spec.dataFrom') as unknown[] | undefined) ?? []).map(
         (d) => str(stack, getPath(d as never, 'extract.key')),

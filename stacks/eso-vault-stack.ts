@@ -6,24 +6,39 @@ import {
   LocalBackend,
   NamedCloudWorkspace,
   TaggedCloudWorkspaces,
+  TerraformLocal,
   TerraformStack,
   TerraformVariable,
 } from 'cdktf';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { EksClusterLookup } from '../constructs/eks-cluster-lookup';
-import { EsoClusterSecretStore, type StoreAuth } from '../constructs/eso-cluster-secret-store';
+import { EsoApiGate } from '../constructs/eso-api-gate';
+import { EsoSecretStore, type StoreAuth } from '../constructs/eso-secret-store';
 import { EsoExternalSecret } from '../constructs/eso-external-secret';
 import { type Readiness, ReadinessCheck } from '../constructs/eso-readiness';
 import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
-import { kebabId, secretValuesVariableName } from '../common/names';
+import { DECLARED_TENANTS_LOCAL, kebabId, secretValuesVariableName } from '../common/names';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
-import { SecretReadPolicy } from '../constructs/secret-read-policy';
-import { VaultAuthServiceAccount } from '../constructs/vault-auth-service-account';
+import { NamespacePrefixPolicy, SecretReadPolicy } from '../constructs/secret-read-policy';
+import {
+  VaultAuthServiceAccount,
+  authDelegatorBinding,
+} from '../constructs/vault-auth-service-account';
+import { VaultJwtAuth } from '../constructs/vault-jwt-auth';
+import type { LoginRole, VaultLogin } from '../constructs/vault-login';
 import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
+import {
+  type ResolvedTenant,
+  type TenantSecret,
+  authMethodOf,
+  isolationOf,
+  sharedNames,
+  tenantsOf,
+} from '../environments/tenants';
 import type { EnvironmentConfig } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
 import { withoutBinaryVersionCheck } from '../constructs/terraform-blocks';
-import type { StackJson } from '../rules/stack-json';
+import type { DeclaredTenant, StackJson } from '../rules/stack-json';
 
 /** Lifetime asked for Vault's reviewer JWT in token-secret mode unless configured: one year. */
 export const DEFAULT_REVIEWER_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
@@ -33,6 +48,14 @@ export const VARIABLES = {
   kubernetesToken: 'kubernetes_token',
   esoVaultToken: 'eso_vault_token',
 } as const;
+
+/** Each secret once, though two tenants may share one. */
+function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
+  const byName = new Map<string, TenantSecret>();
+  for (const secret of tenants.flatMap((t) => t.secrets))
+    if (!byName.has(secret.name)) byName.set(secret.name, secret);
+  return [...byName.values()];
+}
 
 export interface EsoVaultStackProps {
   /** The environment, already validated by `loadEnvironments`. */
@@ -96,24 +119,12 @@ export class EsoVaultStack extends TerraformStack {
       skipGetVaultVersion: config.vault.versionOverride !== undefined || undefined,
     });
 
-    // --- Kubernetes: who ESO logs in as.
-    const serviceAccount = new VaultAuthServiceAccount(this, 'service-account', {
-      namespace: config.kubernetes.namespace,
-      manageNamespace: config.kubernetes.manageNamespace,
-      allowNamespaceDestroy: config.kubernetes.allowNamespaceDestroy,
-      name: config.kubernetes.serviceAccountName,
-      clusterRoleBindingName: config.kubernetes.clusterRoleBindingName,
-      reviewerToken:
-        config.vault.reviewerMode === 'token-secret'
-          ? {
-              ttlSeconds:
-                config.vault.reviewerTokenTtlSeconds ?? DEFAULT_REVIEWER_TOKEN_TTL_SECONDS,
-              version: config.vault.reviewerTokenVersion ?? 1,
-            }
-          : undefined,
-    });
+    const tenants = tenantsOf(config);
+    const isolation = isolationOf(config);
+    const method = authMethodOf(config);
+    const audience = config.kubernetes.tokenAudience;
 
-    // --- Vault: secrets, the policy that reads exactly them, the auth method and its role.
+    // --- Vault: the KV mount and every tenant's secrets (seeded once, never owned).
     const kv = new KvV2Secrets(this, 'kv', {
       mountPath: config.vault.kvMount.path,
       manageMount: config.vault.kvMount.managed,
@@ -121,111 +132,213 @@ export class EsoVaultStack extends TerraformStack {
       purgeOnDestroy: config.vault.kvMount.purgeSecretsOnDestroy,
       stackName: config.name,
       retiredSecrets: config.retiredSecrets,
-      secrets: config.secrets.map((secret): KvV2SecretInput => {
-        if (config.secretValues === 'placeholder') {
-          return {
-            name: secret.name,
-            values: { kind: 'placeholder', pairs: secret.placeholder ?? {} },
-          };
-        }
-        const variable = secretValuesVariableName(secret.name);
-        this.sensitiveVariable(
-          variable,
-          'map(string)',
-          `Key/value pairs of the Vault secret "${secret.name}", written write-only.`,
-        );
-        return {
-          name: secret.name,
-          values: {
-            kind: 'write-only',
-            json: `\${jsonencode(var.${variable})}`,
-            version: secret.writeOnlyVersion ?? 1,
-          },
-        };
-      }),
+      secrets: uniqueSecrets(tenants).map((secret) => this.secretInput(config, secret)),
     });
 
-    const policy = new SecretReadPolicy(this, 'policy', {
-      name: config.vault.policyName,
-      mountPath: config.vault.kvMount.path,
-      secrets: config.secrets,
-    });
+    // --- Kubernetes: who ESO logs in as. A single chain keeps the construct paths (and so the
+    // Terraform addresses) it always had; tenants live under tenant-<name>.
+    const scopeOf = (tenant: ResolvedTenant): Construct =>
+      tenant.singleChain ? this : new Construct(this, `tenant-${tenant.name}`);
+    const tenantScopes = new Map(tenants.map((t) => [t.name, scopeOf(t)]));
+    const accounts = new Map(
+      tenants.map((tenant) => [
+        tenant.name,
+        new VaultAuthServiceAccount(tenantScopes.get(tenant.name)!, 'service-account', {
+          namespace: tenant.namespace,
+          manageNamespace: tenant.manageNamespace,
+          allowNamespaceDestroy: tenant.allowNamespaceDestroy,
+          name: tenant.serviceAccountName,
+          // A single chain's account has the binding of its own it always had.
+          clusterRoleBindingName:
+            tenant.singleChain && method === 'kubernetes'
+              ? config.kubernetes.clusterRoleBindingName
+              : undefined,
+          reviewerToken:
+            tenant.singleChain && config.vault.reviewerMode === 'token-secret'
+              ? {
+                  ttlSeconds:
+                    config.vault.reviewerTokenTtlSeconds ?? DEFAULT_REVIEWER_TOKEN_TTL_SECONDS,
+                  version: config.vault.reviewerTokenVersion ?? 1,
+                }
+              : undefined,
+        }),
+      ]),
+    );
+    // Tenants share one auth-delegator binding (the jwt method needs none).
+    const sharedBinding =
+      config.tenants !== undefined && method === 'kubernetes'
+        ? authDelegatorBinding(
+            this,
+            'auth-delegator',
+            config.kubernetes.clusterRoleBindingName,
+            tenants.map((t) => ({
+              namespace: accounts.get(t.name)!.namespace,
+              serviceAccountName: accounts.get(t.name)!.name,
+            })),
+          )
+        : undefined;
 
-    const auth = new VaultKubernetesAuth(this, 'kubernetes-auth', {
-      path: config.vault.authPath,
-      kubernetesHost: cluster.endpoint,
-      kubernetesCaPem: cluster.caCertificatePem,
-      reviewerToken: serviceAccount.reviewerToken,
-      role: {
-        name: config.vault.roleName,
-        serviceAccountName: serviceAccount.name,
-        serviceAccountNamespace: serviceAccount.namespace,
+    // --- Vault: the auth method ESO logs in with.
+    const login: VaultLogin =
+      method === 'kubernetes'
+        ? new VaultKubernetesAuth(this, 'kubernetes-auth', {
+            path: config.vault.authPath,
+            kubernetesHost: cluster.endpoint,
+            kubernetesCaPem: cluster.caCertificatePem,
+            reviewerToken: accounts.get(tenants[0].name)!.reviewerToken,
+          })
+        : new VaultJwtAuth(this, 'jwt-auth', {
+            path: config.vault.authPath,
+            issuer: cluster.oidcIssuer,
+            issuerCaPem:
+              config.vault.jwtIssuerCa === 'cluster' ? cluster.caCertificatePem : undefined,
+          });
+    const roleTtls = {
+      audience,
+      tokenTtlSeconds: config.vault.tokenTtlSeconds,
+      tokenMaxTtlSeconds: config.vault.tokenMaxTtlSeconds,
+    };
+
+    // --- Vault: each tenant's grants, and the role it logs in with.
+    const roles = new Map<string, LoginRole>();
+    if (isolation === 'shared-store') {
+      // One templated policy and one role for every tenant namespace.
+      const names = sharedNames(config);
+      const policy = new NamespacePrefixPolicy(this, 'policy', {
+        name: names.policy,
+        mountPath: config.vault.kvMount.path,
+        authAccessor: login.accessor,
+      });
+      const role = login.addRole(this, 'role', {
+        ...roleTtls,
+        name: names.role,
+        bindings: tenants.map((t) => ({
+          namespace: t.namespace,
+          serviceAccountName: t.serviceAccountName,
+        })),
         policies: [policy.policyName],
-        audience: config.kubernetes.tokenAudience,
-        tokenTtlSeconds: config.vault.tokenTtlSeconds,
-        tokenMaxTtlSeconds: config.vault.tokenMaxTtlSeconds,
-      },
-    });
+      });
+      for (const t of tenants) roles.set(t.name, role);
+    } else {
+      for (const tenant of tenants) {
+        const scope = tenantScopes.get(tenant.name)!;
+        const policy = new SecretReadPolicy(scope, 'policy', {
+          name: tenant.policyName,
+          mountPath: config.vault.kvMount.path,
+          secrets: tenant.secrets,
+        });
+        // A single chain's role keeps its place under the auth method.
+        roles.set(
+          tenant.name,
+          login.addRole(tenant.singleChain ? login : scope, 'role', {
+            ...roleTtls,
+            name: tenant.roleName,
+            // Literal names: a jwt role spells them into its subject, which rules must read.
+            bindings: [
+              { namespace: tenant.namespace, serviceAccountName: tenant.serviceAccountName },
+            ],
+            policies: [policy.policyName],
+          }),
+        );
+      }
+    }
 
-    // --- ESO: the store, then one ExternalSecret per secret.
-    const storeAuth: StoreAuth =
-      config.eso.storeAuth === 'kubernetes'
-        ? {
-            kind: 'kubernetes',
-            mountPath: auth.path,
-            role: auth.roleName,
-            serviceAccountName: serviceAccount.name,
-            serviceAccountNamespace: serviceAccount.namespace,
-            audiences: [config.kubernetes.tokenAudience],
-          }
-        : {
-            kind: 'token',
-            secretName: 'vault-token',
-            secretNamespace: serviceAccount.namespace,
-            token: this.sensitiveVariable(
-              VARIABLES.esoVaultToken,
-              'string',
-              'Vault token ESO uses (store auth "token").',
-            ).stringValue,
-          };
-    const store = new EsoClusterSecretStore(this, 'secret-store', {
-      apiVersion: config.eso.apiVersion,
-      name: config.eso.storeName,
-      vaultServer: config.vault.address,
-      vaultNamespace: config.vault.namespace,
-      kvMountPath: kv.mountPath,
-      auth: storeAuth,
-      allowedNamespaces: [serviceAccount.namespace],
-      dependsOn: [auth.config, auth.role, serviceAccount.binding],
-      readiness,
-    });
-
-    for (const secret of config.secrets) {
-      new EsoExternalSecret(this, `external-secret-${kebabId(secret.name)}`, {
-        apiVersion: config.eso.apiVersion,
-        name: secret.externalSecretName,
-        namespace: config.kubernetes.namespace,
-        storeName: store.name,
-        targetSecretName: secret.targetSecretName,
-        remoteKey: secret.name,
-        refreshInterval: config.eso.refreshInterval,
+    // --- ESO: the stores, then one ExternalSecret per secret.
+    const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
+    const storeOf = (tenant: ResolvedTenant, scope: Construct, allowed: string[]): EsoSecretStore =>
+      new EsoSecretStore(scope, 'secret-store', {
+        gate,
+        kind: tenant.store.kind,
+        name: tenant.store.name,
+        namespace: tenant.store.kind === 'SecretStore' ? tenant.namespace : undefined,
+        vaultServer: config.vault.address,
+        vaultNamespace: config.vault.namespace,
+        kvMountPath: kv.mountPath,
+        auth: this.storeAuth(
+          config,
+          tenant,
+          login,
+          roles.get(tenant.name)!,
+          accounts.get(tenant.name)!,
+        ),
+        allowedNamespaces: allowed,
         dependsOn: [
-          store.address,
-          kv.secretAddresses.get(secret.name)!,
-          ...(serviceAccount.namespaceAddress ? [serviceAccount.namespaceAddress] : []),
+          login.ready,
+          roles.get(tenant.name)!.resource,
+          ...(sharedBinding ? [sharedBinding] : []),
+          ...(accounts.get(tenant.name)!.binding ? [accounts.get(tenant.name)!.binding!] : []),
+          ...(isolation === 'shared-store' ? [] : [accounts.get(tenant.name)!.serviceAccount]),
         ],
         readiness,
       });
+    const stores = new Map<string, EsoSecretStore>();
+    if (isolation === 'shared-store') {
+      // Referent authentication: ESO logs in as the account of each ExternalSecret's namespace.
+      const shared = storeOf(
+        { ...tenants[0], singleChain: false },
+        this,
+        tenants.map((t) => t.namespace),
+      );
+      for (const t of tenants) stores.set(t.name, shared);
+    } else {
+      for (const tenant of tenants)
+        stores.set(
+          tenant.name,
+          storeOf(tenant, tenantScopes.get(tenant.name)!, [tenant.namespace]),
+        );
+    }
+
+    for (const tenant of tenants) {
+      const account = accounts.get(tenant.name)!;
+      const store = stores.get(tenant.name)!;
+      for (const secret of tenant.secrets) {
+        new EsoExternalSecret(
+          tenantScopes.get(tenant.name)!,
+          `external-secret-${kebabId(secret.name)}`,
+          {
+            apiVersion: config.eso.apiVersion,
+            name: secret.externalSecretName,
+            namespace: tenant.namespace,
+            store: { kind: store.kind, name: store.name },
+            targetSecretName: secret.targetSecretName,
+            remoteKey: secret.name,
+            refreshInterval: config.eso.refreshInterval,
+            dependsOn: [
+              store.address,
+              kv.secretAddresses.get(secret.name)!,
+              ...(account.namespaceAddress ? [account.namespaceAddress] : []),
+            ],
+            readiness,
+          },
+        );
+      }
     }
     new ReadinessCheck(this, 'eso-ready', {
-      apiVersion: config.eso.apiVersion,
-      storeName: config.eso.storeName,
-      externalSecrets: config.secrets.map((s) => ({
-        namespace: config.kubernetes.namespace,
-        name: s.externalSecretName,
+      gate,
+      stores: [...new Set(stores.values())].map((store) => ({
+        kind: store.kind,
+        name: store.name,
+        namespace: store.namespace,
       })),
+      externalSecrets: tenants.flatMap((t) =>
+        t.secrets.map((s) => ({ namespace: t.namespace, name: s.externalSecretName })),
+      ),
       readiness,
     });
+
+    // What the chain rules check the resources against.
+    new TerraformLocal(this, DECLARED_TENANTS_LOCAL, {
+      isolation,
+      tenants: tenants.map((t): DeclaredTenant => ({
+        name: t.name,
+        namespace: t.namespace,
+        service_account: t.serviceAccountName,
+        policy: t.policyName,
+        role: t.roleName,
+        secrets: t.secrets.map((s) => s.name),
+        shared: t.secrets.filter((s) => s.shared === true).map((s) => s.name),
+      })),
+    }).overrideLogicalId(DECLARED_TENANTS_LOCAL);
 
     this.node.addValidation(
       new ChainInvariants(() => {
@@ -276,6 +389,65 @@ export class EsoVaultStack extends TerraformStack {
     for (const [name, version] of Object.entries(providerVersions())) {
       this.addOverride(`terraform.required_providers.${name}.version`, version);
     }
+  }
+
+  /** A secret's first values: placeholders, or a write-only variable of its own. */
+  private secretInput(config: EnvironmentConfig, secret: TenantSecret): KvV2SecretInput {
+    if (config.secretValues === 'placeholder')
+      return {
+        name: secret.name,
+        values: { kind: 'placeholder', pairs: secret.placeholder ?? {} },
+      };
+    const variable = secretValuesVariableName(secret.name);
+    this.sensitiveVariable(
+      variable,
+      'map(string)',
+      `Key/value pairs of the Vault secret "${secret.name}", written write-only.`,
+    );
+    return {
+      name: secret.name,
+      values: {
+        kind: 'write-only',
+        json: `\${jsonencode(var.${variable})}`,
+        version: secret.writeOnlyVersion ?? 1,
+      },
+    };
+  }
+
+  /** How a tenant's store logs in to Vault. */
+  private storeAuth(
+    config: EnvironmentConfig,
+    tenant: ResolvedTenant,
+    login: VaultLogin,
+    role: LoginRole,
+    account: VaultAuthServiceAccount,
+  ): StoreAuth {
+    if (config.eso.storeAuth === 'token')
+      return {
+        kind: 'token',
+        secretName: 'vault-token',
+        secretNamespace: account.namespace,
+        token: this.sensitiveVariable(
+          VARIABLES.esoVaultToken,
+          'string',
+          'Vault token ESO uses (store auth "token").',
+        ).stringValue,
+      };
+    return {
+      kind: login.method,
+      mountPath: login.path,
+      role: role.name,
+      serviceAccount: {
+        name: account.name,
+        // A SecretStore logs in from its own namespace; the shared ClusterSecretStore from the
+        // ExternalSecret's (referent); a single chain's ClusterSecretStore from its account's.
+        namespace:
+          tenant.store.kind === 'ClusterSecretStore' && tenant.singleChain
+            ? account.namespace
+            : undefined,
+        audiences: [config.kubernetes.tokenAudience],
+      },
+    };
   }
 
   /** A sensitive, ephemeral input: its value reaches neither `cdktf.out` nor the state. */

@@ -5,7 +5,7 @@
  */
 import { renderReadPolicy } from '../../constructs/secret-read-policy';
 import { local } from '../../environments/local';
-import type { CheckResult } from '../../ops/doctor-checks';
+import type { CheckResult } from '../../ops/doctor/model';
 import {
   type Diagnosis,
   MINUTES,

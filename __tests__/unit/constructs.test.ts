@@ -11,7 +11,8 @@ import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
 import { TerraformOutput, Testing } from 'cdktf';
 import { EksClusterLookup } from '../../constructs/eks-cluster-lookup';
-import { EsoClusterSecretStore } from '../../constructs/eso-cluster-secret-store';
+import { EsoApiGate } from '../../constructs/eso-api-gate';
+import { EsoSecretStore } from '../../constructs/eso-secret-store';
 import { EsoExternalSecret } from '../../constructs/eso-external-secret';
 import { ReadinessCheck } from '../../constructs/eso-readiness';
 import { KvV2Secrets } from '../../constructs/kv-v2-secrets';
@@ -19,6 +20,10 @@ import { kebabId, secretValuesVariableName, snakeId } from '../../common/names';
 import { SecretReadPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
 import { VaultAuthServiceAccount } from '../../constructs/vault-auth-service-account';
 import { VaultKubernetesAuth } from '../../constructs/vault-kubernetes-auth';
+import { VaultJwtAuth } from '../../constructs/vault-jwt-auth';
+import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
+import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
+import type { Construct } from 'constructs';
 import { canonicalGoDuration } from '../../common/go-duration';
 
 type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
@@ -462,8 +467,7 @@ describe('SecretReadPolicy', () => {
 describe('VaultKubernetesAuth', () => {
   const role = {
     name: 'eso-vault',
-    serviceAccountName: 'vault-auth',
-    serviceAccountNamespace: 'my-namespace',
+    bindings: [{ serviceAccountName: 'vault-auth', namespace: 'my-namespace' }],
     policies: ['my-policy'],
     audience: 'https://kubernetes.default.svc',
     tokenTtlSeconds: 1200,
@@ -476,8 +480,7 @@ describe('VaultKubernetesAuth', () => {
         path: 'kubernetes-my-auth',
         kubernetesHost: 'https://k8s.example',
         kubernetesCaPem: 'PEM',
-        role,
-      });
+      }).addRole(scope, 'role', role);
     });
     expect(out).toHaveResourceWithProperties(AuthBackend, {
       type: 'kubernetes',
@@ -510,7 +513,6 @@ describe('VaultKubernetesAuth', () => {
         kubernetesHost: 'https://h',
         kubernetesCaPem: 'PEM',
         reviewerToken: { jwt: '${ephemeral.x.y.token}', version: 4 },
-        role,
       });
     });
     expect(out).toHaveResourceWithProperties(KubernetesAuthBackendConfig, {
@@ -523,9 +525,77 @@ describe('VaultKubernetesAuth', () => {
   });
 });
 
-describe('EsoClusterSecretStore', () => {
+describe('VaultJwtAuth', () => {
+  const spec = {
+    name: 'eso-alpha',
+    policies: ['eso-alpha'],
+    audience: 'vault',
+    tokenTtlSeconds: 1200,
+    tokenMaxTtlSeconds: 3600,
+  };
+
+  it("checks tokens against the cluster's issuer, and pins one role to one account's subject", () => {
+    const out = Testing.synthScope((scope) => {
+      new VaultJwtAuth(scope, 'jwt', {
+        path: 'jwt-lab',
+        issuer: 'https://oidc.example/id/ABC',
+      }).addRole(scope, 'role', {
+        ...spec,
+        bindings: [{ namespace: 'team-alpha', serviceAccountName: 'vault-auth' }],
+      });
+    });
+    expect(out).toHaveResourceWithProperties(JwtAuthBackend, {
+      type: 'jwt',
+      path: 'jwt-lab',
+      oidc_discovery_url: 'https://oidc.example/id/ABC',
+      bound_issuer: 'https://oidc.example/id/ABC',
+    });
+    expect(out).toHaveResourceWithProperties(JwtAuthBackendRole, {
+      role_type: 'jwt',
+      user_claim: 'sub',
+      bound_audiences: ['vault'],
+      bound_subject: 'system:serviceaccount:team-alpha:vault-auth',
+      claim_mappings: { '/kubernetes.io/namespace': 'service_account_namespace' },
+      token_policies: ['eso-alpha'],
+    });
+    expect(out).not.toHaveResourceWithProperties(JwtAuthBackendRole, {
+      bound_claims: expect.anything() as unknown,
+    });
+  });
+
+  it('binds a shared role to the listed namespaces and account name by claims', () => {
+    const out = Testing.synthScope((scope) => {
+      new VaultJwtAuth(scope, 'jwt', { path: 'j', issuer: 'https://i' }).addRole(scope, 'role', {
+        ...spec,
+        bindings: [
+          { namespace: 'team-a', serviceAccountName: 'vault-auth' },
+          { namespace: 'team-b', serviceAccountName: 'vault-auth' },
+        ],
+      });
+    });
+    expect(out).toHaveResourceWithProperties(JwtAuthBackendRole, {
+      bound_claims_type: 'string',
+      bound_claims: {
+        '/kubernetes.io/namespace': 'team-a,team-b',
+        '/kubernetes.io/serviceaccount/name': 'vault-auth',
+      },
+    });
+  });
+});
+
+describe('EsoSecretStore', () => {
+  const withGate = (
+    props: Omit<ConstructorParameters<typeof EsoSecretStore>[2], 'gate'>,
+    apiVersion = 'external-secrets.io/v1',
+  ) =>
+    Testing.synthScope((scope: Construct) => {
+      new EsoSecretStore(scope, 'store', {
+        ...props,
+        gate: new EsoApiGate(scope, 'eso-api', apiVersion),
+      });
+    });
   const base = {
-    apiVersion: 'external-secrets.io/v1',
+    kind: 'ClusterSecretStore' as const,
     name: 'vault-backend',
     vaultServer: 'https://vault.example:8200',
     kvMountPath: 'secret',
@@ -536,25 +606,23 @@ describe('EsoClusterSecretStore', () => {
     kind: 'kubernetes' as const,
     mountPath: 'k',
     role: 'r',
-    serviceAccountName: 's',
-    serviceAccountNamespace: 'n',
-    audiences: ['a'],
+    serviceAccount: { name: 's', namespace: 'n', audiences: ['a'] },
   };
 
   it('reads KV v2 through kubernetes auth in the Vault namespace, limited to the allowed namespaces', () => {
-    const out = Testing.synthScope((scope) => {
-      new EsoClusterSecretStore(scope, 'store', {
-        ...base,
-        vaultNamespace: 'admin',
-        auth: {
-          kind: 'kubernetes',
-          mountPath: 'kubernetes-my-auth',
-          role: 'eso-vault',
-          serviceAccountName: 'vault-auth',
-          serviceAccountNamespace: 'my-namespace',
+    const out = withGate({
+      ...base,
+      vaultNamespace: 'admin',
+      auth: {
+        kind: 'kubernetes',
+        mountPath: 'kubernetes-my-auth',
+        role: 'eso-vault',
+        serviceAccount: {
+          name: 'vault-auth',
+          namespace: 'my-namespace',
           audiences: ['https://kubernetes.default.svc'],
         },
-      });
+      },
     });
     expect(out).toHaveResourceWithProperties(Manifest, {
       manifest: {
@@ -587,12 +655,69 @@ describe('EsoClusterSecretStore', () => {
     });
   });
 
-  it('checks the API server serves the ESO version first, and stops the plan with a clear message', () => {
+  it("a tenant's SecretStore lives in its namespace and logs in as that namespace's account with jwt", () => {
+    const out = withGate({
+      ...base,
+      kind: 'SecretStore',
+      namespace: 'team-alpha',
+      allowedNamespaces: undefined,
+      auth: {
+        kind: 'jwt',
+        mountPath: 'jwt-lab',
+        role: 'eso-alpha',
+        serviceAccount: { name: 'vault-auth', audiences: ['vault'] },
+      },
+    });
+    expect(out).toHaveResourceWithProperties(Manifest, {
+      manifest: {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'SecretStore',
+        metadata: { name: 'vault-backend', namespace: 'team-alpha' },
+        spec: {
+          provider: {
+            vault: partial({
+              auth: {
+                jwt: {
+                  path: 'jwt-lab',
+                  role: 'eso-alpha',
+                  kubernetesServiceAccountToken: {
+                    serviceAccountRef: { name: 'vault-auth' },
+                    audiences: ['vault'],
+                  },
+                },
+              },
+            }),
+          },
+        },
+      },
+    });
+  });
+
+  it("a shared ClusterSecretStore names no account namespace: ESO uses the ExternalSecret's (referent)", () => {
     const out = parse(
-      Testing.synthScope((scope) => {
-        new EsoClusterSecretStore(scope, 'store', { ...base, auth: kubernetesAuth });
+      withGate({
+        ...base,
+        allowedNamespaces: ['team-a', 'team-b'],
+        auth: { ...kubernetesAuth, serviceAccount: { name: 'vault-auth', audiences: ['a'] } },
       }),
     );
+    const manifest = Object.values(out.resource.kubernetes_manifest)[0].manifest as {
+      spec: {
+        provider: {
+          vault: { auth: { kubernetes: { serviceAccountRef: Record<string, unknown> } } };
+        };
+        conditions: unknown;
+      };
+    };
+    expect(manifest.spec.provider.vault.auth.kubernetes.serviceAccountRef).toEqual({
+      name: 'vault-auth',
+      audiences: ['a'],
+    });
+    expect(manifest.spec.conditions).toEqual([{ namespaces: ['team-a', 'team-b'] }]);
+  });
+
+  it('checks the API server serves the ESO version first, and stops the plan with a clear message', () => {
+    const out = parse(withGate({ ...base, auth: kubernetesAuth }));
     const [gateName, gate] = Object.entries(out.data.kubernetes_resources)[0];
     // The aggregator's APIService for external-secrets.io/v1: tiny, and present exactly when
     // ESO's CRDs serve v1 (the CRD itself is 295 KB of schema, read at every plan).
@@ -617,11 +742,7 @@ describe('EsoClusterSecretStore', () => {
   });
 
   it('makes the apply wait until ESO reports the store Ready, and owns its fields', () => {
-    const out = parse(
-      Testing.synthScope((scope) => {
-        new EsoClusterSecretStore(scope, 'store', { ...base, auth: kubernetesAuth });
-      }),
-    );
+    const out = parse(withGate({ ...base, auth: kubernetesAuth }));
     const store = Object.values(out.resource.kubernetes_manifest)[0];
     expect(store.wait).toEqual({ condition: [{ type: 'Ready', status: 'True' }] });
     expect(store.timeouts).toEqual({ create: '2m', update: '2m' });
@@ -629,14 +750,7 @@ describe('EsoClusterSecretStore', () => {
   });
 
   it('omits the namespace for a root-namespace Vault', () => {
-    const out = parse(
-      Testing.synthScope((scope) => {
-        new EsoClusterSecretStore(scope, 'store', {
-          ...base,
-          auth: kubernetesAuth,
-        });
-      }),
-    );
+    const out = parse(withGate({ ...base, auth: kubernetesAuth }));
     const manifest = Object.values(out.resource.kubernetes_manifest)[0].manifest as {
       spec: { provider: { vault: Record<string, unknown> } };
     };
@@ -644,16 +758,14 @@ describe('EsoClusterSecretStore', () => {
   });
 
   it('in token mode keeps the token in a write-only Secret field and points the store at it', () => {
-    const out = Testing.synthScope((scope) => {
-      new EsoClusterSecretStore(scope, 'store', {
-        ...base,
-        auth: {
-          kind: 'token',
-          secretName: 'vault-token',
-          secretNamespace: 'my-namespace',
-          token: '${var.eso_vault_token}',
-        },
-      });
+    const out = withGate({
+      ...base,
+      auth: {
+        kind: 'token',
+        secretName: 'vault-token',
+        secretNamespace: 'my-namespace',
+        token: '${var.eso_vault_token}',
+      },
     });
     expect(out).toHaveResourceWithProperties(SecretV1, {
       metadata: { name: 'vault-token', namespace: 'my-namespace' },
@@ -681,20 +793,7 @@ describe('EsoClusterSecretStore', () => {
   });
 
   it('can speak v1beta1 for ESO older than 0.16', () => {
-    const out = Testing.synthScope((scope) => {
-      new EsoClusterSecretStore(scope, 'store', {
-        ...base,
-        apiVersion: 'external-secrets.io/v1beta1',
-        auth: {
-          kind: 'kubernetes',
-          mountPath: 'k',
-          role: 'r',
-          serviceAccountName: 's',
-          serviceAccountNamespace: 'n',
-          audiences: ['a'],
-        },
-      });
-    });
+    const out = withGate({ ...base, auth: kubernetesAuth }, 'external-secrets.io/v1beta1');
     expect(out).toHaveResourceWithProperties(Manifest, {
       manifest: partial({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ClusterSecretStore' }),
     });
@@ -706,8 +805,11 @@ describe('ReadinessCheck', () => {
     const out = JSON.parse(
       Testing.synthScope((scope) => {
         new ReadinessCheck(scope, 'ready', {
-          apiVersion: 'external-secrets.io/v1',
-          storeName: 'vault-backend',
+          gate: new EsoApiGate(scope, 'eso-api', 'external-secrets.io/v1'),
+          stores: [
+            { kind: 'ClusterSecretStore', name: 'vault-backend' },
+            { kind: 'SecretStore', name: 'vault-backend', namespace: 'a' },
+          ],
           externalSecrets: [
             { namespace: 'a', name: 'one' },
             { namespace: 'a', name: 'two' },
@@ -719,27 +821,39 @@ describe('ReadinessCheck', () => {
     ) as Synth & {
       check: Record<string, { assert: { condition: string; error_message: string }[] }>;
     };
-    // One listing per namespace, not one read per object.
+    // One listing per kind and namespace, not one read per object.
     expect(
       Object.values(out.data.kubernetes_resources)
-        .map((d) => `${String(d.kind)} ${String(d.namespace ?? d.field_selector)}`)
+        .filter((d) => d.kind !== 'APIService')
+        .map(
+          (d) => `${String(d.kind)} ${typeof d.namespace === 'string' ? d.namespace : '(cluster)'}`,
+        )
         .sort(),
     ).toEqual([
-      'ClusterSecretStore metadata.name=vault-backend',
+      'ClusterSecretStore (cluster)',
       'ExternalSecret a',
       'ExternalSecret b',
+      'SecretStore a',
     ]);
+    // Nothing is listed while the cluster does not serve the ESO version (the store's
+    // precondition says so): listing an unserved kind is an error of its own.
+    const [gateName] = Object.entries(out.data.kubernetes_resources).find(
+      ([, d]) => d.kind === 'APIService',
+    )!;
+    for (const listing of Object.values(out.data.kubernetes_resources).filter(
+      (d) => d.kind !== 'APIService',
+    ))
+      expect(listing.count).toBe(
+        `\${length(data.kubernetes_resources.${gateName}.objects) > 0 ? 1 : 0}`,
+      );
     const [check] = Object.values(out.check);
-    expect(check.assert.map((a) => a.error_message)).toEqual([
-      expect.stringMatching(
-        /^ClusterSecretStore vault-backend is not Ready: \$\{.*\}\. Run `npm run doctor -- --env dev` to find the broken link\.$/,
-      ),
-      expect.stringMatching(
-        /^ExternalSecrets not Ready: \$\{join\("; ", concat\(.*\)\)\}\. Run `npm run doctor -- --env dev` to find the broken link\.$/,
-      ),
-    ]);
-    expect(check.assert[1].condition).toContain('contains(["one","two"], o.metadata.name)');
-    expect(check.assert[1].condition).toContain('contains(["three"], o.metadata.name)');
+    expect(check.assert).toHaveLength(1);
+    expect(check.assert[0].error_message).toMatch(
+      /^Not Ready: \$\{join\("; ", concat\(.*\)\)\}\. Run `npm run doctor -- --env dev` to find the broken link\.$/,
+    );
+    expect(check.assert[0].condition).toContain('contains(["one","two"], o.metadata.name)');
+    expect(check.assert[0].condition).toContain('contains(["three"], o.metadata.name)');
+    expect(check.assert[0].condition).toContain('contains(["vault-backend"], o.metadata.name)');
   });
 });
 
@@ -750,7 +864,7 @@ describe('EsoExternalSecret', () => {
         apiVersion: 'external-secrets.io/v1',
         name: 'vault-external-secret',
         namespace: 'my-namespace',
-        storeName: 'vault-backend',
+        store: { kind: 'ClusterSecretStore', name: 'vault-backend' },
         targetSecretName: 'vault-secret',
         remoteKey: 'my-secret',
         refreshInterval: '1h',

@@ -8,6 +8,7 @@ import { dev } from '../../environments/dev';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import { variant } from '../support/stack';
+import { withTenants } from '../support/tenants';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,7 +24,7 @@ describe('the real environments', () => {
   });
 
   it('are every environment file of environments/, each registered once', () => {
-    const support = new Set(['index.ts', 'types.ts', 'validate.ts', 'ownership.ts']);
+    const support = new Set(['index.ts', 'types.ts', 'ownership.ts', 'tenants.ts']);
     const files = readdirSync(join(__dirname, '..', '..', 'environments'))
       .filter((f) => f.endsWith('.ts') && !support.has(f))
       .map((f) => f.replace(/\.ts$/, ''));
@@ -208,7 +209,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       'local backend with organization',
       { backend: { type: 'local', organization: 'acme' } },
-      'backend.organization = "acme": nothing for a local backend',
+      'backend.organization = "acme": nothing: a local backend has no such setting',
     ],
     [
       'provider versions per environment (there is one set, in common/versions.sh)',
@@ -378,5 +379,115 @@ describe('validation errors name the key, the value and what is allowed', () => 
 
   it('rejects a config that is not an object', () => {
     expect(problemsOf('dev')).toEqual(['(environment) = "dev": an object']);
+  });
+});
+
+describe('tenants: validation keeps teams apart before anything is built', () => {
+  const base = withTenants({ tenants: ['alpha', 'beta'] });
+  const alpha = base.tenants![0];
+  const beta = base.tenants![1];
+  const withList = (tenants: unknown[], extra: Record<string, unknown> = {}) => ({
+    ...base,
+    ...extra,
+    tenants,
+  });
+
+  it('accepts both designs and both auth methods', () => {
+    for (const isolation of ['per-tenant', 'shared-store'] as const)
+      for (const authMethod of ['kubernetes', 'jwt'] as const)
+        expect(problemsOf(withTenants({ isolation, authMethod }))).toEqual([]);
+  });
+
+  const cases: [string, unknown, string][] = [
+    ['both secrets and tenants', { ...base, secrets: local.secrets }, 'secrets = '],
+    [
+      'a single-chain key beside tenants',
+      { ...base, kubernetes: { ...base.kubernetes, namespace: 'my-namespace' } },
+      'kubernetes.namespace = "my-namespace": nothing: with tenants, each tenant names its own',
+    ],
+    [
+      'a policy name in the per-tenant design',
+      { ...base, vault: { ...base.vault, policyName: 'shared' } },
+      'vault.policyName = "shared": nothing: each tenant gets its own, named eso-<tenant>',
+    ],
+    [
+      'two tenants in one namespace',
+      withList([alpha, { ...beta, namespace: alpha.namespace }]),
+      'tenants[1].namespace = "team-alpha": a namespace no other tenant has (tenants[0] has it)',
+    ],
+    [
+      'two tenants of one name',
+      withList([alpha, { ...beta, name: 'alpha' }]),
+      'tenants[1].name = "alpha": a name no other tenant has (tenants[0] has it)',
+    ],
+    [
+      'a secret of one tenant declared by another without shared',
+      withList([
+        { ...alpha, secrets: [{ ...alpha.secrets[0], shared: true }] },
+        { ...beta, secrets: [{ ...beta.secrets[0], path: 'alpha/s01' }] },
+      ]),
+      'tenants[1].secrets[0].shared = undefined: true: "alpha/s01" is declared by tenants "alpha" and "beta", which may both read it only if each says shared',
+    ],
+    [
+      "a path into another tenant's prefix",
+      withList([alpha, { ...beta, secrets: [{ ...beta.secrets[0], path: 'alpha/other' }] }]),
+      'tenants[1].secrets[0].path = "alpha/other": a path outside tenant "alpha"\'s prefix "alpha/"',
+    ],
+    [
+      'nested prefixes',
+      withList([alpha, { ...beta, secretPrefix: 'alpha/beta' }]),
+      'tenants[1].secretPrefix = "alpha/beta": a prefix apart from tenant "alpha"\'s "alpha"',
+    ],
+    [
+      'explicit paths in the shared-store design',
+      withList([alpha, { ...beta, secrets: [{ ...beta.secrets[0], path: 'x/y' }] }], {
+        eso: { ...base.eso, isolation: 'shared-store' },
+      }),
+      'tenants[1].secrets[0].path = "x/y": nothing: the shared store grants each tenant its namespace prefix only',
+    ],
+    [
+      'two service-account names in the shared-store design',
+      withList([alpha, { ...beta, serviceAccountName: 'other' }], {
+        eso: { ...base.eso, isolation: 'shared-store' },
+      }),
+      'tenants[1].serviceAccountName = "other": "vault-auth" as in every other tenant',
+    ],
+    [
+      'a static Vault token store for tenants',
+      { ...base, eso: { ...base.eso, storeAuth: 'token' } },
+      'eso.storeAuth = "token": "kubernetes" with tenants: one static Vault token would read every tenant\'s secrets',
+    ],
+    [
+      'a long-lived reviewer token for tenants',
+      { ...base, vault: { ...base.vault, reviewerMode: 'token-secret' } },
+      'vault.reviewerMode = "token-secret": "client-jwt" with tenants',
+    ],
+    [
+      'isolation without tenants',
+      { ...local, eso: { ...local.eso, isolation: 'per-tenant' } },
+      'eso.isolation = "per-tenant": nothing: it says how tenants are kept apart, and there are none',
+    ],
+    [
+      'managing kube-system as a tenant namespace',
+      withList([{ ...alpha, namespace: 'kube-system' }, beta]),
+      'tenants[0].namespace = "kube-system": a namespace of your own when tenants[0].manageNamespace is true',
+    ],
+  ];
+
+  it.each(cases)('%s', (_d, config, expected) => {
+    const problems = problemsOf(config);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(expected);
+  });
+
+  it("refuses the API server's own audience for the jwt method: its tokens would be bearer tokens", () => {
+    const config = withTenants({ authMethod: 'jwt' });
+    const apiAudience = {
+      ...config,
+      kubernetes: { ...config.kubernetes, tokenAudience: 'https://kubernetes.default.svc' },
+    };
+    expect(problemsOf(apiAudience)).toEqual([
+      'kubernetes.tokenAudience = "https://kubernetes.default.svc": an audience of Vault\'s own with the jwt auth method, such as "vault" (the API server accepts tokens for "https://kubernetes.default.svc", so a login token would also be an API bearer token)',
+    ]);
   });
 });

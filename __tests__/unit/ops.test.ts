@@ -1,4 +1,4 @@
-import { policyPathCovers } from '../../ops/doctor-checks';
+import { policyPathCovers } from '../../ops/doctor/policy-paths';
 import {
   type PlanJson,
   SENSITIVE,

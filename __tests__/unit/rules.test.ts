@@ -9,7 +9,9 @@ import { parsePolicy, policyExactDataPaths } from '../../rules/policy-exact-data
 import { roleNamespaceMatchesServiceAccount } from '../../rules/role-namespace-matches-service-account';
 import type { JsonObject, StackJson } from '../../rules/stack-json';
 import { storeMatchesVault } from '../../rules/store-matches-vault';
+import { validateEnvironment } from '../../environments';
 import { buildStack, synthJson, variant } from '../support/stack';
+import { withTenants } from '../support/tenants';
 
 /** A fresh copy of the local stack's JSON (validations off), to break one thing at a time. */
 function localJson(): StackJson & { resource: Record<string, Record<string, JsonObject>> } {
@@ -50,6 +52,7 @@ describe('every real environment passes every rule', () => {
       'CHAIN-003',
       'CHAIN-004',
       'CHAIN-005',
+      'CHAIN-006',
     ]);
   });
 });
@@ -125,7 +128,7 @@ describe("CHAIN-002 the role's namespace is the service account's", () => {
     );
     // cdktf merges an overridden list into the original, so the role now binds two namespaces.
     expect(() => Testing.synth(stack, true)).toThrow(
-      '[local] [CHAIN-002] role "eso-vault": bound to ["vault-auth"] in ["my-namespace","default"]; bind exactly one service account in one namespace',
+      '[local] [CHAIN-002] role "eso-vault": admits ["my-namespace/vault-auth","default/vault-auth"]; bind exactly one service account in one namespace',
     );
   });
 });
@@ -150,8 +153,8 @@ describe('CHAIN-003 the store matches the Vault side', () => {
     ((vault.auth as JsonObject).kubernetes as JsonObject).mountPath = 'kubernetes';
     expect(messages(storeMatchesVault.check(json))).toEqual([
       'CHAIN-003 ClusterSecretStore "vault-backend": path "kv" is not the KV mount of the declared secrets (secret)',
-      'CHAIN-003 ClusterSecretStore "vault-backend": auth mountPath "kubernetes" is not the kubernetes auth method\'s path (kubernetes-my-auth)',
-      'CHAIN-003 ClusterSecretStore "vault-backend": role "eso-vault" does not exist at auth path "kubernetes"',
+      'CHAIN-003 ClusterSecretStore "vault-backend": auth mountPath "kubernetes" is not the path of an auth method of this stack (kubernetes-my-auth)',
+      'CHAIN-003 ClusterSecretStore "vault-backend": kubernetes role "eso-vault" does not exist at auth path "kubernetes"',
     ]);
   });
 
@@ -162,7 +165,7 @@ describe('CHAIN-003 the store matches the Vault side', () => {
         .serviceAccountRef as JsonObject
     ).audiences = ['vault'];
     expect(messages(storeMatchesVault.check(json))).toEqual([
-      'CHAIN-003 ClusterSecretStore "vault-backend": serviceAccountRef.audiences ["vault"] lacks the role\'s audience "https://kubernetes.default.svc"',
+      'CHAIN-003 ClusterSecretStore "vault-backend": token audiences ["vault"] lack the role\'s audience "https://kubernetes.default.svc"',
     ]);
   });
 
@@ -267,5 +270,100 @@ describe('CHAIN-005 no secret values in the synthesized JSON', () => {
     expect(findSecretLikeValues('dummy_value1 my-secret https://kubernetes.default.svc')).toEqual(
       [],
     );
+  });
+});
+
+describe('tenants: the rules hold every tenant to its own', () => {
+  type Resources = Record<string, Record<string, JsonObject>>;
+  const tenantJson = (options: Parameters<typeof withTenants>[0] = {}) =>
+    synthJson(withTenants(options), false) as StackJson & { resource: Resources };
+  const byName = (json: { resource: Resources }, type: string, field: string, value: string) =>
+    Object.values(json.resource[type]).find((r) => r[field] === value)!;
+
+  it.each([
+    ['per-tenant', 'kubernetes'],
+    ['per-tenant', 'jwt'],
+    ['shared-store', 'kubernetes'],
+    ['shared-store', 'jwt'],
+  ] as const)('%s design with the %s method passes every rule', (isolation, authMethod) => {
+    expect(messages(checkChain(tenantJson({ isolation, authMethod })))).toEqual([]);
+  });
+
+  it("a policy granting another tenant's secret breaks CHAIN-001 and CHAIN-006, naming both tenants", () => {
+    const json = tenantJson();
+    const policy = byName(json, 'vault_policy', 'name', 'eso-alpha');
+    policy.policy = `${policy.policy as string}path "secret/data/beta/s01" {\n  capabilities = ["read"]\n}\n`;
+    expect(messages(checkChain(json))).toEqual([
+      'CHAIN-001 policy "eso-alpha": path "secret/data/beta/s01" is a secret of tenant "beta", not of "alpha"',
+      'CHAIN-006 "secret/data/beta/s01" is granted to tenants "alpha" and "beta", but "alpha" and "beta" did not declare it shared',
+    ]);
+  });
+
+  it('a secret both tenants declare shared may be granted to both', () => {
+    const config = withTenants();
+    const shared = { ...config.tenants![0].secrets[0], shared: true };
+    const both = {
+      ...config,
+      tenants: [
+        { ...config.tenants![0], secrets: [shared] },
+        { ...config.tenants![1], secrets: [{ ...shared, path: 'alpha/s01' }] },
+      ],
+    };
+    expect(validateEnvironment(both)).toEqual([]);
+    expect(messages(checkChain(synthJson(both, false)))).toEqual([]);
+  });
+
+  it("a role bound to another tenant's namespace breaks CHAIN-002", () => {
+    const json = tenantJson();
+    byName(
+      json,
+      'vault_kubernetes_auth_backend_role',
+      'role_name',
+      'eso-alpha',
+    ).bound_service_account_namespaces = ['team-beta'];
+    expect(messages(roleNamespaceMatchesServiceAccount.check(json))).toEqual([
+      'CHAIN-002 role "eso-alpha": bound namespace "team-beta" but service account "vault-auth" lives in "team-alpha"',
+    ]);
+  });
+
+  it('a jwt role without a subject, or with a wildcard one, breaks CHAIN-002 or CHAIN-004', () => {
+    const json = tenantJson({ authMethod: 'jwt' });
+    const alpha = byName(json, 'vault_jwt_auth_backend_role', 'role_name', 'eso-alpha');
+    delete alpha.bound_subject;
+    const beta = byName(json, 'vault_jwt_auth_backend_role', 'role_name', 'eso-beta');
+    beta.bound_subject = 'system:serviceaccount:team-beta:*';
+    expect(messages(checkChain(json))).toEqual(
+      expect.arrayContaining([
+        'CHAIN-002 role "eso-alpha": binds no subject and no namespace and name claims: any service account of the cluster could log in',
+        'CHAIN-004 role "eso-beta": bound_subject contains "system:serviceaccount:team-beta:*"; name the one service account and namespace',
+      ]),
+    );
+  });
+
+  it("an ExternalSecret reading another tenant's secret breaks CHAIN-006", () => {
+    const json = tenantJson();
+    const es = Object.values(json.resource.kubernetes_manifest).find(
+      (r) =>
+        (r.manifest as JsonObject).kind === 'ExternalSecret' &&
+        ((r.manifest as JsonObject).metadata as JsonObject).namespace === 'team-alpha',
+    )!;
+    ((es.manifest as JsonObject).spec as JsonObject).dataFrom = [{ extract: { key: 'beta/s01' } }];
+    expect(messages(checkChain(json))).toEqual([
+      'CHAIN-006 ExternalSecret "team-alpha/s01": reads "beta/s01", which is not a secret of tenant "alpha"',
+    ]);
+  });
+
+  it('a shared ClusterSecretStore opened to a namespace that is no tenant breaks CHAIN-003 and CHAIN-006', () => {
+    const json = tenantJson({ isolation: 'shared-store' });
+    const store = Object.values(json.resource.kubernetes_manifest).find(
+      (r) => (r.manifest as JsonObject).kind === 'ClusterSecretStore',
+    )!;
+    ((store.manifest as JsonObject).spec as JsonObject).conditions = [
+      { namespaces: ['team-alpha', 'team-beta', 'default'] },
+    ];
+    expect(messages(checkChain(json))).toEqual([
+      'CHAIN-003 ClusterSecretStore "vault-backend": logs in as default/vault-auth, which role "eso-local" does not admit (team-alpha/vault-auth, team-beta/vault-auth)',
+      'CHAIN-006 ClusterSecretStore "vault-backend": serves namespace "default", which is not a tenant logging in with role "eso-local"',
+    ]);
   });
 });

@@ -14,7 +14,8 @@ import { dev } from '../../environments/dev';
 import { local } from '../../environments/local';
 import { prod } from '../../environments/prod';
 import { staging } from '../../environments/staging';
-import type { EnvironmentConfig } from '../../environments/types';
+import { isSingleChain } from '../../environments/tenants';
+import type { SingleChainConfig } from '../../environments/types';
 import { providerVersions, readVersions } from '../../common/versions';
 import { declaredSecrets } from '../../rules/stack-json';
 import { synthJson, synthText, variant } from '../support/stack';
@@ -32,9 +33,9 @@ function addresses(json: ReturnType<typeof synthJson>): string[] {
   return out.sort();
 }
 
-describe.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
+describe.each(ALL_ENVIRONMENTS.filter(isSingleChain).map((e) => [e.name, e] as const))(
   'stack %s',
-  (_name, env: EnvironmentConfig) => {
+  (_name, env: SingleChainConfig) => {
     const text = synthText(env);
     const json = JSON.parse(text) as ReturnType<typeof synthJson>;
 

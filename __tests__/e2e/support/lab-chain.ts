@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
 import { local } from '../../../environments/local';
 import type { EnvironmentConfig } from '../../../environments/types';
-import type { CheckResult } from '../../../ops/doctor-checks';
+import type { CheckResult } from '../../../ops/doctor/model';
 import { VaultClient, type VaultResponse } from '../../../ops/vault-http';
 import type { Variant } from '../../support/stack';
 

@@ -1,0 +1,421 @@
+/**
+ * The doctor's links against a fake Vault and a fake cluster: each link holds on a healthy world
+ * and, broken the way people break it, names what is wrong (and, with tenants, whose).
+ */
+import { kvV2Paths } from '../../common/kv-paths';
+import { renderNamespacePrefixPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
+import { dev } from '../../environments/dev';
+import { tenantsOf } from '../../environments/tenants';
+import type { EnvironmentConfig } from '../../environments/types';
+import { diagnose, emptyState } from '../../ops/doctor/diagnose';
+import type { CheckResult, DoctorKubectl, DoctorVault } from '../../ops/doctor/model';
+import { policyPathCovers, renderNamespaceTemplate } from '../../ops/doctor/policy-paths';
+import { parsePolicy } from '../../rules/policy-exact-data-paths';
+import type { VaultResponse } from '../../ops/vault-http';
+import { withTenants as tenantsFixture } from '../support/tenants';
+
+const ACCESSOR = 'auth_kubernetes_1234';
+
+/** What Vault and the cluster hold; tests break it, the fakes serve it. */
+interface World {
+  mounts: Record<string, { type: string; options?: { version?: string } }>;
+  auth: Record<string, { type: string; accessor: string }>;
+  authConfig: Record<string, unknown>;
+  policies: Record<string, string>;
+  roles: Record<string, Record<string, unknown>>;
+  /** Secret name -> keys (metadata and data). */
+  secrets: Record<string, string[]>;
+  /** Kubernetes objects by `get` arguments joined with spaces. */
+  objects: Map<string, Record<string, unknown>>;
+  /** ServiceAccount `namespace/name` -> whether `auth can-i create tokenreviews` says yes. */
+  canReview: Set<string>;
+}
+
+/** A Vault that answers from the world, and enforces policies as the rendered paths say. */
+class FakeVault implements DoctorVault {
+  constructor(
+    private readonly world: World,
+    private readonly token = 'operator',
+  ) {}
+
+  inNamespace(): DoctorVault {
+    return this;
+  }
+
+  withToken(token: string): DoctorVault {
+    return new FakeVault(this.world, token);
+  }
+
+  request(method: string, path: string, body?: unknown): Promise<VaultResponse> {
+    return Promise.resolve(this.answer(method, path, body));
+  }
+
+  private answer(method: string, path: string, body?: unknown): VaultResponse {
+    const ok = (data: unknown): VaultResponse => ({
+      status: 200,
+      body: { data },
+      errors: '',
+    });
+    const missing: VaultResponse = { status: 404, errors: '' };
+    const denied: VaultResponse = { status: 403, errors: 'permission denied' };
+    const w = this.world;
+    if (path.startsWith('sys/health'))
+      return { status: 200, body: { version: '2.0.0' }, errors: '' };
+    if (path === 'auth/token/revoke-self') return ok(null);
+    if (path.endsWith('/login')) return this.login(path, body as { role: string; jwt: string });
+    if (this.token.startsWith('login:')) {
+      const role = w.roles[this.token.split(':')[1]];
+      const namespace = this.token.split(':')[2];
+      const readable = ((role?.token_policies as string[]) ?? []).some((name) =>
+        parsePolicy(w.policies[name] ?? '').paths.some((p) => {
+          const rendered = renderNamespaceTemplate(p.path, ACCESSOR, namespace);
+          return rendered !== undefined && policyPathCovers(rendered, path);
+        }),
+      );
+      if (!readable) return denied;
+    }
+    if (path === 'auth/token/lookup-self') return ok({});
+    if (path === 'sys/mounts') return ok(w.mounts);
+    if (path === 'sys/auth') return ok(w.auth);
+    const mount = dev.vault.kvMount.path;
+    for (const [name, keys] of Object.entries(w.secrets)) {
+      const paths = kvV2Paths(mount, name);
+      if (path === paths.metadata)
+        return ok({ current_version: 1, versions: { 1: { deletion_time: '', destroyed: false } } });
+      if (path === paths.data) return ok({ data: Object.fromEntries(keys.map((k) => [k, 'x'])) });
+    }
+    const policy = /^sys\/policies\/acl\/(.+)$/.exec(path);
+    if (policy) return w.policies[policy[1]] ? ok({ policy: w.policies[policy[1]] }) : missing;
+    const authConfig = /^auth\/([^/]+)\/config$/.exec(path);
+    if (authConfig) return w.auth[`${authConfig[1]}/`] ? ok(w.authConfig) : missing;
+    const role = /^auth\/([^/]+)\/role\/(.+)$/.exec(path);
+    if (role) return w.roles[role[2]] ? ok(w.roles[role[2]]) : missing;
+    if (method === 'LIST' && /^auth\/[^/]+\/role$/.test(path))
+      return ok({ keys: Object.keys(w.roles) });
+    return missing;
+  }
+
+  /** Tokens are `sa:<namespace>:<name>:<audience>`; a login yields `login:<role>:<namespace>`. */
+  private login(path: string, body: { role: string; jwt: string }): VaultResponse {
+    const [, namespace, name, ...rest] = body.jwt.split(':');
+    const audience = rest.join(':');
+    const role = this.world.roles[body.role];
+    const mountPath = path.split('/')[1];
+    const admits =
+      role !== undefined &&
+      this.world.auth[`${mountPath}/`] !== undefined &&
+      (role.bound_service_account_names as string[]).includes(name) &&
+      (role.bound_service_account_namespaces as string[]).includes(namespace) &&
+      this.world.canReview.has(`${namespace}/${name}`) &&
+      (role.audience === undefined || role.audience === audience);
+    if (!admits) return { status: 403, errors: 'permission denied' };
+    return {
+      status: 200,
+      body: {
+        auth: { client_token: `login:${body.role}:${namespace}`, policies: role.token_policies },
+      },
+      errors: '',
+    };
+  }
+}
+
+class FakeKubectl implements DoctorKubectl {
+  constructor(private readonly world: World) {}
+
+  getJson(args: readonly string[]): Promise<Record<string, unknown> | undefined | Error> {
+    return Promise.resolve(this.object(args));
+  }
+
+  private object(args: readonly string[]): Record<string, unknown> | undefined {
+    if (args[0] === 'externalsecret' && args[1] === '-n') {
+      const items = [...this.world.objects.entries()]
+        .filter(([key]) => key.startsWith('externalsecret ') && key.endsWith(` -n ${args[2]}`))
+        .map(([, object]) => object);
+      return { items };
+    }
+    return this.world.objects.get(args.join(' '));
+  }
+
+  run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return Promise.resolve(this.answer(args));
+  }
+
+  private answer(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+    if (args[0] === 'create' && args[1] === 'token') {
+      const audience = args.find((a) => a.startsWith('--audience='))!.split('=')[1];
+      return { code: 0, stdout: `sa:${args[4]}:${args[2]}:${audience}`, stderr: '' };
+    }
+    if (args[0] === 'auth') {
+      const subject = args[4].replace('--as=system:serviceaccount:', '').replace(':', '/');
+      return { code: 0, stdout: this.world.canReview.has(subject) ? 'yes' : 'no', stderr: '' };
+    }
+    return { code: 1, stdout: '', stderr: 'unsupported' };
+  }
+}
+
+const READY = { status: { conditions: [{ type: 'Ready', status: 'True' }] } };
+
+/** A healthy world for an environment, as the stack would deploy it. */
+function healthyWorld(config: EnvironmentConfig): World {
+  const tenants = tenantsOf(config);
+  const authPath = config.vault.authPath;
+  const world: World = {
+    mounts: { [`${config.vault.kvMount.path}/`]: { type: 'kv', options: { version: '2' } } },
+    auth: { [`${authPath}/`]: { type: 'kubernetes', accessor: ACCESSOR } },
+    authConfig: {
+      kubernetes_host: 'https://127.0.0.1:6443',
+      kubernetes_ca_cert: '-----BEGIN CERTIFICATE-----',
+    },
+    policies: {},
+    roles: {},
+    secrets: {},
+    objects: new Map(),
+    canReview: new Set(),
+  };
+  const shared = config.eso.isolation === 'shared-store';
+  for (const tenant of tenants) {
+    world.policies[tenant.policyName] = shared
+      ? renderNamespacePrefixPolicy(config.vault.kvMount.path, ACCESSOR)
+      : renderReadPolicy(config.vault.kvMount.path, tenant.secrets);
+    const role = world.roles[tenant.roleName] ?? {
+      bound_service_account_names: [],
+      bound_service_account_namespaces: [],
+      token_policies: [tenant.policyName],
+      audience: config.kubernetes.tokenAudience,
+    };
+    (role.bound_service_account_names as string[]).push(tenant.serviceAccountName);
+    (role.bound_service_account_namespaces as string[]).push(tenant.namespace);
+    world.roles[tenant.roleName] = role;
+    world.canReview.add(`${tenant.namespace}/${tenant.serviceAccountName}`);
+    world.objects.set(`serviceaccount ${tenant.serviceAccountName} -n ${tenant.namespace}`, {});
+    const storeKey =
+      tenant.store.kind === 'SecretStore'
+        ? `secretstore ${tenant.store.name} -n ${tenant.namespace}`
+        : `clustersecretstore ${tenant.store.name}`;
+    world.objects.set(storeKey, {
+      spec: {
+        provider: {
+          vault: {
+            namespace: config.vault.namespace,
+            path: config.vault.kvMount.path,
+            auth: { kubernetes: { mountPath: authPath, role: tenant.roleName } },
+          },
+        },
+      },
+      ...READY,
+    });
+    for (const secret of tenant.secrets) {
+      world.secrets[secret.name] = ['user', 'password'];
+      world.objects.set(`externalsecret ${secret.externalSecretName} -n ${tenant.namespace}`, {
+        metadata: { name: secret.externalSecretName },
+        spec: { secretStoreRef: { name: tenant.store.name } },
+        ...READY,
+      });
+    }
+  }
+  world.objects.set(`clusterrolebinding ${config.kubernetes.clusterRoleBindingName}`, {
+    roleRef: { name: 'system:auth-delegator' },
+    subjects: tenants.map((t) => ({
+      kind: 'ServiceAccount',
+      name: t.serviceAccountName,
+      namespace: t.namespace,
+    })),
+  });
+  return world;
+}
+
+async function walk(config: EnvironmentConfig, world: World): Promise<CheckResult[]> {
+  return diagnose({
+    config,
+    tenants: tenantsOf(config),
+    vault: new FakeVault(world),
+    kubectl: new FakeKubectl(world),
+    state: emptyState(),
+  });
+}
+
+const failures = (results: readonly CheckResult[]): CheckResult[] =>
+  results.filter((r) => r.status === 'fail');
+
+function withTenants(isolation: 'per-tenant' | 'shared-store'): EnvironmentConfig {
+  return tenantsFixture({ base: dev, isolation, tenants: ['payments', 'search'] });
+}
+
+describe('doctor, single chain', () => {
+  it('walks every link of a healthy environment, in the order a login travels', async () => {
+    const results = await walk(dev, healthyWorld(dev));
+    expect(results.map((r) => [r.id, r.status])).toEqual(
+      [
+        'vault-reachable',
+        'vault-namespace',
+        'kv-mount',
+        'auth-method',
+        'auth-config',
+        'secrets-exist',
+        'policy-grants',
+        'role',
+        'kubernetes-rbac',
+        'login',
+        'read-secrets',
+        'eso-ready',
+      ].map((id) => [id, 'ok']),
+    );
+    expect(results.every((r) => r.tenant === undefined)).toBe(true);
+    expect(results.find((r) => r.id === 'read-secrets')?.detail).toBe(
+      'read my-secret [user, password] (keys only)',
+    );
+  });
+
+  const breakages: [string, (w: World) => void, string, RegExp][] = [
+    [
+      'a store in the root namespace',
+      (w) => {
+        const store = w.objects.get('clustersecretstore vault-backend') as {
+          spec: { provider: { vault: Record<string, unknown> } };
+        };
+        delete store.spec.provider.vault.namespace;
+      },
+      'vault-namespace',
+      /sets no Vault namespace/,
+    ],
+    [
+      'a KV version 1 mount',
+      (w) => (w.mounts['secret/'] = { type: 'kv', options: { version: '1' } }),
+      'kv-mount',
+      /not KV version 2/,
+    ],
+    [
+      'the auth method at another path',
+      (w) => {
+        w.auth = { 'kubernetes/': { type: 'kubernetes', accessor: ACCESSOR } };
+      },
+      'auth-method',
+      /No auth method is enabled at "kubernetes-my-auth\/"; kubernetes auth is enabled at: kubernetes\//,
+    ],
+    [
+      'an auth config without a CA',
+      (w) => delete w.authConfig.kubernetes_ca_cert,
+      'auth-config',
+      /no PEM kubernetes_ca_cert/,
+    ],
+    [
+      'a missing secret',
+      (w) => delete w.secrets['my-secret'],
+      'secrets-exist',
+      /"my-secret" does not exist/,
+    ],
+    [
+      'the manual procedure policy without data/',
+      (w) =>
+        (w.policies['my-policy'] = 'path "secret/my-secret" {\n  capabilities = ["read"]\n}\n'),
+      'policy-grants',
+      /grants "secret\/my-secret", which on KV version 2 grants nothing/,
+    ],
+    [
+      'a role bound to the default namespace',
+      (w) => (w.roles['eso-vault'].bound_service_account_namespaces = ['default']),
+      'role',
+      /bound to namespace\(s\) \["default"\], but service account "vault-auth" lives in "my-namespace"/,
+    ],
+    [
+      'a missing auth-delegator binding',
+      (w) => w.objects.delete('clusterrolebinding k8s-auth-client-for-vault'),
+      'kubernetes-rbac',
+      /ClusterRoleBinding "k8s-auth-client-for-vault" is missing/,
+    ],
+    [
+      'an ExternalSecret that never synced',
+      (w) => {
+        const es = w.objects.get('externalsecret vault-external-secret -n my-namespace')!;
+        es.status = {
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'SecretSyncedError', message: '403' },
+          ],
+        };
+      },
+      'eso-ready',
+      /"vault-external-secret" is not Ready: SecretSyncedError: 403/,
+    ],
+  ];
+
+  it.each(breakages)('explains %s at the right link', async (_, breakIt, link, detail) => {
+    const world = healthyWorld(dev);
+    breakIt(world);
+    const results = await walk(dev, world);
+    expect(failures(results).map((r) => r.id)).toEqual([link]);
+    expect(failures(results)[0].detail).toMatch(detail);
+    expect(failures(results)[0].fix).toBeTruthy();
+    // Everything after the broken link is left unchecked rather than guessed at.
+    const after = results.slice(results.findIndex((r) => r.status === 'fail') + 1);
+    expect(after.every((r) => r.status === 'not-checked')).toBe(true);
+  });
+});
+
+describe.each(['per-tenant', 'shared-store'] as const)('doctor with tenants (%s)', (isolation) => {
+  const config = withTenants(isolation);
+
+  it("walks each tenant's links after the environment's, and tries the other tenant's secret", async () => {
+    const results = await walk(config, healthyWorld(config));
+    expect(failures(results)).toEqual([]);
+    expect(results.filter((r) => r.id === 'login').map((r) => r.tenant)).toEqual([
+      'payments',
+      'search',
+    ]);
+    const payments = tenantsOf(config)[0].secrets[0].name;
+    expect(payments).toBe(isolation === 'shared-store' ? 'team-payments/s01' : 'payments/s01');
+    expect(results.find((r) => r.id === 'read-secrets' && r.tenant === 'payments')?.detail).toBe(
+      `read ${payments} [user, password] (keys only); refused the secrets of "search"`,
+    );
+  });
+
+  it('a broken tenant stops its own walk only, and is named', async () => {
+    const world = healthyWorld(config);
+    delete world.secrets[tenantsOf(config)[1].secrets[0].name];
+    const results = await walk(config, world);
+    expect(failures(results).map((r) => [r.id, r.tenant])).toEqual([['secrets-exist', 'search']]);
+    expect(results.filter((r) => r.tenant === 'payments').every((r) => r.status === 'ok')).toBe(
+      true,
+    );
+  });
+});
+
+describe('doctor, isolation between tenants', () => {
+  it("fails a policy that grants another tenant's secret, naming both tenants", async () => {
+    const config = withTenants('per-tenant');
+    const world = healthyWorld(config);
+    world.policies['eso-payments'] +=
+      'path "secret/data/search/s01" {\n  capabilities = ["read"]\n}\n';
+    const results = await walk(config, world);
+    expect(failures(results).map((r) => [r.id, r.tenant])).toEqual([['policy-grants', 'payments']]);
+    expect(failures(results)[0].detail).toBe(
+      'Policy "eso-payments" of tenant "payments" grants read on "secret/data/search/s01", a secret of tenant "search": the tenants are not isolated.',
+    );
+  });
+
+  it('names the tenant, the path and the missing grant of a hand-written ExternalSecret that fails', async () => {
+    const config = withTenants('per-tenant');
+    const world = healthyWorld(config);
+    world.objects.set('externalsecret stolen -n team-payments', {
+      metadata: { name: 'stolen' },
+      spec: {
+        secretStoreRef: { name: 'vault-backend' },
+        data: [{ remoteRef: { key: 'search/s01' } }],
+      },
+      status: { conditions: [{ type: 'Ready', status: 'False' }] },
+    });
+    const results = await walk(config, world);
+    expect(failures(results).map((r) => [r.id, r.tenant])).toEqual([['eso-ready', 'payments']]);
+    expect(failures(results)[0].detail).toBe(
+      'ExternalSecret "team-payments/stolen" (not declared by this stack) reads "secret/data/search/s01", which tenant "payments"\'s policy "eso-payments" does not grant: Vault answers 403.',
+    );
+  });
+});
+
+describe('policy templates', () => {
+  it('renders the namespace of the login, and nothing for another mount', () => {
+    const pattern = renderNamespacePrefixPolicy('secret', ACCESSOR).split('"')[1];
+    expect(renderNamespaceTemplate(pattern, ACCESSOR, 'team-a')).toBe('secret/data/team-a/*');
+    expect(renderNamespaceTemplate(pattern, 'auth_other', 'team-a')).toBeUndefined();
+    expect(policyPathCovers('secret/data/team-a/*', 'secret/data/team-b/db')).toBe(false);
+  });
+});

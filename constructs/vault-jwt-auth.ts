@@ -1,0 +1,82 @@
+import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
+import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
+import type { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { NAMESPACE_METADATA } from '../common/names';
+import type { LoginRole, LoginRoleSpec, VaultLogin } from './vault-login';
+
+export interface VaultJwtAuthProps {
+  /** Path of the auth method, e.g. `jwt-platform-prod`. */
+  readonly path: string;
+  /**
+   * The cluster's service-account token issuer (EKS: the cluster's OIDC issuer). Vault reads its
+   * discovery document and signing keys from there: no call ever goes to the API server.
+   */
+  readonly issuer: string;
+  /**
+   * PEM CA of the issuer's TLS certificate, when it is not a public CA's (the lab's API server).
+   * @default the system's CAs
+   */
+  readonly issuerCaPem?: string;
+}
+
+/**
+ * Vault's JWT auth method validating Kubernetes service-account tokens against the cluster's OIDC
+ * issuer. Roles pin the audience (one dedicated to Vault, which the API server refuses as a
+ * bearer) and the subject `system:serviceaccount:<namespace>:<name>`, so a login token is useless
+ * against the API server and needs no auth-delegator binding and no reviewer credential.
+ */
+export class VaultJwtAuth extends Construct implements VaultLogin {
+  readonly method = 'jwt' as const;
+  readonly path: string;
+  readonly accessor: string;
+  readonly ready: ITerraformDependable;
+
+  constructor(scope: Construct, id: string, props: VaultJwtAuthProps) {
+    super(scope, id);
+    const backend = new JwtAuthBackend(this, 'backend', {
+      path: props.path,
+      type: 'jwt',
+      description: 'Logins of External Secrets Operator with Kubernetes service-account tokens',
+      oidcDiscoveryUrl: props.issuer,
+      oidcDiscoveryCaPem: props.issuerCaPem,
+      boundIssuer: props.issuer,
+    });
+    this.path = backend.path;
+    this.accessor = backend.accessor;
+    this.ready = backend;
+  }
+
+  addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
+    const single = spec.bindings.length === 1 ? spec.bindings[0] : undefined;
+    const role = new JwtAuthBackendRole(scope, id, {
+      backend: this.path,
+      roleName: spec.name,
+      roleType: 'jwt',
+      userClaim: 'sub',
+      boundAudiences: [spec.audience],
+      // One account: its exact subject. Several (the shared design): the namespace and account
+      // name claims, each one of the listed values.
+      boundSubject: single
+        ? `system:serviceaccount:${single.namespace}:${single.serviceAccountName}`
+        : undefined,
+      boundClaimsType: single ? undefined : 'string',
+      boundClaims: single
+        ? undefined
+        : {
+            '/kubernetes.io/namespace': [...new Set(spec.bindings.map((b) => b.namespace))].join(
+              ',',
+            ),
+            '/kubernetes.io/serviceaccount/name': [
+              ...new Set(spec.bindings.map((b) => b.serviceAccountName)),
+            ].join(','),
+          },
+      // The namespace becomes alias metadata, as with the kubernetes method, for templated policies.
+      claimMappings: { '/kubernetes.io/namespace': NAMESPACE_METADATA },
+      tokenPolicies: [...spec.policies],
+      tokenTtl: spec.tokenTtlSeconds,
+      tokenMaxTtl: spec.tokenMaxTtlSeconds,
+    });
+    return { name: role.roleName, resource: role };
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The validator's vocabulary: a problem names the key, the value found and what would be accepted;
+ * a Checker collects every problem of one environment, so one run shows them all.
+ */
+import { KNOWN_KEYS, type Section } from './schema';
+
+/** One thing wrong with one key of one environment. */
+export interface ConfigProblem {
+  readonly environment: string;
+  /** Dotted path of the key, e.g. `vault.namespace` or `secrets[0].name`. */
+  readonly key: string;
+  /** What the file holds there (`undefined` when the key is missing). */
+  readonly value: unknown;
+  /** What would be accepted, in words. */
+  readonly allowed: string;
+}
+
+/** Thrown by `loadEnvironments` when any environment is invalid; nothing is synthesized then. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(formatProblems(problems));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.map(
+    (p) => `  - ${p.environment}: ${p.key} = ${show(p.value)}: ${p.allowed}`,
+  );
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return `invalid environment configuration (${count}); nothing was synthesized:\n${lines.join('\n')}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A pattern and the words that describe it in messages, stated together. */
+export interface Shape {
+  readonly re: RegExp;
+  readonly words: string;
+}
+
+export const SHAPES = {
+  kebab: {
+    re: /^[a-z][a-z0-9-]{0,62}$/,
+    words: 'lowercase kebab-case, starting with a letter, at most 63 characters',
+  },
+  namespace: {
+    re: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    words: 'a Kubernetes namespace name: lowercase letters, digits and "-", at most 63 characters',
+  },
+  objectName: {
+    re: /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/,
+    words: 'a Kubernetes object name: lowercase letters, digits, "-" and "."',
+  },
+  region: {
+    re: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/,
+    words: 'an AWS region such as "us-west-2"',
+  },
+  eksCluster: {
+    re: /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/,
+    words: 'an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
+  },
+  vaultNamespace: {
+    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+    words: 'a Vault namespace path such as "admin" or "admin/team" (no leading or trailing "/")',
+  },
+  mountPath: {
+    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+    words: 'a Vault mount path such as "secret" (no leading or trailing "/")',
+  },
+  authPath: {
+    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+    words: 'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/")',
+  },
+  secretName: {
+    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+    words: 'a KV secret name such as "my-secret" (letters, digits, "_", "-", "/" between parts)',
+  },
+  policyName: {
+    re: /^[A-Za-z0-9_.-]+$/,
+    words: 'a Vault policy name: letters, digits, ".", "_" and "-"',
+  },
+  roleName: {
+    re: /^[A-Za-z0-9_.-]+$/,
+    words: 'a Vault role name: letters, digits, ".", "_" and "-"',
+  },
+  version: { re: /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, words: 'a Vault version such as "1.14.0"' },
+} as const satisfies Record<string, Shape>;
+
+export type Obj = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+}
+
+/** Collects problems for one environment. */
+export class Checker {
+  readonly problems: ConfigProblem[] = [];
+
+  constructor(private readonly environment: string) {}
+
+  add(key: string, value: unknown, allowed: string): void {
+    this.problems.push({ environment: this.environment, key, value, allowed });
+  }
+
+  /** An object whose keys are all known for its section. */
+  object(key: string, value: unknown, section: Section): Obj | undefined {
+    if (!isObject(value)) {
+      this.add(key || '(environment)', value, 'an object');
+      return undefined;
+    }
+    const known = KNOWN_KEYS[section];
+    for (const k of Object.keys(value)) {
+      if (!known.includes(k)) {
+        this.add(
+          `${key ? `${key}.` : ''}${k}`,
+          value[k],
+          `not a known key; known: ${known.join(', ')}`,
+        );
+      }
+    }
+    return value;
+  }
+
+  /** A string of a shape (or a pattern with its words). */
+  shape(key: string, value: unknown, shape: Shape): value is string {
+    if (typeof value === 'string' && value.includes('*')) {
+      // Said on its own: a wildcard name would bind more than the one service account meant.
+      this.add(key, value, 'a name without "*" (wildcards bind more than the one object meant)');
+      return false;
+    }
+    if (typeof value !== 'string' || !shape.re.test(value)) {
+      this.add(key, value, shape.words);
+      return false;
+    }
+    return true;
+  }
+
+  oneOf<T extends string>(key: string, value: unknown, options: readonly T[]): value is T {
+    if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
+      this.add(key, value, `one of ${options.map((o) => `"${o}"`).join(', ')}`);
+      return false;
+    }
+    return true;
+  }
+
+  boolean(key: string, value: unknown): void {
+    if (typeof value !== 'boolean') this.add(key, value, 'true or false');
+  }
+
+  positiveInteger(key: string, value: unknown): value is number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      this.add(key, value, 'a positive whole number');
+      return false;
+    }
+    return true;
+  }
+
+  /** A key that must be absent in this configuration, and why. */
+  absent(key: string, value: unknown, because: string): void {
+    if (value !== undefined) this.add(key, value, `nothing: ${because}`);
+  }
+
+  url(key: string, value: unknown): URL | undefined {
+    if (typeof value !== 'string') {
+      this.add(key, value, 'an http(s) URL');
+      return undefined;
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      this.add(key, value, 'an http(s) URL');
+      return undefined;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      this.add(key, value, 'an http(s) URL');
+      return undefined;
+    }
+    if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+      this.add(key, value, 'an https URL (plain http only on 127.0.0.1 or localhost)');
+      return undefined;
+    }
+    if (value.endsWith('/')) {
+      this.add(key, value, 'a URL without a trailing slash');
+      return undefined;
+    }
+    if (parsed.username !== '' || parsed.password !== '') {
+      // Shown without the credentials: they would otherwise land in cdk.tf.json, and here.
+      this.add(
+        key,
+        `${parsed.protocol}//***@${parsed.host}`,
+        'a URL without credentials (user:password@ would be written into cdk.tf.json); credentials come from the environment',
+      );
+      return undefined;
+    }
+    return parsed;
+  }
+}

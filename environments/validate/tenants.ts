@@ -1,0 +1,150 @@
+import { kebabId } from '../../common/names';
+import { DEFAULT_SERVICE_ACCOUNT, fullSecretName, tenantPrefix } from '../tenants';
+import type { IsolationDesign } from '../types';
+import { type Checker, isObject, type Obj, SHAPES } from './checker';
+import { validateNamespace } from './kubernetes';
+import { validateSecretList } from './secrets';
+
+interface Declared {
+  readonly tenant: string;
+  readonly key: string;
+  readonly shared: boolean;
+  /** Placed by an explicit `path` (not under its own prefix by default). */
+  readonly explicit: boolean;
+}
+
+/** Does `name` lie under `prefix/`? */
+const under = (name: string, prefix: string): boolean => name.startsWith(`${prefix}/`);
+
+/**
+ * `tenants`: each one well formed, and kept apart: distinct names, namespaces and prefixes; a
+ * secret in two tenants only when both say `shared`; no path into another tenant's prefix.
+ */
+export function validateTenants(
+  c: Checker,
+  value: unknown,
+  isolation: IsolationDesign,
+  valueMode: string | undefined,
+): Set<string> {
+  const declared = new Map<string, Declared[]>();
+  if (!Array.isArray(value) || value.length === 0) {
+    c.add('tenants', value, 'a non-empty list of tenants');
+    return new Set();
+  }
+  const tenants: { at: string; t: Obj; prefix: string }[] = [];
+  const unique = { name: new Map<string, string>(), namespace: new Map<string, string>() };
+  value.forEach((item: unknown, i: number) => {
+    const at = `tenants[${i}]`;
+    const t = c.object(at, item, 'tenants[]');
+    if (!t) return;
+    c.shape(`${at}.name`, t.name, SHAPES.kebab);
+    validateNamespace(c, at, t, 'namespace');
+    let duplicate = false;
+    for (const field of ['name', 'namespace'] as const) {
+      const v = t[field];
+      if (typeof v !== 'string') continue;
+      const other = unique[field].get(v);
+      if (other !== undefined) {
+        c.add(`${at}.${field}`, v, `a ${field} no other tenant has (${other} has it)`);
+        duplicate = true;
+      } else unique[field].set(v, at);
+    }
+    if (t.serviceAccountName !== undefined)
+      c.shape(`${at}.serviceAccountName`, t.serviceAccountName, SHAPES.objectName);
+    if (isolation === 'shared-store')
+      c.absent(
+        `${at}.secretPrefix`,
+        t.secretPrefix,
+        "the shared store's policy grants each tenant the prefix named after its namespace",
+      );
+    else if (t.secretPrefix !== undefined)
+      c.shape(`${at}.secretPrefix`, t.secretPrefix, SHAPES.secretName);
+    validateSecretList(c, `${at}.secrets`, t.secrets, {
+      valueMode,
+      tenantKeys: isolation === 'shared-store' ? 'forbidden-shared-store' : 'allowed',
+    });
+    // A duplicate would repeat every overlap below: its name problem says it all.
+    if (duplicate || typeof t.name !== 'string' || typeof t.namespace !== 'string') return;
+    const prefix = tenantPrefix(isolation, {
+      name: t.name,
+      namespace: t.namespace,
+      secretPrefix: typeof t.secretPrefix === 'string' ? t.secretPrefix : undefined,
+    });
+    tenants.push({ at, t, prefix });
+    if (!Array.isArray(t.secrets)) return;
+    t.secrets.forEach((s: unknown, j: number) => {
+      if (!isObject(s) || typeof s.name !== 'string') return;
+      const full = fullSecretName(prefix, {
+        name: s.name,
+        path: typeof s.path === 'string' ? s.path : undefined,
+      });
+      const list = declared.get(full) ?? [];
+      list.push({
+        tenant: String(t.name),
+        key: `${at}.secrets[${j}]`,
+        shared: s.shared === true,
+        explicit: s.path !== undefined,
+      });
+      declared.set(full, list);
+    });
+  });
+
+  if (isolation === 'shared-store') {
+    // Referent authentication names one service account; each namespace has its own of that name.
+    const names = tenants.map(({ t }) =>
+      typeof t.serviceAccountName === 'string' ? t.serviceAccountName : DEFAULT_SERVICE_ACCOUNT,
+    );
+    tenants.forEach(({ at, t }, i) => {
+      if (names[i] !== names[0])
+        c.add(
+          `${at}.serviceAccountName`,
+          t.serviceAccountName,
+          `"${names[0]}" as in every other tenant: the shared store logs in as one service-account name, in each ExternalSecret's namespace`,
+        );
+    });
+  }
+
+  // Prefixes: a tenant's names are its own.
+  tenants.forEach(({ at, t, prefix }, i) => {
+    for (const other of tenants.slice(0, i)) {
+      if (prefix === other.prefix || under(prefix, other.prefix) || under(other.prefix, prefix))
+        c.add(
+          isolation === 'shared-store' ? `${at}.namespace` : `${at}.secretPrefix`,
+          isolation === 'shared-store' ? t.namespace : (t.secretPrefix ?? t.name),
+          `a prefix apart from tenant "${String(other.t.name)}"'s "${other.prefix}" (neither may contain the other)`,
+        );
+    }
+  });
+
+  // Secrets: one tenant's, unless every tenant that declares it says shared.
+  const ids = new Map<string, string>();
+  for (const [full, owners] of declared) {
+    if (owners.length > 1) {
+      for (const o of owners.filter((d) => !d.shared))
+        c.add(
+          `${o.key}.shared`,
+          undefined,
+          `true: "${full}" is declared by tenants ${owners.map((d) => `"${d.tenant}"`).join(' and ')}, which may both read it only if each says shared`,
+        );
+    }
+    for (const o of owners.filter((d) => d.explicit)) {
+      const foreign = tenants.find((x) => String(x.t.name) !== o.tenant && under(full, x.prefix));
+      if (foreign && !owners.some((d) => d.tenant === String(foreign.t.name)))
+        c.add(
+          `${o.key}.path`,
+          full,
+          `a path outside tenant "${String(foreign.t.name)}"'s prefix "${foreign.prefix}/" (or declared, and shared, by that tenant too)`,
+        );
+    }
+    const id = kebabId(full);
+    const clash = ids.get(id);
+    if (clash !== undefined)
+      c.add(
+        `${owners[0].key}.name`,
+        full,
+        `a name whose resource id "${id}" differs from that of "${clash}"`,
+      );
+    ids.set(id, full);
+  }
+  return new Set(declared.keys());
+}

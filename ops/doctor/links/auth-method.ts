@@ -1,0 +1,56 @@
+import { authMethodOf } from '../../../environments/tenants';
+import { Broken, get, type Link, storeLabel, storeVault, text } from '../model';
+
+/** Where a store logs in: its auth mount path and role, whichever method it uses. */
+export function storeLogin(store: Record<string, unknown> | undefined): {
+  mountPath?: unknown;
+  role?: unknown;
+} {
+  const auth = get(store, 'auth') as Record<string, Record<string, unknown>> | undefined;
+  if (auth?.kubernetes) return { mountPath: auth.kubernetes.mountPath, role: auth.kubernetes.role };
+  if (auth?.jwt) return { mountPath: auth.jwt.path, role: auth.jwt.role };
+  return {};
+}
+
+export const authMethod: Link = {
+  id: 'auth-method',
+  title: 'the auth method is at the configured path',
+  scope: 'environment',
+  async check(ctx) {
+    const path = ctx.config.vault.authPath;
+    const type = authMethodOf(ctx.config);
+    const response = await ctx.vault.request('GET', 'sys/auth');
+    if (response.status !== 200)
+      throw new Broken(
+        `Cannot list auth methods (${response.status}: ${response.errors}).`,
+        'Use a token that may read sys/auth.',
+      );
+    const table = (response.body?.data ?? response.body) as Record<
+      string,
+      { type?: string; accessor?: string }
+    >;
+    const method = table[`${path}/`];
+    if (!method || method.type !== type) {
+      const others = Object.entries(table)
+        .filter(([, m]) => m.type === type)
+        .map(([p]) => p);
+      throw new Broken(
+        method
+          ? `The auth method at "${path}/" is of type ${method.type}, not ${type}.`
+          : `No auth method is enabled at "${path}/"${others.length ? `; ${type} auth is enabled at: ${others.join(', ')}` : ''}. ESO logs in at auth/${path}/login and gets 403 (or 400 "no handler").`,
+        `Enable ${type} auth at "${path}" (deploy the stack), or make vault.authPath and the store's mount path name the path in use.`,
+      );
+    }
+    ctx.state.authAccessor = method.accessor;
+    for (const tenant of ctx.tenants) {
+      const storeMount = storeLogin(storeVault(ctx, tenant)).mountPath;
+      if (storeMount !== undefined && storeMount !== path) {
+        throw new Broken(
+          `${storeLabel(tenant)} logs in at "${text(storeMount)}" but the auth method is at "${path}".`,
+          'Deploy the stack again to restore the store.',
+        );
+      }
+    }
+    return `${type} auth at "${path}/"`;
+  },
+};

@@ -1,0 +1,63 @@
+import { authMethodOf } from '../../../environments/tenants';
+import { Broken, get, type Link } from '../model';
+
+export const kubernetesRbac: Link = {
+  id: 'kubernetes-rbac',
+  title: 'the service account exists and may create TokenReviews',
+  scope: 'tenant',
+  async check(ctx, tenant) {
+    const { serviceAccountName, namespace } = tenant;
+    const sa = await ctx.kubectl.getJson(['serviceaccount', serviceAccountName, '-n', namespace]);
+    if (sa instanceof Error)
+      throw new Broken(
+        `Cannot read service accounts: ${sa.message}`,
+        'Check KUBECONFIG/KUBECTL and that the cluster is reachable.',
+      );
+    if (sa === undefined)
+      throw new Broken(
+        `Service account "${namespace}/${serviceAccountName}" does not exist: ESO cannot request its token.`,
+        'Deploy the stack to create it.',
+      );
+    // The jwt method checks signatures itself: no TokenReview, so no binding to check.
+    if (authMethodOf(ctx.config) === 'jwt')
+      return `${namespace}/${serviceAccountName} exists (the jwt method needs no TokenReview)`;
+    const { clusterRoleBindingName } = ctx.config.kubernetes;
+    const binding = await ctx.kubectl.getJson(['clusterrolebinding', clusterRoleBindingName]);
+    if (binding instanceof Error)
+      throw new Broken(
+        `Cannot read ClusterRoleBindings: ${binding.message}`,
+        'Check the cluster credentials.',
+      );
+    const subjects =
+      (get(binding, 'subjects') as
+        { kind?: string; name?: string; namespace?: string }[] | undefined) ?? [];
+    const bound =
+      binding !== undefined &&
+      get(binding, 'roleRef.name') === 'system:auth-delegator' &&
+      subjects.some(
+        (s) =>
+          s.kind === 'ServiceAccount' && s.name === serviceAccountName && s.namespace === namespace,
+      );
+    if (!bound) {
+      throw new Broken(
+        binding === undefined
+          ? `ClusterRoleBinding "${clusterRoleBindingName}" is missing: "${serviceAccountName}" may not create TokenReviews, so Vault cannot verify its tokens and every login is 403.`
+          : `ClusterRoleBinding "${clusterRoleBindingName}" does not bind system:auth-delegator to ${namespace}/${serviceAccountName} (a ServiceAccount subject needs its namespace).`,
+        'Deploy the stack to restore the binding.',
+      );
+    }
+    const canI = await ctx.kubectl.run([
+      'auth',
+      'can-i',
+      'create',
+      'tokenreviews.authentication.k8s.io',
+      `--as=system:serviceaccount:${namespace}:${serviceAccountName}`,
+    ]);
+    if (canI.stdout.trim() !== 'yes')
+      throw new Broken(
+        `"${serviceAccountName}" may not create TokenReviews (kubectl auth can-i says "${canI.stdout.trim() || canI.stderr.trim()}").`,
+        'Check the binding and the cluster RBAC.',
+      );
+    return `${namespace}/${serviceAccountName} exists and may create TokenReviews`;
+  },
+};
