@@ -56,6 +56,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--ca-file", required=True, help="PEM of the CA that signed the apiserver cert"
     )
+    parser.add_argument(
+        "--oidc-issuer",
+        required=True,
+        help="the service-account issuer DescribeCluster returns as identity.oidc.issuer",
+    )
     return parser.parse_args()
 
 
@@ -137,6 +142,7 @@ class Emulator:
         backend_cluster = eks_backends[account_id][self.args.region].clusters[name]
         backend_cluster.endpoint = self.args.apiserver_url
         backend_cluster.certificate_authority = {"data": self.ca_data}
+        backend_cluster.identity = {"oidc": {"issuer": self.args.oidc_issuer}}
         described = eks.describe_cluster(name=name)["cluster"]
         if described["endpoint"] != self.args.apiserver_url:
             raise RuntimeError(f"DescribeCluster still returns {described['endpoint']}")
@@ -147,6 +153,7 @@ class Emulator:
             "cluster": self.args.cluster_name,
             "region": self.args.region,
             "endpoint": self.args.apiserver_url,
+            "oidcIssuer": self.args.oidc_issuer,
             "caSha256": hashlib.sha256(self.ca_data.encode("ascii")).hexdigest(),
             "sts": self.moto_url,
         }

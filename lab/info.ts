@@ -19,7 +19,7 @@ import {
 } from './parts/context';
 import { esoCrdsDir } from './parts/eso';
 import type { PartGroup } from './parts/groups';
-import { SERVICE_ACCOUNT_ISSUER, SERVICE_CLUSTER_IP_RANGE } from './parts/kubernetes';
+import { SERVICE_CLUSTER_IP_RANGE, serviceAccountIssuer } from './parts/kubernetes';
 import { VAULT_NAMESPACE } from './parts/openbao';
 import { SERVICES } from './parts';
 import { pkiFiles } from './parts/pki';
@@ -119,7 +119,7 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       caFile: pkiFiles(ctx).caCert,
       binDir: kubernetesBinDir(ctx),
       kubectl: kubectlPath(ctx),
-      serviceAccountIssuer: SERVICE_ACCOUNT_ISSUER,
+      serviceAccountIssuer: serviceAccountIssuer(ctx),
       serviceClusterIpRange: SERVICE_CLUSTER_IP_RANGE,
       apiserverPid: pidOf(ctx, 'kube-apiserver'),
       controllerManagerPid: pidOf(ctx, 'kube-controller-manager'),

@@ -6,7 +6,7 @@ import { LAB_SOURCE_DIR } from '../config';
 import { portInUse, request } from '../http';
 import type { LabContext } from './context';
 import { apiserverUrl, motoUrl, venvPython, webhookUrl } from './context';
-import { SERVICE_CLUSTER_IP_RANGE } from './kubernetes';
+import { SERVICE_CLUSTER_IP_RANGE, serviceAccountIssuer } from './kubernetes';
 import { pkiFiles } from './pki';
 import { requireVersion } from '../toolchain';
 import type { Health, ServiceDefinition } from './service';
@@ -16,6 +16,7 @@ const EMULATOR = path.join(LAB_SOURCE_DIR, 'eks_emulator.py');
 interface EmulatorHealth {
   cluster?: string;
   endpoint?: string;
+  oidcIssuer?: string;
   caSha256?: string;
 }
 
@@ -52,11 +53,15 @@ export const eksEmulator: ServiceDefinition = {
     if (response.status !== 200)
       return { ok: false, detail: `webhook /healthz: HTTP ${response.status}` };
     const reported = JSON.parse(response.body) as EmulatorHealth;
-    if (reported.cluster !== ctx.config.clusterName || reported.endpoint !== apiserverUrl(ctx)) {
+    if (
+      reported.cluster !== ctx.config.clusterName ||
+      reported.endpoint !== apiserverUrl(ctx) ||
+      reported.oidcIssuer !== serviceAccountIssuer(ctx)
+    ) {
       return {
         ok: false,
         stale: true,
-        detail: `serves cluster ${reported.cluster} at ${reported.endpoint}`,
+        detail: `serves cluster ${reported.cluster} at ${reported.endpoint}, issuer ${reported.oidcIssuer ?? '(none)'}`,
       };
     }
     if (reported.caSha256 !== expectedCaSha256(ctx))
@@ -80,6 +85,7 @@ export const eksEmulator: ServiceDefinition = {
         `--kubernetes-version=${requireVersion(ctx.versions, 'KUBERNETES_VERSION').split('.').slice(0, 2).join('.')}`,
         `--service-cidr=${SERVICE_CLUSTER_IP_RANGE}`,
         `--apiserver-url=${apiserverUrl(ctx)}`,
+        `--oidc-issuer=${serviceAccountIssuer(ctx)}`,
         `--ca-file=${pkiFiles(ctx).caCert}`,
       ],
       env: emulatorEnv(),

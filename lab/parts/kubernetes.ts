@@ -11,7 +11,32 @@ import { apiserverUrl, etcdUrl, kubernetesBinDir, webhookUrl, writeFileIfChanged
 import { adminTls, pkiFiles } from './pki';
 import type { Health, ServiceDefinition } from './service';
 
-export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc';
+/** The audience the API server accepts bearer tokens for (the lab environment requests it). */
+export const API_AUDIENCE = 'https://kubernetes.default.svc';
+
+/**
+ * The issuer of service-account tokens: the API server's own URL, so that its discovery document
+ * and keys (/.well-known/openid-configuration, /openid/v1/jwks) are where Vault's jwt method
+ * looks for them, as an EKS cluster's OIDC issuer would be.
+ */
+export function serviceAccountIssuer(ctx: LabContext): string {
+  return apiserverUrl(ctx);
+}
+
+/** Lets unauthenticated clients (OpenBao's jwt method) read the issuer's discovery and keys. */
+const DISCOVERY_BINDING = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name: 'lab-service-account-issuer-discovery' },
+  roleRef: {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'ClusterRole',
+    name: 'system:service-account-issuer-discovery',
+  },
+  subjects: [
+    { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:unauthenticated' },
+  ],
+};
 export const SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/16';
 
 /** GET/POST against the lab apiserver as the admin (client certificate). */
@@ -101,10 +126,18 @@ export const kubeApiserver: ServiceDefinition = {
 
   async health(ctx): Promise<Health> {
     const response = await kubeRequest(ctx, '/readyz');
-    return {
-      ok: response.status === 200,
-      detail: `/readyz: HTTP ${response.status} ${response.body.trim().slice(0, 80)}`,
-    };
+    if (response.status !== 200)
+      return {
+        ok: false,
+        detail: `/readyz: HTTP ${response.status} ${response.body.trim().slice(0, 80)}`,
+      };
+    // An API server from an older lab signs tokens as another issuer: restart it.
+    const discovery = await kubeRequest(ctx, '/.well-known/openid-configuration');
+    const issuer =
+      discovery.status === 200 ? (JSON.parse(discovery.body) as { issuer?: string }).issuer : '?';
+    if (issuer !== serviceAccountIssuer(ctx))
+      return { ok: false, stale: true, detail: `signs tokens as issuer ${issuer}` };
+    return { ok: true, detail: `/readyz: ok; issuer ${issuer}` };
   },
 
   async prepare(ctx) {
@@ -122,8 +155,8 @@ export const kubeApiserver: ServiceDefinition = {
         `--client-ca-file=${files.caCert}`,
         `--tls-cert-file=${files.apiserverCert}`,
         `--tls-private-key-file=${files.apiserverKey}`,
-        `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
-        `--api-audiences=${SERVICE_ACCOUNT_ISSUER}`,
+        `--service-account-issuer=${serviceAccountIssuer(ctx)}`,
+        `--api-audiences=${API_AUDIENCE}`,
         `--service-account-key-file=${files.serviceAccountPub}`,
         `--service-account-signing-key-file=${files.serviceAccountKey}`,
         `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
@@ -150,6 +183,16 @@ export const kubeApiserver: ServiceDefinition = {
         detail: `clusterrole system:auth-delegator: HTTP ${response.status}`,
       };
     }, 60_000);
+    const bound = await kubeRequest(
+      ctx,
+      '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      'POST',
+      JSON.stringify(DISCOVERY_BINDING),
+    );
+    if (bound.status !== 201 && bound.status !== 409)
+      throw new Error(
+        `could not bind the issuer discovery role: HTTP ${bound.status} ${bound.body.slice(0, 200)}`,
+      );
     return undefined;
   },
 };
