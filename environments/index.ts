@@ -1,5 +1,6 @@
 import { dev } from './dev';
 import { local } from './local';
+import { localTenants } from './local-tenants';
 import { prod } from './prod';
 import { staging } from './staging';
 import { sharedOwnership } from './ownership';
@@ -11,7 +12,13 @@ export { ConfigError, formatProblems, validateEnvironment } from './validate';
 export type { ConfigProblem } from './validate';
 
 /** Every environment of the app, in the order stacks are built. */
-export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [dev, staging, prod, local];
+export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
+  dev,
+  staging,
+  prod,
+  local,
+  localTenants,
+];
 
 /**
  * Validates the given environments (all problems at once) and returns those selected by name.

@@ -4,16 +4,14 @@ import type { EnvironmentConfig } from '../../environments/types';
 import type { StackJson } from '../../rules/stack-json';
 import { EsoVaultStack } from '../../stacks/eso-vault-stack';
 
-/** Deep partial, for config variants in tests. */
+/** Deep partial, for config variants in tests; `null` removes a key. */
 export type Variant<T> = {
-  readonly [K in keyof T]?: T[K] extends readonly unknown[]
-    ? T[K]
-    : T[K] extends object
-      ? Variant<T[K]>
-      : T[K];
+  readonly [K in keyof T]?:
+    | (T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Variant<T[K]> : T[K])
+    | null;
 };
 
-/** `base` with `changes` merged in (objects merged, arrays and scalars replaced). */
+/** `base` with `changes` merged in (objects merged, arrays and scalars replaced, null removes). */
 export function variant(
   changes: Variant<EnvironmentConfig>,
   base: EnvironmentConfig = local,
@@ -30,7 +28,10 @@ export function variant(
     )
       return b;
     const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+    for (const [k, v] of Object.entries(b)) {
+      if (v === null) delete out[k];
+      else out[k] = merge(out[k], v);
+    }
     return out;
   };
   return merge(base, changes) as EnvironmentConfig;

@@ -1,5 +1,6 @@
 import { local } from '../../environments/local';
-import type { EnvironmentConfig, IsolationDesign, TenantConfig } from '../../environments/types';
+import { generatedTenant } from '../../bench/tenant-fleet';
+import type { EnvironmentConfig, IsolationDesign } from '../../environments/types';
 
 export interface TenantsOptions {
   readonly isolation?: IsolationDesign;
@@ -8,25 +9,6 @@ export interface TenantsOptions {
   readonly tenants?: readonly string[] | number;
   readonly secretsPerTenant?: number;
   readonly base?: EnvironmentConfig;
-}
-
-/** One tenant, `team-<name>` namespace, `secrets` secrets `s01`... (placeholder values). */
-export function tenant(name: string, secrets = 1): TenantConfig {
-  return {
-    name,
-    namespace: `team-${name}`,
-    manageNamespace: true,
-    allowNamespaceDestroy: true,
-    secrets: Array.from({ length: secrets }, (_, i) => {
-      const id = `s${String(i + 1).padStart(2, '0')}`;
-      return {
-        name: id,
-        externalSecretName: id,
-        targetSecretName: id,
-        placeholder: { value: `${name}-${id}` },
-      };
-    }),
-  };
 }
 
 /** `value` without `keys`. */
@@ -62,6 +44,6 @@ export function withTenants(options: TenantsOptions = {}): EnvironmentConfig {
       ...(options.authMethod === 'jwt' ? { jwtIssuerCa: 'cluster' as const } : {}),
     },
     eso: { ...base.eso, ...(options.isolation ? { isolation: options.isolation } : {}) },
-    tenants: names.map((n) => tenant(n, options.secretsPerTenant ?? 1)),
+    tenants: names.map((n) => generatedTenant(n, options.secretsPerTenant ?? 1)),
   };
 }

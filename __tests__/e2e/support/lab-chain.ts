@@ -5,12 +5,13 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../../../lab/http';
 import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
-import { local } from '../../../environments/local';
 import type { EnvironmentConfig } from '../../../environments/types';
 import type { CheckResult } from '../../../ops/doctor/model';
 import { VaultClient, type VaultResponse } from '../../../ops/vault-http';
-import type { Variant } from '../../support/stack';
+import { tenantsOf } from '../../../environments/tenants';
+import { type VariantSpec, variantConfig } from './variant-config';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const MINUTES = 60_000;
@@ -100,11 +101,8 @@ export function exec(
   });
 }
 
-/** A deployable variant of the `local` environment. */
-export interface StackVariant {
-  /** Stack name; also names its state file terraform.<name>.tfstate. */
-  readonly name: string;
-  readonly changes: Variant<EnvironmentConfig>;
+/** A deployable variant of a real environment (`local` unless it names another `base`). */
+export interface StackVariant extends VariantSpec {
   /** TF_VAR_* values (write-only secrets, tokens). */
   readonly vars?: Record<string, string>;
 }
@@ -117,7 +115,7 @@ function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
   );
   return labEnvironment({
     ...vars,
-    E2E_VARIANT: JSON.stringify({ name: v.name, changes: v.changes }),
+    E2E_VARIANT: JSON.stringify({ name: v.name, base: v.base, changes: v.changes }),
   });
 }
 
@@ -187,11 +185,11 @@ export interface Diagnosis {
   readonly human: string;
 }
 
-/** `npm run doctor -- --env local`: the JSON report with its exit code, and the human text. */
-export async function doctor(): Promise<Diagnosis> {
+/** `npm run doctor -- --env <env>`: the JSON report with its exit code, and the human text. */
+export async function doctor(env = 'local'): Promise<Diagnosis> {
   const [asJson, human] = await Promise.all([
-    opsTool('doctor', ['--env', 'local', '--json']),
-    opsTool('doctor', ['--env', 'local']),
+    opsTool('doctor', ['--env', env, '--json']),
+    opsTool('doctor', ['--env', env]),
   ]);
   const parsed = JSON.parse(asJson.stdout) as Omit<Diagnosis, 'code' | 'human'>;
   return { ...parsed, code: asJson.code, human: human.stdout };
@@ -250,8 +248,10 @@ export async function savedPlanJson(v: StackVariant): Promise<Run> {
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
 export async function ensureDestroyed(v: StackVariant): Promise<void> {
   if (existsSync(stateFile(v))) await destroyRecorded(v);
-  await sweepUnrecorded();
-  await namespaceGone(local.kubernetes.namespace);
+  const config = variantConfig(v);
+  await sweepUnrecorded(config);
+  for (const tenant of tenantsOf(config).filter((t) => t.manageNamespace))
+    await namespaceGone(tenant.namespace);
 }
 
 /** Destroys what the variant's state records, then drops the state file. */
@@ -284,14 +284,22 @@ async function destroyRecorded(v: StackVariant): Promise<void> {
  * (02's SIGKILL case, when a test fails before recover adopts them) leaves objects that destroy
  * cannot see, and the next suite's deploy would stop on "already exists".
  */
-async function sweepUnrecorded(): Promise<void> {
-  const { kubernetes: k8s, vault: v, eso } = local;
-  await kubectl(['delete', 'clustersecretstore', eso.storeName, '--ignore-not-found']);
-  await kubectl(['delete', 'clusterrolebinding', k8s.clusterRoleBindingName, '--ignore-not-found']);
-  await kubectl(['delete', 'namespace', k8s.namespace, '--ignore-not-found', '--wait=false']);
-  await vault('DELETE', `sys/auth/${v.authPath}`);
-  await vault('DELETE', `sys/policies/acl/${v.policyName}`);
-  if (v.kvMount.managed) await vault('DELETE', `sys/mounts/${v.kvMount.path}`);
+async function sweepUnrecorded(config: EnvironmentConfig): Promise<void> {
+  const tenants = tenantsOf(config);
+  await kubectl(['delete', 'clustersecretstore', config.eso.storeName, '--ignore-not-found']);
+  await kubectl([
+    'delete',
+    'clusterrolebinding',
+    config.kubernetes.clusterRoleBindingName,
+    '--ignore-not-found',
+  ]);
+  for (const tenant of tenants.filter((t) => t.manageNamespace))
+    await kubectl(['delete', 'namespace', tenant.namespace, '--ignore-not-found', '--wait=false']);
+  await vault('DELETE', `sys/auth/${config.vault.authPath}`);
+  for (const policy of new Set(tenants.map((t) => t.policyName)))
+    await vault('DELETE', `sys/policies/acl/${policy}`);
+  if (config.vault.kvMount.managed)
+    await vault('DELETE', `sys/mounts/${config.vault.kvMount.path}`);
 }
 
 /**
@@ -395,25 +403,25 @@ export async function login(
   };
 }
 
-/** Polls until `probe` returns a value, or fails after `seconds`. */
+/** Polls (each second) until `probe` returns a value, or fails after `seconds`: the lab's poller. */
 export async function eventually<T>(
   what: string,
   seconds: number,
   probe: () => Promise<T | undefined>,
 ): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${seconds} s waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 1000));
+  let value: T | undefined;
+  try {
+    await waitFor(
+      async () => {
+        value = await probe();
+        return { ok: value !== undefined, detail: 'not yet' };
+      },
+      seconds * 1000,
+      undefined,
+      1000,
+    );
+  } catch (error) {
+    throw new Error(`waiting for ${what}: ${(error as Error).message}`);
   }
+  return value as T;
 }

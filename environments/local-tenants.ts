@@ -1,0 +1,76 @@
+import type { EnvironmentConfig } from './types';
+
+/**
+ * local-tenants: two teams on the lab's cluster, each reading only its own secrets (the lab,
+ * `npm run lab -- up`, beside `local`). Each tenant gets a SecretStore in its namespace, a Vault
+ * role bound to exactly its service account and a policy granting exactly its paths; Vault checks
+ * the service-account tokens against the cluster's OIDC issuer (the jwt method), so it needs no
+ * path to the API server. Onboarding a team is one more entry in `tenants`.
+ */
+export const localTenants: EnvironmentConfig = {
+  name: 'local-tenants',
+  aws: {
+    region: 'us-west-2',
+    clusterName: 'eks-vault-eso-lab',
+  },
+  kubernetes: {
+    auth: 'eks-token',
+    // Unused by the jwt method; named so that switching to the kubernetes method is one key.
+    clusterRoleBindingName: 'eso-tenants-auth-delegator',
+    // Vault's own audience: the API server refuses these tokens as bearers.
+    tokenAudience: 'vault',
+  },
+  vault: {
+    address: 'http://127.0.0.1:18200',
+    namespace: 'admin',
+    versionOverride: '1.14.0',
+    kvMount: { path: 'teams', managed: true, allowDestroy: true },
+    authPath: 'jwt-teams',
+    authMethod: 'jwt',
+    // The lab's API server is its own issuer, with a certificate from the lab's CA (on EKS the
+    // issuer is an AWS endpoint with a public certificate: the default).
+    jwtIssuerCa: 'cluster',
+    reviewerMode: 'client-jwt',
+    tokenTtlSeconds: 1200,
+    tokenMaxTtlSeconds: 3600,
+  },
+  secretValues: 'placeholder',
+  tenants: [
+    {
+      name: 'payments',
+      namespace: 'team-payments',
+      manageNamespace: true,
+      allowNamespaceDestroy: true,
+      secrets: [
+        {
+          name: 'database',
+          externalSecretName: 'database',
+          targetSecretName: 'database',
+          placeholder: { username: 'payments', password: 'placeholder' },
+        },
+      ],
+    },
+    {
+      name: 'search',
+      namespace: 'team-search',
+      manageNamespace: true,
+      allowNamespaceDestroy: true,
+      secrets: [
+        {
+          name: 'opensearch',
+          externalSecretName: 'opensearch',
+          targetSecretName: 'opensearch',
+          placeholder: { endpoint: 'https://search.example', api_key: 'placeholder' },
+        },
+      ],
+    },
+  ],
+  eso: {
+    apiVersion: 'external-secrets.io/v1',
+    storeName: 'vault',
+    isolation: 'per-tenant',
+    storeAuth: 'kubernetes',
+    refreshInterval: '1m',
+  },
+  backend: { type: 'local' },
+};
