@@ -16,9 +16,36 @@ export function snakeId(name: string): string {
   return kebabId(name).replace(/-/g, '_');
 }
 
+const SECRET_VALUES_PREFIX = 'secret_values_';
+
 /** Name of the sensitive variable that carries a secret's values in write-only mode. */
 export function secretValuesVariableName(secretName: string): string {
-  return `secret_values_${snakeId(secretName)}`;
+  return `${SECRET_VALUES_PREFIX}${snakeId(secretName)}`;
+}
+
+/** Is `name` a write-only secret's values variable? */
+export function isSecretValuesVariable(name: string): boolean {
+  return name.startsWith(SECRET_VALUES_PREFIX);
+}
+
+/** Names of the stack's other input variables (all sensitive; none has a default). */
+export const VARIABLES = {
+  kubernetesToken: 'kubernetes_token',
+  esoVaultToken: 'eso_vault_token',
+} as const;
+
+/**
+ * Construct id of a tenant's scope: its resources' Terraform names start with it
+ * (`vault_policy.tenant-payments_policy_...`), which is how reports tell whose a resource is.
+ */
+export function tenantScopeId(tenant: string): string {
+  return `tenant-${tenant}`;
+}
+
+/** The tenant a Terraform address belongs to, among `tenants` (undefined: shared or single chain). */
+export function tenantOfAddress(address: string, tenants: readonly string[]): string | undefined {
+  const name = address.split('.').slice(-1)[0];
+  return tenants.find((t) => name.startsWith(`${tenantScopeId(t)}_`));
 }
 
 /**

@@ -1,4 +1,5 @@
 // Entry point: `node scripts/run-ts.js lab/cli.ts <up|status|down|env>` (also `npm run lab -- <command>`).
+import { parseArgs } from 'node:util';
 import { portVariableHelp } from './config';
 import { down, env, status, up } from './commands';
 import { LabError, errorMessage } from './report';
@@ -75,14 +76,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(COMMAND_HELP[command]);
     return 0;
   }
-  let parts: PartGroup[] | undefined;
-  for (let index = 0; index < rest.length; index++) {
-    const arg = rest[index];
-    if (command === 'up' && arg === '--parts') parts = parseParts(rest[++index]);
-    else if (command === 'up' && arg.startsWith('--parts='))
-      parts = parseParts(arg.slice('--parts='.length));
-    else throw new UsageError(`unknown option '${arg}' for ${command}`);
+  let options;
+  try {
+    ({ values: options } = parseArgs({
+      args: rest,
+      options: command === 'up' ? { parts: { type: 'string' } } : {},
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${errorMessage(error)} (${command})`);
   }
+  const parts = options.parts === undefined ? undefined : parseParts(options.parts as string);
   switch (command) {
     case 'up':
       await up(parts);

@@ -1,4 +1,5 @@
 /** Small pieces shared by the command-line tools: argument errors, progress lines, exit codes. */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
   ALL_ENVIRONMENTS,
   ConfigError,
@@ -61,7 +62,10 @@ export function runMain(
   );
 }
 
-/** Parses `--flag value`, `--flag=value` and boolean flags; rejects anything unknown. */
+/**
+ * Parses `--flag value`, `--flag=value` and boolean flags with node's parseArgs; anything unknown,
+ * a missing value or a flag given twice (unless repeatable) is a usage error.
+ */
 export function parseFlags(
   argv: readonly string[],
   spec: {
@@ -70,26 +74,28 @@ export function parseFlags(
     readonly repeatable?: readonly string[];
   },
 ): { values: Map<string, string[]>; booleans: Set<string> } {
+  const options: ParseArgsConfig['options'] = {};
+  for (const flag of spec.values) options[flag.slice(2)] = { type: 'string', multiple: true };
+  for (const flag of spec.booleans) options[flag.slice(2)] = { type: 'boolean' };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const values = new Map<string, string[]>();
   const booleans = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [name, inline] = arg.includes('=')
-      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
-      : [arg, undefined];
-    if (spec.booleans.includes(name) && inline === undefined) {
-      booleans.add(name);
-    } else if (spec.values.includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined || value.startsWith('--'))
-        throw new UsageError(`${name} needs a value`);
-      const list = values.get(name) ?? [];
-      if (list.length > 0 && !(spec.repeatable ?? []).includes(name))
-        throw new UsageError(`${name} given twice`);
-      values.set(name, [...list, value]);
-    } else {
-      throw new UsageError(`unknown argument "${arg}"`);
+  for (const [name, value] of Object.entries(parsed.values)) {
+    const flag = `--${name}`;
+    if (value === true) {
+      booleans.add(flag);
+      continue;
     }
+    const list = (value as string[] | undefined) ?? [];
+    if (list.some((v) => v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+    if (list.length > 1 && !(spec.repeatable ?? []).includes(flag))
+      throw new UsageError(`${flag} given twice`);
+    values.set(flag, list);
   }
   return { values, booleans };
 }

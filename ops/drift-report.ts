@@ -4,6 +4,7 @@
  * attributes, and anything shaped like a credential, are replaced by "(sensitive)".
  */
 import { findSecretLikeValues } from '../rules/no-secret-values';
+import { tenantOfAddress } from '../common/names';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -45,6 +46,8 @@ export interface AttributeChange {
 export interface DriftedResource {
   readonly address: string;
   readonly type: string;
+  /** The tenant whose resource it is (environments with tenants; shared resources have none). */
+  readonly tenant?: string;
   /**
    * `changed outside`: refresh found the object changed (or gone) outside Terraform;
    * `will update`, `will create`, `will replace`, `will delete`: what an apply would do to converge.
@@ -148,6 +151,7 @@ export function driftFromPlan(
   environment: string,
   plan: PlanJson,
   checkedAt: string,
+  tenants: readonly string[] = [],
 ): EnvironmentDrift {
   const resources: DriftedResource[] = [];
   const relevant = new Map<string, Set<string>>();
@@ -191,7 +195,11 @@ export function driftFromPlan(
     });
   }
   const planned = resources.some((r) => r.kind.startsWith('will '));
-  return { environment, status: planned ? 'drift' : 'no-drift', checkedAt, resources };
+  const owned = resources.map((r) => {
+    const tenant = tenantOfAddress(r.address, tenants);
+    return tenant === undefined ? r : { ...r, tenant };
+  });
+  return { environment, status: planned ? 'drift' : 'no-drift', checkedAt, resources: owned };
 }
 
 function inline(value: Json | undefined): string {
@@ -222,7 +230,8 @@ export function renderMarkdown(reports: readonly EnvironmentDrift[]): string {
       continue;
     }
     for (const resource of r.resources) {
-      lines.push(`- \`${resource.address}\`: ${resource.kind}`);
+      const whose = resource.tenant === undefined ? '' : ` (tenant ${resource.tenant})`;
+      lines.push(`- \`${resource.address}\`${whose}: ${resource.kind}`);
       for (const a of resource.attributes)
         lines.push(`  - \`${a.path}\`: ${inline(a.before)} -> ${inline(a.after)}`);
     }

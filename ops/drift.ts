@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
+import { VARIABLES, isSecretValuesVariable } from '../common/names';
+import { type StackJson, declaredTenants } from '../rules/stack-json';
 import { CommandError, EXIT, parseFlags, progress, runMain, selectEnvironments } from './cli';
 import {
   type EnvironmentDrift,
@@ -54,12 +56,19 @@ function writeOnlyStandIns(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.Pro
   const out: NodeJS.ProcessEnv = {};
   for (const [name, variable] of Object.entries(config.variable ?? {})) {
     if (env[`TF_VAR_${name}`] !== undefined) continue;
-    if (name.startsWith('secret_values_')) out[`TF_VAR_${name}`] = '{}';
-    else if (name === 'eso_vault_token') out[`TF_VAR_${name}`] = 'drift-check-stand-in';
+    if (isSecretValuesVariable(name)) out[`TF_VAR_${name}`] = '{}';
+    else if (name === VARIABLES.esoVaultToken) out[`TF_VAR_${name}`] = 'drift-check-stand-in';
     else if (variable.type !== undefined)
       throw new CommandError(`variable "${name}" has no value; set TF_VAR_${name}`);
   }
   return out;
+}
+
+/** The tenants the synthesized stack declares, so the report can say whose a resource is. */
+function tenantNames(stackDir: string): string[] {
+  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
+  const { isolation, tenants } = declaredTenants(stack);
+  return isolation === 'single-chain' ? [] : tenants.map((t) => t.name);
 }
 
 function usesCloudBackend(stackDir: string): boolean {
@@ -129,7 +138,12 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
           resources: [],
           error: summarizeTerraformError(shown.stderr),
         };
-      const report = driftFromPlan(name, JSON.parse(shown.stdout) as PlanJson, checkedAt);
+      const report = driftFromPlan(
+        name,
+        JSON.parse(shown.stdout) as PlanJson,
+        checkedAt,
+        tenantNames(stackDir),
+      );
       progress(
         TOOL,
         `${name}: ${report.status === 'drift' ? `drift in ${report.resources.length} resource(s)` : 'no drift'}`,

@@ -2,26 +2,15 @@
 // that ESO wrote, waiting up to --wait seconds for each to appear.
 //   node scripts/run-ts.js scripts/show-synced.ts [--env local] [--wait 180]
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { loadEnvironments } from '../environments';
 import { tenantsOf } from '../environments/tenants';
+import { waitFor } from '../lab/http';
 
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(
-    'usage: node scripts/run-ts.js scripts/show-synced.ts [--env NAME] [--wait SECONDS]\n',
-  );
-  process.exit(0);
-}
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-};
-const [config] = loadEnvironments([option('--env', 'local')]);
-const tenants = tenantsOf(config);
-const waitSeconds = Number(option('--wait', '180'));
-const kubectl = process.env.KUBECTL ?? 'kubectl';
+const USAGE =
+  'usage: node scripts/run-ts.js scripts/show-synced.ts [--env NAME] [--wait SECONDS]\n';
 
-function keysOf(namespace: string, name: string): string[] | undefined {
+function keysOf(kubectl: string, namespace: string, name: string): string[] | undefined {
   const result = spawnSync(kubectl, ['get', 'secret', name, '-n', namespace, '-o', 'json'], {
     encoding: 'utf8',
   });
@@ -31,25 +20,58 @@ function keysOf(namespace: string, name: string): string[] | undefined {
   ).sort();
 }
 
-let failed = false;
-for (const { namespace, secret } of tenants.flatMap((t) =>
-  t.secrets.map((secret) => ({ namespace: t.namespace, secret })),
-)) {
-  const deadline = Date.now() + waitSeconds * 1000;
-  let keys = keysOf(namespace, secret.targetSecretName);
-  while (keys === undefined && Date.now() < deadline) {
-    spawnSync('sleep', ['2']);
-    keys = keysOf(namespace, secret.targetSecretName);
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        env: { type: 'string', default: 'local' },
+        wait: { type: 'string', default: '180' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`show-synced: ${(error as Error).message}\n${USAGE}`);
+    return 2;
   }
-  if (keys === undefined) {
-    process.stdout.write(
-      `  ${namespace}/${secret.targetSecretName}: not synced after ${waitSeconds} s (run npm run doctor -- --env ${config.name})\n`,
-    );
-    failed = true;
-  } else {
-    process.stdout.write(
-      `  ${namespace}/${secret.targetSecretName} <- ${config.vault.kvMount.path}/${secret.name}: keys ${keys.join(', ')}\n`,
-    );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
   }
+  const waitSeconds = Number(values.wait);
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+    process.stderr.write(`show-synced: --wait takes seconds, got "${values.wait}"\n${USAGE}`);
+    return 2;
+  }
+  const [config] = loadEnvironments([values.env]);
+  const kubectl = process.env.KUBECTL ?? 'kubectl';
+  let failed = false;
+  for (const tenant of tenantsOf(config)) {
+    for (const secret of tenant.secrets) {
+      const where = `${tenant.namespace}/${secret.targetSecretName}`;
+      let keys: string[] | undefined;
+      try {
+        await waitFor(
+          () => {
+            keys = keysOf(kubectl, tenant.namespace, secret.targetSecretName);
+            return Promise.resolve({ ok: keys !== undefined, detail: 'not synced yet' });
+          },
+          waitSeconds * 1000,
+          undefined,
+          2000,
+        );
+        process.stdout.write(
+          `  ${where} <- ${config.vault.kvMount.path}/${secret.name}: keys ${keys!.join(', ')}\n`,
+        );
+      } catch {
+        process.stdout.write(
+          `  ${where}: not synced after ${waitSeconds} s (run npm run doctor -- --env ${config.name})\n`,
+        );
+        failed = true;
+      }
+    }
+  }
+  return failed ? 1 : 0;
 }
-process.exit(failed ? 1 : 0);
+
+void main().then((code) => process.exit(code));

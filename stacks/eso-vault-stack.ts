@@ -17,7 +17,13 @@ import { EsoSecretStore, type StoreAuth } from '../constructs/eso-secret-store';
 import { EsoExternalSecret } from '../constructs/eso-external-secret';
 import { type Readiness, ReadinessCheck } from '../constructs/eso-readiness';
 import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
-import { DECLARED_TENANTS_LOCAL, kebabId, secretValuesVariableName } from '../common/names';
+import {
+  DECLARED_TENANTS_LOCAL,
+  VARIABLES,
+  kebabId,
+  secretValuesVariableName,
+  tenantScopeId,
+} from '../common/names';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
 import { NamespacePrefixPolicy, SecretReadPolicy } from '../constructs/secret-read-policy';
 import {
@@ -42,12 +48,6 @@ import type { DeclaredTenant, StackJson } from '../rules/stack-json';
 
 /** Lifetime asked for Vault's reviewer JWT in token-secret mode unless configured: one year. */
 export const DEFAULT_REVIEWER_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
-
-/** Names of the stack's input variables (all sensitive; none has a default). */
-export const VARIABLES = {
-  kubernetesToken: 'kubernetes_token',
-  esoVaultToken: 'eso_vault_token',
-} as const;
 
 /** Each secret once, though two tenants may share one. */
 function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
@@ -138,7 +138,7 @@ export class EsoVaultStack extends TerraformStack {
     // --- Kubernetes: who ESO logs in as. A single chain keeps the construct paths (and so the
     // Terraform addresses) it always had; tenants live under tenant-<name>.
     const scopeOf = (tenant: ResolvedTenant): Construct =>
-      tenant.singleChain ? this : new Construct(this, `tenant-${tenant.name}`);
+      tenant.singleChain ? this : new Construct(this, tenantScopeId(tenant.name));
     const tenantScopes = new Map(tenants.map((t) => [t.name, scopeOf(t)]));
     const accounts = new Map(
       tenants.map((tenant) => [

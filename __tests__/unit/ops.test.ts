@@ -1,3 +1,4 @@
+import { UsageError, parseFlags } from '../../ops/cli';
 import { policyPathCovers } from '../../ops/doctor/policy-paths';
 import {
   type PlanJson,
@@ -247,5 +248,59 @@ describe('recover: objects a killed apply never created', () => {
     const plan =
       'Error: Unable to fetch service account "my-namespace/vault-auth" from Kubernetes: Unauthorized';
     expect(missingRemoteObjects(plan, candidates)).toEqual([]);
+  });
+});
+
+describe('drift report with tenants', () => {
+  it('names the tenant whose resource drifted, and none for a shared one', () => {
+    const change = {
+      actions: ['update'],
+      before: { policy: 'path "teams/data/payments/db" {}' },
+      after: { policy: 'path "teams/data/search/db" {}' },
+    };
+    const plan: PlanJson = {
+      resource_drift: [
+        { address: 'vault_policy.tenant-payments_policy_0A1B2C3D', type: 'vault_policy', change },
+        { address: 'vault_policy.policy_03D53757', type: 'vault_policy', change },
+      ],
+      resource_changes: [
+        'vault_policy.tenant-payments_policy_0A1B2C3D',
+        'vault_policy.policy_03D53757',
+      ].map((address) => ({
+        address,
+        type: 'vault_policy',
+        change: { ...change, before: change.after, after: change.before },
+      })),
+    };
+    const report = driftFromPlan('local-tenants', plan, 'now', ['payments', 'search']);
+    expect(report.resources.map((r) => [r.address, r.tenant])).toEqual([
+      ['vault_policy.tenant-payments_policy_0A1B2C3D', 'payments'],
+      ['vault_policy.policy_03D53757', undefined],
+      ['vault_policy.tenant-payments_policy_0A1B2C3D', 'payments'],
+      ['vault_policy.policy_03D53757', undefined],
+    ]);
+    expect(renderMarkdown([report])).toContain(
+      '- `vault_policy.tenant-payments_policy_0A1B2C3D` (tenant payments): changed outside Terraform',
+    );
+  });
+});
+
+describe('command-line flags', () => {
+  const spec = { values: ['--env', '--app'], booleans: ['--json'], repeatable: ['--env'] };
+
+  it('reads values, repeated values and booleans', () => {
+    const { values, booleans } = parseFlags(['--env', 'dev', '--env=local', '--json'], spec);
+    expect(values.get('--env')).toEqual(['dev', 'local']);
+    expect(booleans.has('--json')).toBe(true);
+  });
+
+  it.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--app', 'a', '--app', 'b'], '--app given twice'],
+    [['--app'], "Option '--app <value>' argument missing"],
+    [['stray'], "Unexpected argument 'stray'"],
+  ])('%j is a usage error: %s', (argv, message) => {
+    expect(() => parseFlags(argv, spec)).toThrow(UsageError);
+    expect(() => parseFlags(argv, spec)).toThrow(message);
   });
 });
