@@ -2,52 +2,55 @@
 //
 //   npm run bench [-- --runs N] [--skip-cli]
 //
-// Cases: the app (main.ts, all environments) and a scaled app (200 secrets x 4 environments),
-// each run directly (node + scripts/run-ts.js, as cdktf.json runs it), and end to end through `cdktf synth`. Each case runs N times
+// Cases: the app (main.ts, all environments), a scaled app (200 secrets x 4 environments) and
+// 50 tenants x 10 secrets in each isolation design, run directly (node + scripts/run-ts.js, as
+// cdktf.json runs it), and the first two end to end through `cdktf synth`. Each case runs N times
 // (default 5) in a fresh process; the median wall time and the largest peak RSS are printed.
-// Peak RSS comes from GNU time (/usr/bin/time, Debian package "time").
+// Peak RSS comes from GNU time (/usr/bin/time, Debian package "time"). The plan loop: bench:plan.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, fail, headerUsage, median, runsOption } from './measure';
 
 interface Case {
   readonly name: string;
   readonly target?: string;
   readonly command: string[];
+  readonly env?: Record<string, string>;
 }
 
-const root = join(__dirname, '..');
 const GNU_TIME = '/usr/bin/time';
 const TARGETS: Record<string, string> = {
   'app: all environments': '<= 0.8 s median, <= 150 MB',
   'app: 200 secrets x 4 environments': '<= 1.2 s median',
+  'app: 50 tenants x 10 secrets, per-tenant': '< 2 s median, < 250 MB',
+  'app: 50 tenants x 10 secrets, shared-store': '< 2 s median, < 250 MB',
 };
 
-function parseArgs(argv: string[]): { runs: number; cli: boolean; help: boolean } {
-  let runs = 5;
-  let cli = true;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--runs') {
-      runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1)
-        fail(`--runs takes a whole number >= 1, got "${argv[i]}"`);
-    } else if (arg === '--skip-cli') {
-      cli = false;
-    } else if (arg === '-h' || arg === '--help') {
-      return { runs, cli, help: true };
-    } else {
-      fail(`unknown argument "${arg}" (see --help)`);
-    }
+function parseCommandLine(argv: string[]): { runs: number; cli: boolean; help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        runs: { type: 'string', default: '5' },
+        'skip-cli': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    fail(TOOL, `${(error as Error).message} (see --help)`);
   }
-  return { runs, cli, help: false };
+  return {
+    runs: runsOption(TOOL, parsed.values.runs),
+    cli: !parsed.values['skip-cli'],
+    help: parsed.values.help,
+  };
 }
 
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-}
+const TOOL = 'bench';
 
 function measure(
   command: string[],
@@ -57,48 +60,44 @@ function measure(
   const rssFile = join(outdir, 'rss');
   const started = process.hrtime.bigint();
   const result = spawnSync(GNU_TIME, ['-f', '%M', '-o', rssFile, ...command], {
-    cwd: root,
+    cwd: ROOT,
     env: { ...process.env, ...env, CDKTF_OUTDIR: join(outdir, 'cdktf.out') },
     encoding: 'utf8',
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) {
-    fail(`"${command.join(' ')}" exited ${result.status}:\n${result.stderr}${result.stdout}`);
+    fail(TOOL, `"${command.join(' ')}" exited ${result.status}:\n${result.stderr}${result.stdout}`);
   }
   const peakMb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
   rmSync(outdir, { recursive: true, force: true });
   return { seconds, peakMb };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function main(): void {
-  const { runs, cli, help } = parseArgs(process.argv.slice(2));
+  const { runs, cli, help } = parseCommandLine(process.argv.slice(2));
   if (help) {
     // The usage is the header comment of this file.
-    process.stdout.write(
-      readFileSync(__filename, 'utf8')
-        .split('\n')
-        .slice(1, 9)
-        .map((l) => l.replace(/^\/\/ ?/, ''))
-        .join('\n') + '\n',
-    );
+    process.stdout.write(headerUsage(__filename, 9));
     return;
   }
   if (!existsSync(GNU_TIME))
-    fail(`${GNU_TIME} not found: install it (Debian: apt-get install time) to measure peak memory`);
+    fail(
+      TOOL,
+      `${GNU_TIME} not found: install it (Debian: apt-get install time) to measure peak memory`,
+    );
 
   const node = process.execPath;
-  const runTs = join(root, 'scripts/run-ts.js');
-  const cdktf = join(root, 'node_modules/.bin/cdktf');
+  const runTs = join(ROOT, 'scripts/run-ts.js');
+  const cdktf = join(ROOT, 'node_modules/.bin/cdktf');
   const cases: Case[] = [
     { name: 'node + cdktf (baseline)', command: [node, '-e', "require('cdktf')"] },
     { name: 'app: all environments', command: [node, runTs, 'main.ts'] },
     { name: 'app: 200 secrets x 4 environments', command: [node, runTs, 'bench/scaled-app.ts'] },
+    ...(['per-tenant', 'shared-store'] as const).map((isolation) => ({
+      name: `app: 50 tenants x 10 secrets, ${isolation}`,
+      command: [node, runTs, 'bench/tenants-app.ts'],
+      env: { BENCH_ISOLATION: isolation },
+    })),
   ];
   if (cli) {
     cases.push(
@@ -126,7 +125,7 @@ function main(): void {
     `${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'peak MB'.padStart(8)}  target\n`,
   );
   for (const c of cases) {
-    const samples = Array.from({ length: runs }, () => measure(c.command, env));
+    const samples = Array.from({ length: runs }, () => measure(c.command, { ...env, ...c.env }));
     const seconds = samples.map((s) => s.seconds);
     const peak = Math.max(...samples.map((s) => s.peakMb));
     process.stdout.write(

@@ -1,0 +1,58 @@
+/** What the benchmark scripts share: running a command against the clock, medians, their usage. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..');
+
+/** A bad argument or a failed command: one line on stderr, exit 2. */
+export function fail(tool: string, message: string): never {
+  process.stderr.write(`${tool}: ${message}\n`);
+  process.exit(2);
+}
+
+/** The usage text: the script's header comment, lines 2 to `last`. */
+export function headerUsage(file: string, last: number): string {
+  return `${readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(1, last)
+    .map((l) => l.replace(/^\/\/ ?/, ''))
+    .join('\n')}\n`;
+}
+
+/** Runs a command to completion and returns its wall time; an exit code not in `ok` fails. */
+export function timed(
+  tool: string,
+  command: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string; ok?: readonly number[] } = {},
+): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1), {
+    cwd: options.cwd ?? ROOT,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (!(options.ok ?? [0]).includes(result.status ?? -1))
+    fail(
+      tool,
+      `"${command.join(' ')}" exited ${result.status}:\n${(result.stdout + result.stderr).slice(-3000)}`,
+    );
+  return seconds;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `--runs N` (a whole number >= 1). */
+export function runsOption(tool: string, value: string): number {
+  const runs = Number(value);
+  if (!Number.isInteger(runs) || runs < 1)
+    fail(tool, `--runs takes a whole number >= 1, got "${value}"`);
+  return runs;
+}

@@ -1,0 +1,120 @@
+// Benchmark: the plan loop against the lab, each case beside bare OpenTofu on the same directory.
+//
+//   npm run bench:plan [-- --runs N]
+//
+// Needs the lab (npm run lab -- up). Deploys `local` and `local-tenants` when they are not yet
+// deployed (and leaves them deployed), then times, N times each (default 5), median printed:
+// bare `tofu plan` in cdktf.out/stacks/local (the yardstick), `cdktf diff local`,
+// `npm run diff -- --env local`, bare `tofu plan -refresh-only`, `npm run drift -- --env local`,
+// and the drift check of both environments at once beside the two one after the other.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { labProcessEnv, readLabInfo } from '../lab/info';
+import { ROOT, fail, headerUsage, median, runsOption, timed } from './measure';
+
+const TOOL = 'bench:plan';
+const node = process.execPath;
+const runTs = join(ROOT, 'scripts/run-ts.js');
+const cdktf = join(ROOT, 'node_modules/.bin/cdktf');
+
+/** `timed`, failing as this tool. */
+const timedRun = (
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string; ok?: number[] } = {},
+) => timed(TOOL, command, env, options);
+
+function main(): void {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        runs: { type: 'string', default: '5' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    fail(TOOL, `${(error as Error).message} (see --help)`);
+  }
+  if (values.help) {
+    process.stdout.write(headerUsage(__filename, 9));
+    return;
+  }
+  const runs = runsOption(TOOL, values.runs);
+
+  const info = readLabInfo();
+  const env = labProcessEnv(info);
+  const tofu = info.toolchain.tfBinary;
+  for (const name of ['local', 'local-tenants']) {
+    if (existsSync(join(ROOT, `terraform.${name}.tfstate`))) continue;
+    process.stdout.write(`deploying ${name} first (it stays deployed)...\n`);
+    timedRun([node, runTs, 'ops/deploy.ts', '--env', name, '--auto-approve'], env);
+  }
+  // The synthesized directory the bare runs plan in: the same one cdktf diff writes.
+  timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], env, { ok: [0, 2] });
+  const stackDir = join(ROOT, 'cdktf.out', 'stacks', 'local');
+  const plan = ['plan', '-input=false', '-lock=false', '-no-color', '-detailed-exitcode'];
+
+  const cases: { name: string; run: () => number; yardstick?: string }[] = [
+    {
+      name: 'tofu plan (bare, yardstick)',
+      run: () => timedRun([tofu, ...plan], env, { cwd: stackDir, ok: [0, 2] }),
+    },
+    {
+      name: 'cdktf diff local',
+      yardstick: 'tofu plan (bare, yardstick)',
+      run: () =>
+        timedRun([cdktf, 'diff', 'local', '--skip-provider-lock', '--no-color'], env, { ok: [0] }),
+    },
+    {
+      name: 'npm run diff -- --env local',
+      yardstick: 'tofu plan (bare, yardstick)',
+      run: () => timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], env, { ok: [0, 2] }),
+    },
+    {
+      name: 'tofu plan -refresh-only (bare)',
+      run: () => timedRun([tofu, ...plan, '-refresh-only'], env, { cwd: stackDir, ok: [0, 2] }),
+    },
+    {
+      name: 'npm run drift -- --env local',
+      yardstick: 'tofu plan -refresh-only (bare)',
+      run: () => timedRun([node, runTs, 'ops/drift.ts', '--env', 'local'], env, { ok: [0, 2] }),
+    },
+    {
+      name: 'drift: local, then local-tenants',
+      run: () =>
+        timedRun([node, runTs, 'ops/drift.ts', '--env', 'local'], env, { ok: [0, 2] }) +
+        timedRun([node, runTs, 'ops/drift.ts', '--env', 'local-tenants'], env, { ok: [0, 2] }),
+    },
+    {
+      name: 'drift: both at once (parallel)',
+      yardstick: 'drift: local, then local-tenants',
+      run: () =>
+        timedRun([node, runTs, 'ops/drift.ts', '--env', 'local', '--env', 'local-tenants'], env, {
+          ok: [0, 2],
+        }),
+    },
+  ];
+
+  process.stdout.write(`plan-loop benchmark against the lab, ${runs} runs per case (median)\n`);
+  process.stdout.write(
+    `${'case'.padEnd(40)} ${'median s'.padStart(9)} ${'min s'.padStart(7)}  vs\n`,
+  );
+  const medians = new Map<string, number>();
+  for (const c of cases) {
+    const samples = Array.from({ length: runs }, () => c.run());
+    medians.set(c.name, median(samples));
+    const yardstick = c.yardstick ? medians.get(c.yardstick) : undefined;
+    const ratio =
+      yardstick === undefined ? '' : `${(median(samples) / yardstick).toFixed(2)}x ${c.yardstick}`;
+    process.stdout.write(
+      `${c.name.padEnd(40)} ${median(samples).toFixed(2).padStart(9)} ${Math.min(...samples)
+        .toFixed(2)
+        .padStart(7)}  ${ratio}\n`,
+    );
+  }
+}
+
+main();
