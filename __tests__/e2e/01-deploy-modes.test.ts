@@ -3,6 +3,7 @@
  * deploy from empty, plan again (no changes), log in as ESO does and read, be denied elsewhere,
  * check the cluster objects, keep values out of cdktf.out and state, destroy leaving nothing.
  */
+import { kvV2Paths } from '../../common/kv-paths';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,7 +132,7 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       errors: session.status === 200 ? undefined : session.errors,
     }).toEqual({ status: 200, errors: undefined });
     for (const secret of local.secrets) {
-      const read = await vault('GET', `${v.kvMount.path}/data/${secret.name}`, {
+      const read = await vault('GET', kvV2Paths(v.kvMount.path, secret.name).data, {
         token: session.token,
       });
       expect(read.status).toBe(200);
@@ -146,7 +147,7 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
 
   it('denies that login every path it was not granted', async () => {
     const outside = 'e2e-not-granted';
-    await vault('POST', `${v.kvMount.path}/data/${outside}`, { body: { data: { k: 'v' } } });
+    await vault('POST', kvV2Paths(v.kvMount.path, outside).data, { body: { data: { k: 'v' } } });
     try {
       const jwt = await serviceAccountToken(
         k8s.namespace,
@@ -155,10 +156,10 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       );
       const { token } = await login(v.authPath, v.roleName, jwt);
       const attempts = await Promise.all([
-        vault('GET', `${v.kvMount.path}/data/${outside}`, { token }),
-        vault('GET', `${v.kvMount.path}/metadata/${local.secrets[0].name}`, { token }),
+        vault('GET', kvV2Paths(v.kvMount.path, outside).data, { token }),
+        vault('GET', kvV2Paths(v.kvMount.path, local.secrets[0].name).metadata, { token }),
         vault('LIST', `${v.kvMount.path}/metadata`, { token }),
-        vault('POST', `${v.kvMount.path}/data/${local.secrets[0].name}`, {
+        vault('POST', kvV2Paths(v.kvMount.path, local.secrets[0].name).data, {
           token,
           body: { data: { k: 'overwrite' } },
         }),
@@ -166,7 +167,7 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       ]);
       expect(attempts.map((a) => a.status)).toEqual([403, 403, 403, 403, 403]);
     } finally {
-      await vault('DELETE', `${v.kvMount.path}/metadata/${outside}`);
+      await vault('DELETE', kvV2Paths(v.kvMount.path, outside).metadata);
     }
   });
 

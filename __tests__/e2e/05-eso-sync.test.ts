@@ -4,6 +4,7 @@
  * leaves the ExternalSecret not Ready with the controller's error, and the doctor names the cause;
  * the token-auth store mode works too.
  */
+import { kvV2Paths } from '../../common/kv-paths';
 import { readFileSync } from 'node:fs';
 import { renderReadPolicy } from '../../constructs/secret-read-policy';
 import { local } from '../../environments/local';
@@ -103,7 +104,7 @@ async function eventMessages(fieldSelector: string): Promise<string> {
 async function writeValue(value: string): Promise<void> {
   expect(
     (
-      await vault('POST', `${v.kvMount.path}/data/${target.name}`, {
+      await vault('POST', kvV2Paths(v.kvMount.path, target.name).data, {
         body: { data: { dummy_key1: value } },
       })
     ).status,

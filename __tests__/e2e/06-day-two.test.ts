@@ -8,6 +8,7 @@
  *   key that allows it.
  * - A deploy that leaves the chain broken fails, and `npm run deploy` runs the doctor.
  */
+import { kvV2Paths } from '../../common/kv-paths';
 import { randomBytes } from 'node:crypto';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig, SecretConfig } from '../../environments/types';
@@ -61,7 +62,7 @@ async function personWrites(name: string): Promise<Written> {
   let current = '';
   for (const round of [1, 2]) {
     current = `person-${round}-${randomBytes(6).toString('hex')}`;
-    const written = await vault('POST', `${v.kvMount.path}/data/${name}`, {
+    const written = await vault('POST', kvV2Paths(v.kvMount.path, name).data, {
       body: { data: { dummy_key1: current } },
     });
     expect(written.status).toBe(200);
@@ -70,18 +71,18 @@ async function personWrites(name: string): Promise<Written> {
 }
 
 async function versionCount(name: string): Promise<number> {
-  const metadata = await vault('GET', `${v.kvMount.path}/metadata/${name}`);
+  const metadata = await vault('GET', kvV2Paths(v.kvMount.path, name).metadata);
   return Object.keys((metadata.body?.data as { versions?: object })?.versions ?? {}).length;
 }
 
 /** Every version still there, none deleted or destroyed, and the current value the person's. */
 async function untouched(name: string, before: Written): Promise<Record<string, unknown>> {
-  const metadata = await vault('GET', `${v.kvMount.path}/metadata/${name}`);
+  const metadata = await vault('GET', kvV2Paths(v.kvMount.path, name).metadata);
   const data = metadata.body?.data as {
     current_version: number;
     versions: Record<string, { deletion_time: string; destroyed: boolean }>;
   };
-  const read = await vault('GET', `${v.kvMount.path}/data/${name}`);
+  const read = await vault('GET', kvV2Paths(v.kvMount.path, name).data);
   const value = (read.body?.data as { data?: Record<string, string> } | undefined)?.data
     ?.dummy_key1;
   return {

@@ -5,6 +5,7 @@
  * empty; the long-lived token Secret is reported, then deleted only when asked, and ESO keeps
  * syncing without it.
  */
+import { kvV2Paths } from '../../common/kv-paths';
 import { readFileSync } from 'node:fs';
 import { local } from '../../environments/local';
 import {
@@ -174,8 +175,8 @@ async function forceSyncTo(value: string): Promise<boolean> {
 }
 
 async function kvState(): Promise<{ versions: number; value: unknown }> {
-  const metadata = await vault('GET', `${v.kvMount.path}/metadata/${mySecret.name}`);
-  const data = await vault('GET', `${v.kvMount.path}/data/${mySecret.name}`);
+  const metadata = await vault('GET', kvV2Paths(v.kvMount.path, mySecret.name).metadata);
+  const data = await vault('GET', kvV2Paths(v.kvMount.path, mySecret.name).data);
   return {
     versions: Object.keys((metadata.body?.data as { versions: object }).versions).length,
     value: (data.body?.data as { data: Record<string, string> }).data.dummy_key1,
@@ -192,7 +193,7 @@ it(
     const personal = `person-${Date.now()}`;
     expect(
       (
-        await vault('POST', `${v.kvMount.path}/data/${mySecret.name}`, {
+        await vault('POST', kvV2Paths(v.kvMount.path, mySecret.name).data, {
           body: { data: { dummy_key1: personal } },
         })
       ).status,
@@ -243,7 +244,7 @@ it(
       await kubectlJson(['secret', k8s.serviceAccountName, '-n', k8s.namespace]),
     ).toBeUndefined();
     const next = `person-after-${Date.now()}`;
-    await vault('POST', `${v.kvMount.path}/data/${mySecret.name}`, {
+    await vault('POST', kvV2Paths(v.kvMount.path, mySecret.name).data, {
       body: { data: { dummy_key1: next } },
     });
     expect(await forceSyncTo(next)).toBe(true);
