@@ -5,7 +5,7 @@ import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { kvV2Paths } from '../common/kv-paths';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
-import type { DeclaredSecret } from '../rules/stack-json';
+import type { DeclaredSecret } from '../common/stack-json';
 import { DestroyGuard } from './destroy-guard';
 import { RawResource, RemovedResources, childLogicalId, logicalIdOf } from './terraform-blocks';
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
-import type { StackJson } from '../rules/stack-json';
+import type { StackJson } from '../common/stack-json';
 import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
 import { CDKTF, cdktfArgs, DEFAULT_APP, runInherited, synthesize } from './terraform';
 

@@ -3,7 +3,7 @@
  * each drifted resource and attribute. Values are shown only where they are safe: sensitive
  * attributes, and anything shaped like a credential, are replaced by "(sensitive)".
  */
-import { findSecretLikeValues } from '../rules/no-secret-values';
+import { findSecretLikeValues } from '../common/secret-shapes';
 import { tenantOfAddress } from '../common/names';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

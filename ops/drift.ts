@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { VARIABLES, isSecretValuesVariable } from '../common/names';
-import { type StackJson, declaredTenants } from '../rules/stack-json';
+import { type StackJson, declaredTenants } from '../common/stack-json';
 import { CommandError, EXIT, parseFlags, progress, runMain, selectEnvironments } from './cli';
 import {
   type EnvironmentDrift,

@@ -2,7 +2,7 @@
  * Terraform import IDs of the resources this app declares, computed from the synthesized JSON.
  * `recover` uses them to adopt objects an interrupted apply created but never recorded.
  */
-import { type JsonObject, type StackJson, getPath, str } from '../rules/stack-json';
+import { type JsonObject, type StackJson, getPath, str } from '../common/stack-json';
 
 type IdOf = (stack: StackJson, body: JsonObject) => string | undefined;
 

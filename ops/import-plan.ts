@@ -5,7 +5,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackJson } from '../rules/stack-json';
+import type { StackJson } from '../common/stack-json';
 import { CommandError, progress } from './cli';
 import { type ImportCandidate, importCandidates, missingRemoteObjects } from './import-ids';
 import { run, summarizeTerraformError, terraformBinary } from './terraform';

@@ -3,7 +3,8 @@ import { noSecretValues } from './no-secret-values';
 import { noWildcardBindings } from './no-wildcard-bindings';
 import { policyExactDataPaths } from './policy-exact-data-paths';
 import { roleNamespaceMatchesServiceAccount } from './role-namespace-matches-service-account';
-import type { Rule, StackJson, Violation } from './stack-json';
+import { type StackJson } from '../common/stack-json';
+import type { Rule, Violation } from './rule';
 import { storeMatchesVault } from './store-matches-vault';
 import { tenantIsolation } from './tenant-isolation';
 

@@ -1,24 +1,9 @@
-import {
-  type Rule,
-  type StackJson,
-  type Violation,
-  getPath,
-  providerConfig,
-  resourcesOfType,
-} from './stack-json';
+import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
+import { type StackJson, getPath, providerConfig, resourcesOfType } from '../common/stack-json';
+import type { Rule, Violation } from './rule';
+import { findSecretLikeValues } from '../common/secret-shapes';
 
-export const NO_SECRET_VALUES_ID = 'CHAIN-005';
-
-/** Shapes of credentials that must never be written into the synthesized configuration. */
-export const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern: RegExp }[] = [
-  { name: 'JSON Web Token', pattern: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
-  { name: 'Vault service/batch/recovery token', pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/ },
-  { name: 'legacy Vault token', pattern: /\b[sbr]\.[A-Za-z0-9]{24}\b/ },
-  { name: 'AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/ },
-  { name: 'private key', pattern: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ },
-  { name: 'EKS token', pattern: /k8s-aws-v1\.[A-Za-z0-9_-]{20,}/ },
-  { name: 'Terraform Cloud token', pattern: /\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{20,}/ },
-];
+const NO_SECRET_VALUES_ID = CHAIN_RULE_IDS.noSecretValues;
 
 /** Attributes that carry credentials: they may only hold references, never literals. */
 const CREDENTIAL_ATTRIBUTES: readonly { readonly type: string; readonly path: string }[] = [
@@ -27,17 +12,6 @@ const CREDENTIAL_ATTRIBUTES: readonly { readonly type: string; readonly path: st
   { type: 'vault_kv_secret_v2', path: 'data_json_wo' },
   { type: 'kubernetes_secret_v1', path: 'data_wo' },
 ];
-
-/** Finds every credential-shaped string in a text (a whole cdktf.out file, a log, a state file). */
-export function findSecretLikeValues(text: string): { name: string; sample: string }[] {
-  const found: { name: string; sample: string }[] = [];
-  for (const { name, pattern } of SECRET_PATTERNS) {
-    const match = new RegExp(pattern.source, 'g').exec(text);
-    // Never echo the value itself: its first characters are enough to find it.
-    if (match) found.push({ name, sample: `${match[0].slice(0, 6)}...` });
-  }
-  return found;
-}
 
 function isLiteral(value: unknown): boolean {
   if (value === undefined || value === null) return false;

@@ -1,15 +1,15 @@
+import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
 import {
-  type Rule,
   type StackJson,
-  type Violation,
   isObject,
   resolve,
   resolveStrings,
   resourcesOfType,
   str,
-} from './stack-json';
+} from '../common/stack-json';
+import type { Rule, Violation } from './rule';
 
-export const NO_WILDCARD_BINDINGS_ID = 'CHAIN-004';
+const NO_WILDCARD_BINDINGS_ID = CHAIN_RULE_IDS.noWildcardBindings;
 
 /** No role accepts any service account or any namespace. */
 export const noWildcardBindings: Rule = {

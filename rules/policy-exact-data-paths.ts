@@ -1,39 +1,17 @@
+import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
 import { kvV2Paths } from '../common/kv-paths';
 import { NAMESPACE_METADATA } from '../common/names';
 import {
-  type Rule,
   type StackJson,
-  type Violation,
   declaredSecrets,
   declaredTenants,
   resourcesOfType,
   str,
-} from './stack-json';
+} from '../common/stack-json';
+import type { Rule, Violation } from './rule';
+import { parsePolicy } from '../common/vault-policy';
 
-export const POLICY_EXACT_DATA_PATHS_ID = 'CHAIN-001';
-
-interface PolicyPath {
-  readonly path: string;
-  readonly capabilities: string[];
-}
-
-const PATH_BLOCK = /path\s+"([^"]*)"\s*\{\s*capabilities\s*=\s*\[([^\]]*)\]\s*\}/g;
-
-/** Parses the `path "..." { capabilities = [...] }` blocks; `rest` is any text that is not one. */
-export function parsePolicy(text: string): { paths: PolicyPath[]; rest: string } {
-  const paths: PolicyPath[] = [];
-  const rest = text.replace(PATH_BLOCK, (_all, path: string, caps: string) => {
-    paths.push({
-      path,
-      capabilities: caps
-        .split(',')
-        .map((c) => c.trim().replace(/^"|"$/g, ''))
-        .filter((c) => c.length > 0),
-    });
-    return '';
-  });
-  return { paths, rest: rest.replace(/#[^\n]*/g, '').trim() };
-}
+const POLICY_EXACT_DATA_PATHS_ID = CHAIN_RULE_IDS.policyExactDataPaths;
 
 /** The templated path of the shared store's policy: `<mount>/data/{{...<accessor>...}}/*`. */
 function templatedNamespacePath(mount: string): RegExp {

@@ -1,15 +1,15 @@
+import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
 import {
-  type Rule,
   type StackJson,
-  type Violation,
   declaredTenants,
   getPath,
   resourcesOfType,
   str,
-} from './stack-json';
+} from '../common/stack-json';
+import type { Rule, Violation } from './rule';
 import { accountKey, vaultRoles } from './vault-roles';
 
-export const ROLE_NAMESPACE_MATCHES_ID = 'CHAIN-002';
+const ROLE_NAMESPACE_MATCHES_ID = CHAIN_RULE_IDS.roleNamespaceMatches;
 
 /**
  * Every Vault role is bound to exactly the service accounts of the tenants that use it, each in

@@ -1,8 +1,7 @@
+import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
 import {
   type Json,
-  type Rule,
   type StackJson,
-  type Violation,
   declaredSecrets,
   getPath,
   manifestsOfKind,
@@ -10,10 +9,11 @@ import {
   resolveStrings,
   resourcesOfType,
   str,
-} from './stack-json';
+} from '../common/stack-json';
+import type { Rule, Violation } from './rule';
 import { accountKey, vaultRoles } from './vault-roles';
 
-export const STORE_MATCHES_VAULT_ID = 'CHAIN-003';
+const STORE_MATCHES_VAULT_ID = CHAIN_RULE_IDS.storeMatchesVault;
 
 /**
  * The ESO side agrees with the Vault side: server, Vault namespace, KV mount and version, auth

@@ -1,10 +1,9 @@
+import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
 import { kvV2Paths } from '../common/kv-paths';
-import { parsePolicy } from './policy-exact-data-paths';
+import { parsePolicy } from '../common/vault-policy';
 import {
   type DeclaredTenant,
-  type Rule,
   type StackJson,
-  type Violation,
   declaredSecrets,
   declaredTenants,
   getPath,
@@ -12,9 +11,10 @@ import {
   resolveStrings,
   resourcesOfType,
   str,
-} from './stack-json';
+} from '../common/stack-json';
+import type { Rule, Violation } from './rule';
 
-export const TENANT_ISOLATION_ID = 'CHAIN-006';
+const TENANT_ISOLATION_ID = CHAIN_RULE_IDS.tenantIsolation;
 
 /**
  * Tenants stay apart: no secret is granted to two tenants unless both declare it shared; each

@@ -10,7 +10,7 @@ import {
   resolveStrings,
   resourcesOfType,
   str,
-} from './stack-json';
+} from '../common/stack-json';
 
 /** `namespace/name` of a service account. */
 export const accountKey = (namespace: string, name: string): string => `${namespace}/${name}`;

@@ -44,7 +44,7 @@ import {
 import type { EnvironmentConfig } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
 import { withoutBinaryVersionCheck } from '../constructs/terraform-blocks';
-import type { DeclaredTenant, StackJson } from '../rules/stack-json';
+import type { DeclaredTenant, StackJson } from '../common/stack-json';
 
 /** Lifetime asked for Vault's reviewer JWT in token-secret mode unless configured: one year. */
 export const DEFAULT_REVIEWER_TOKEN_TTL_SECONDS = 365 * 24 * 3600;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { local } from '../../environments/local';
 import type { ReviewerMode, SecretValueMode } from '../../environments/types';
 import { secretValuesVariableName } from '../../common/names';
-import { findSecretLikeValues } from '../../rules/no-secret-values';
+import { findSecretLikeValues } from '../../common/secret-shapes';
 import {
   MINUTES,
   type StackVariant,

@@ -1,14 +1,13 @@
 import { Testing } from 'cdktf';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
-import type { StackJson } from '../../rules/stack-json';
+import type { StackJson } from '../../common/stack-json';
 import { EsoVaultStack } from '../../stacks/eso-vault-stack';
 
 /** Deep partial, for config variants in tests; `null` removes a key. */
 export type Variant<T> = {
   readonly [K in keyof T]?:
-    | (T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Variant<T[K]> : T[K])
-    | null;
+    (T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? Variant<T[K]> : T[K]) | null;
 };
 
 /** `base` with `changes` merged in (objects merged, arrays and scalars replaced, null removes). */

@@ -10,7 +10,7 @@ import type { EnvironmentConfig } from '../../environments/types';
 import { diagnose, emptyState } from '../../ops/doctor/diagnose';
 import type { CheckResult, DoctorKubectl, DoctorVault } from '../../ops/doctor/model';
 import { policyPathCovers, renderNamespaceTemplate } from '../../ops/doctor/policy-paths';
-import { parsePolicy } from '../../rules/policy-exact-data-paths';
+import { parsePolicy } from '../../common/vault-policy';
 import type { VaultResponse } from '../../ops/vault-http';
 import { withTenants as tenantsFixture } from '../support/tenants';
 

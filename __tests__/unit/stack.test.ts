@@ -17,7 +17,7 @@ import { staging } from '../../environments/staging';
 import { isSingleChain } from '../../environments/tenants';
 import type { SingleChainConfig } from '../../environments/types';
 import { providerVersions, readVersions } from '../../common/versions';
-import { declaredSecrets } from '../../rules/stack-json';
+import { declaredSecrets } from '../../common/stack-json';
 import { synthJson, synthText, variant } from '../support/stack';
 
 const partial = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);

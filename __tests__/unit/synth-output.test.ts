@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../../environments';
-import { findSecretLikeValues } from '../../rules/no-secret-values';
+import { findSecretLikeValues } from '../../common/secret-shapes';
 
 const root = join(__dirname, '..', '..');
 

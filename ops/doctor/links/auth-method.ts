@@ -1,3 +1,4 @@
+import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { authMethodOf } from '../../../environments/tenants';
 import { Broken, get, type Link, storeLabel, storeVault, text } from '../model';
 
@@ -16,6 +17,7 @@ export const authMethod: Link = {
   id: 'auth-method',
   title: 'the auth method is at the configured path',
   scope: 'environment',
+  rule: CHAIN_RULE_IDS.storeMatchesVault,
   async check(ctx) {
     const path = ctx.config.vault.authPath;
     const type = authMethodOf(ctx.config);

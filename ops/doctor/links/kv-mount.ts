@@ -1,9 +1,11 @@
+import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { Broken, type Link, storeLabel, storeVault, text } from '../model';
 
 export const kvMount: Link = {
   id: 'kv-mount',
   title: 'a KV version 2 mount is at the configured path',
   scope: 'environment',
+  rule: CHAIN_RULE_IDS.storeMatchesVault,
   async check(ctx) {
     const path = ctx.config.vault.kvMount.path;
     const mounts = await ctx.vault.request('GET', 'sys/mounts');

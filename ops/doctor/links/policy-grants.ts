@@ -1,5 +1,6 @@
 import { kvV2Paths } from '../../../common/kv-paths';
-import { parsePolicy, POLICY_EXACT_DATA_PATHS_ID } from '../../../rules/policy-exact-data-paths';
+import { parsePolicy } from '../../../common/vault-policy';
+import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { Broken, get, type Link, text } from '../model';
 import { policyPathCovers, renderNamespaceTemplate } from '../policy-paths';
 
@@ -7,7 +8,7 @@ export const policyGrants: Link = {
   id: 'policy-grants',
   title: "the policy grants read on each secret's data/ path",
   scope: 'tenant',
-  rule: POLICY_EXACT_DATA_PATHS_ID,
+  rule: CHAIN_RULE_IDS.policyExactDataPaths,
   async check(ctx, tenant) {
     const { policyName } = tenant;
     const mount = ctx.config.vault.kvMount.path;

@@ -1,3 +1,4 @@
+import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { kvV2Paths } from '../../../common/kv-paths';
 import { Broken, get, type Link } from '../model';
 
@@ -5,6 +6,7 @@ export const readSecrets: Link = {
   id: 'read-secrets',
   title: "that login reads each secret, and no other tenant's",
   scope: 'tenant',
+  rule: CHAIN_RULE_IDS.tenantIsolation,
   async check(ctx, tenant) {
     const client = ctx.vault.withToken(ctx.state.loginTokens.get(tenant.name) ?? '');
     const mount = ctx.config.vault.kvMount.path;

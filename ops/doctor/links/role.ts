@@ -1,5 +1,5 @@
 import { authMethodOf, type ResolvedTenant } from '../../../environments/tenants';
-import { ROLE_NAMESPACE_MATCHES_ID } from '../../../rules/role-namespace-matches-service-account';
+import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { storeLogin } from './auth-method';
 import { Broken, type DoctorContext, get, type Link, storeLabel, storeVault, text } from '../model';
 
@@ -73,7 +73,7 @@ export const role: Link = {
   id: 'role',
   title: 'the role binds the service account, its namespace, the policy and the audience',
   scope: 'tenant',
-  rule: ROLE_NAMESPACE_MATCHES_ID,
+  rule: CHAIN_RULE_IDS.roleNamespaceMatches,
   async check(ctx, tenant) {
     const { roleName, policyName, namespace, serviceAccountName } = tenant;
     const audience = ctx.config.kubernetes.tokenAudience;

@@ -1,3 +1,4 @@
+import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { Broken, type DoctorContext, type Link, storeArgs, storeLabel, storeVault } from '../model';
 
 /** Reads each tenant's store as deployed into `ctx.state.stores` (a shared store once). */
@@ -29,6 +30,7 @@ export const vaultNamespace: Link = {
   id: 'vault-namespace',
   title: 'the Vault namespace exists and the ESO store uses it',
   scope: 'environment',
+  rule: CHAIN_RULE_IDS.storeMatchesVault,
   async check(ctx) {
     const namespace = ctx.config.vault.namespace;
     const self = await ctx.vault.request('GET', 'auth/token/lookup-self');

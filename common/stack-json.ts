@@ -1,8 +1,9 @@
-import { DECLARED_SECRETS_LOCAL, DECLARED_TENANTS_LOCAL } from '../common/names';
+import { DECLARED_SECRETS_LOCAL, DECLARED_TENANTS_LOCAL } from './names';
 
 /**
  * Read-only helpers over a synthesized stack (the JSON cdktf writes to cdktf.out). The chain rules
- * work on this JSON, so they see exactly what Terraform will see, overrides included.
+ * work on this JSON, so they see exactly what Terraform will see, overrides included; the
+ * operations tools read the same JSON.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -15,20 +16,6 @@ export interface StackJson {
   readonly provider?: Record<string, JsonObject[]>;
   readonly variable?: Record<string, JsonObject>;
   readonly [key: string]: unknown;
-}
-
-/** One rule's finding. */
-export interface Violation {
-  /** Stable id, e.g. `CHAIN-001`; documented in the README. */
-  readonly ruleId: string;
-  readonly message: string;
-}
-
-export interface Rule {
-  readonly id: string;
-  /** One line saying what the rule guarantees. */
-  readonly description: string;
-  readonly check: (stack: StackJson) => Violation[];
 }
 
 export interface NamedResource {

@@ -1,0 +1,23 @@
+/** Shapes of credentials: what must never appear in synthesized JSON, logs, state or reports. */
+
+/** Shapes of credentials that must never be written into the synthesized configuration. */
+export const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern: RegExp }[] = [
+  { name: 'JSON Web Token', pattern: /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
+  { name: 'Vault service/batch/recovery token', pattern: /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/ },
+  { name: 'legacy Vault token', pattern: /\b[sbr]\.[A-Za-z0-9]{24}\b/ },
+  { name: 'AWS access key id', pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/ },
+  { name: 'private key', pattern: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ },
+  { name: 'EKS token', pattern: /k8s-aws-v1\.[A-Za-z0-9_-]{20,}/ },
+  { name: 'Terraform Cloud token', pattern: /\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{20,}/ },
+];
+
+/** Finds every credential-shaped string in a text (a whole cdktf.out file, a log, a state file). */
+export function findSecretLikeValues(text: string): { name: string; sample: string }[] {
+  const found: { name: string; sample: string }[] = [];
+  for (const { name, pattern } of SECRET_PATTERNS) {
+    const match = new RegExp(pattern.source, 'g').exec(text);
+    // Never echo the value itself: its first characters are enough to find it.
+    if (match) found.push({ name, sample: `${match[0].slice(0, 6)}...` });
+  }
+  return found;
+}
