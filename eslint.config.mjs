@@ -4,6 +4,45 @@ import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+const PROVIDER_ROOTS = ['aws', 'kubernetes', 'vault'].map((name) => ({
+  name: `@cdktf/provider-${name}`,
+  message: `Import the one resource: @cdktf/provider-${name}/lib/<resource>.`,
+}));
+
+/** Provider roots banned everywhere; `layers` are the project directories a file may not import. */
+function restrictedImports(layers) {
+  return [
+    'error',
+    {
+      paths: PROVIDER_ROOTS,
+      patterns: [
+        {
+          regex: '^@cdktf/provider-[a-z]+/lib(/index)?$',
+          message: 'Import the one resource: @cdktf/provider-<name>/lib/<resource>.',
+        },
+        ...(layers.length > 0
+          ? [
+              {
+                regex: `^(\\.\\./)+(${layers.join('|')})(/|$)`,
+                message: `Imports point down the layers (CONTRIBUTING.md): not ${layers.join(', ')} from here.`,
+              },
+            ]
+          : []),
+      ],
+    },
+  ];
+}
+
+// Each layer and what it may not import (CONTRIBUTING.md, "How the code is layered").
+const LAYERS = {
+  'common/**': ['environments', 'constructs', 'rules', 'stacks', 'ops', 'lab'],
+  'environments/**': ['constructs', 'rules', 'stacks', 'ops', 'lab'],
+  'constructs/**': ['environments', 'rules', 'stacks', 'ops', 'lab'],
+  'rules/**': ['constructs', 'stacks', 'ops', 'lab'],
+  'stacks/**': ['ops', 'lab'],
+  'ops/**': ['rules', 'lab'],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdktf.out/', '.lab/', 'coverage/', '**/*.js', '*.mjs'] },
   eslint.configs.recommended,
@@ -13,31 +52,7 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: '@cdktf/provider-aws',
-              message: 'Import the one resource: @cdktf/provider-aws/lib/<resource>.',
-            },
-            {
-              name: '@cdktf/provider-kubernetes',
-              message: 'Import the one resource: @cdktf/provider-kubernetes/lib/<resource>.',
-            },
-            {
-              name: '@cdktf/provider-vault',
-              message: 'Import the one resource: @cdktf/provider-vault/lib/<resource>.',
-            },
-          ],
-          patterns: [
-            {
-              regex: '^@cdktf/provider-[a-z]+/lib(/index)?$',
-              message: 'Import the one resource: @cdktf/provider-<name>/lib/<resource>.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': restrictedImports([]),
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
@@ -55,5 +70,9 @@ export default tseslint.config(
       ],
     },
   },
+  ...Object.entries(LAYERS).map(([files, layers]) => ({
+    files: [files],
+    rules: { 'no-restricted-imports': restrictedImports(layers) },
+  })),
   prettier,
 );
