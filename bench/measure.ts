@@ -1,6 +1,6 @@
 /** What the benchmark scripts share: running a command against the clock, medians, their usage. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..');
@@ -55,4 +55,26 @@ export function runsOption(tool: string, value: string): number {
   if (!Number.isInteger(runs) || runs < 1)
     fail(tool, `--runs takes a whole number >= 1, got "${value}"`);
   return runs;
+}
+
+/**
+ * A benchmark's result table: printed as it grows, and saved to .lab/bench/<name>.txt when done,
+ * where scripts/readme-figures.ts takes the README's figures from.
+ */
+export class Report {
+  private readonly lines: string[] = [];
+
+  constructor(private readonly name: string) {}
+
+  line(text: string): void {
+    this.lines.push(text);
+    process.stdout.write(`${text}\n`);
+  }
+
+  save(): void {
+    const dir = join(ROOT, '.lab', 'bench');
+    mkdirSync(dir, { recursive: true });
+    const stamp = `measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    writeFileSync(join(dir, `${this.name}.txt`), `${[...this.lines, stamp].join('\n')}\n`);
+  }
 }

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labProcessEnv, readLabInfo } from '../lab/info';
-import { ROOT, fail, headerUsage, median, runsOption, timed } from './measure';
+import { ROOT, Report, fail, headerUsage, median, runsOption, timed } from './measure';
 
 const TOOL = 'bench:plan';
 const node = process.execPath;
@@ -98,10 +98,9 @@ function main(): void {
     },
   ];
 
-  process.stdout.write(`plan-loop benchmark against the lab, ${runs} runs per case (median)\n`);
-  process.stdout.write(
-    `${'case'.padEnd(40)} ${'median s'.padStart(9)} ${'min s'.padStart(7)}  vs\n`,
-  );
+  const report = new Report('plan');
+  report.line(`plan-loop benchmark against the lab, ${runs} runs per case (median)`);
+  report.line(`${'case'.padEnd(40)} ${'median s'.padStart(9)} ${'min s'.padStart(7)}  vs`);
   const medians = new Map<string, number>();
   for (const c of cases) {
     const samples = Array.from({ length: runs }, () => c.run());
@@ -109,12 +108,13 @@ function main(): void {
     const yardstick = c.yardstick ? medians.get(c.yardstick) : undefined;
     const ratio =
       yardstick === undefined ? '' : `${(median(samples) / yardstick).toFixed(2)}x ${c.yardstick}`;
-    process.stdout.write(
+    report.line(
       `${c.name.padEnd(40)} ${median(samples).toFixed(2).padStart(9)} ${Math.min(...samples)
         .toFixed(2)
-        .padStart(7)}  ${ratio}\n`,
+        .padStart(7)}  ${ratio}`,
     );
   }
+  report.save();
 }
 
 main();

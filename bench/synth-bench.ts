@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, fail, headerUsage, median, runsOption } from './measure';
+import { ROOT, Report, fail, headerUsage, median, runsOption } from './measure';
 
 interface Case {
   readonly name: string;
@@ -118,22 +118,22 @@ function main(): void {
   // The CLI asks for a terraform/tofu version even to synthesize; keep it quiet and offline.
   const env = { CHECKPOINT_DISABLE: '1', DISABLE_VERSION_CHECK: '1', CI: '1' };
 
-  process.stdout.write(
-    `synthesis benchmark, ${runs} runs per case (median wall time, largest peak RSS)\n`,
-  );
-  process.stdout.write(
-    `${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'peak MB'.padStart(8)}  target\n`,
+  const report = new Report('synth');
+  report.line(`synthesis benchmark, ${runs} runs per case (median wall time, largest peak RSS)`);
+  report.line(
+    `${'case'.padEnd(44)} ${'median s'.padStart(9)} ${'min s'.padStart(7)} ${'peak MB'.padStart(8)}  target`,
   );
   for (const c of cases) {
     const samples = Array.from({ length: runs }, () => measure(c.command, { ...env, ...c.env }));
     const seconds = samples.map((s) => s.seconds);
     const peak = Math.max(...samples.map((s) => s.peakMb));
-    process.stdout.write(
+    report.line(
       `${c.name.padEnd(44)} ${median(seconds).toFixed(2).padStart(9)} ${Math.min(...seconds)
         .toFixed(2)
-        .padStart(7)} ${peak.toFixed(0).padStart(8)}  ${TARGETS[c.name] ?? ''}\n`,
+        .padStart(7)} ${peak.toFixed(0).padStart(8)}  ${TARGETS[c.name] ?? ''}`,
     );
   }
+  report.save();
 }
 
 main();

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { labProcessEnv, readLabInfo } from '../lab/info';
-import { ROOT, fail, headerUsage, timed } from './measure';
+import { ROOT, Report, fail, headerUsage, timed } from './measure';
 
 const TOOL = 'bench:tenants';
 const node = process.execPath;
@@ -58,11 +58,12 @@ function main(): void {
 
   const info = readLabInfo();
   const tofu = info.toolchain.tfBinary;
-  process.stdout.write(
-    `tenants in the lab: ${values.tenants} tenants x ${values.secrets} secret(s), each design from nothing\n`,
+  const report = new Report('tenants');
+  report.line(
+    `tenants in the lab: ${values.tenants} tenants x ${values.secrets} secret(s), each design from nothing`,
   );
-  process.stdout.write(
-    `${'design'.padEnd(14)} ${'deploy s'.padStart(9)} ${'2nd plan s'.padStart(11)} ${'destroy s'.padStart(10)} ${'vault objs'.padStart(11)} ${'k8s objs'.padStart(9)} ${'config KB'.padStart(10)}\n`,
+  report.line(
+    `${'design'.padEnd(14)} ${'deploy s'.padStart(9)} ${'2nd plan s'.padStart(11)} ${'destroy s'.padStart(10)} ${'vault objs'.padStart(11)} ${'k8s objs'.padStart(9)} ${'config KB'.padStart(10)}`,
   );
   for (const isolation of ['per-tenant', 'shared-store'] as const) {
     const stack = `bench-${isolation}`;
@@ -88,10 +89,11 @@ function main(): void {
     const destroy = run([cdktf, 'destroy', stack, '--auto-approve', ...cli], env);
     rmSync(state, { force: true });
     rmSync(`${state}.backup`, { force: true });
-    process.stdout.write(
-      `${isolation.padEnd(14)} ${deploy.toFixed(1).padStart(9)} ${plan.toFixed(1).padStart(11)} ${destroy.toFixed(1).padStart(10)} ${String(objects.vault).padStart(11)} ${String(objects.kubernetes).padStart(9)} ${size.toFixed(0).padStart(10)}\n`,
+    report.line(
+      `${isolation.padEnd(14)} ${deploy.toFixed(1).padStart(9)} ${plan.toFixed(1).padStart(11)} ${destroy.toFixed(1).padStart(10)} ${String(objects.vault).padStart(11)} ${String(objects.kubernetes).padStart(9)} ${size.toFixed(0).padStart(10)}`,
     );
   }
+  report.save();
 }
 
 main();

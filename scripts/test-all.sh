@@ -9,23 +9,36 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CHECKPOINT_DISABLE=1
 
 started=$SECONDS
+# Each tier's wall time, for the README's figures (scripts/readme-figures.ts).
+mkdir -p .lab
+times=.lab/test-all-times.tsv
+: >"$times"
+tier_name=""
+tier_start=$SECONDS
 step() {
+  if [[ -n "$tier_name" ]]; then
+    printf '%s\t%d\n' "$tier_name" "$((SECONDS - tier_start))" >>"$times"
+  fi
+  tier_name="$1"
+  tier_start=$SECONDS
   printf '\n==> %s (at %d s)\n' "$*" "$((SECONDS - started))"
 }
 
-step "lint: eslint, prettier, ruff, shellcheck, actionlint"
+step lint "eslint, prettier, ruff, shellcheck, actionlint"
 bash scripts/lint.sh
 
-step "type-check: tsc --noEmit"
+step type-check "tsc --noEmit"
 npx tsc --noEmit
 
-step "unit suite"
-npx jest --selectProjects unit --ci
+step unit "suite"
+npx jest --selectProjects unit --ci --json --outputFile=.lab/unit-results.json
 
-step "lab: up (builds missing binaries into the version-keyed cache)"
+step lab-up "builds missing binaries into the version-keyed cache"
 node scripts/run-ts.js lab/cli.ts up
 
-step "end-to-end suites against the lab"
-npx jest --selectProjects e2e --ci --runInBand
+step e2e "suites against the lab"
+rm -f .lab/e2e-timings.tsv
+npx jest --selectProjects e2e --ci --runInBand --json --outputFile=.lab/e2e-results.json
 
-step "all tiers passed in $((SECONDS - started)) s"
+step total "all tiers passed in $((SECONDS - started)) s"
+printf 'all\t%d\n' "$((SECONDS - started))" >>"$times"

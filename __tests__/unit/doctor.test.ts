@@ -29,6 +29,12 @@ interface World {
   objects: Map<string, Record<string, unknown>>;
   /** ServiceAccount `namespace/name` -> whether `auth can-i create tokenreviews` says yes. */
   canReview: Set<string>;
+  /** Vault's health answer (503: sealed). */
+  healthStatus: number;
+  /** Whether Vault reaches the API server to review login tokens. */
+  vaultReachesCluster: boolean;
+  /** Paths denied to every login whatever its policies say (an identity group's deny). */
+  denied: Set<string>;
 }
 
 /** A Vault that answers from the world, and enforces policies as the rendered paths say. */
@@ -60,7 +66,7 @@ class FakeVault implements DoctorVault {
     const denied: VaultResponse = { status: 403, errors: 'permission denied' };
     const w = this.world;
     if (path.startsWith('sys/health'))
-      return { status: 200, body: { version: '2.0.0' }, errors: '' };
+      return { status: w.healthStatus, body: { version: '2.0.0' }, errors: '' };
     if (path === 'auth/token/revoke-self') return ok(null);
     if (path.endsWith('/login')) return this.login(path, body as { role: string; jwt: string });
     if (this.token.startsWith('login:')) {
@@ -72,7 +78,7 @@ class FakeVault implements DoctorVault {
           return rendered !== undefined && policyPathCovers(rendered, path);
         }),
       );
-      if (!readable) return denied;
+      if (!readable || w.denied.has(path)) return denied;
     }
     if (path === 'auth/token/lookup-self') return ok({});
     if (path === 'sys/mounts') return ok(w.mounts);
@@ -107,6 +113,7 @@ class FakeVault implements DoctorVault {
       (role.bound_service_account_names as string[]).includes(name) &&
       (role.bound_service_account_namespaces as string[]).includes(namespace) &&
       this.world.canReview.has(`${namespace}/${name}`) &&
+      this.world.vaultReachesCluster &&
       (role.audience === undefined || role.audience === audience);
     if (!admits) return { status: 403, errors: 'permission denied' };
     return {
@@ -145,6 +152,12 @@ class FakeKubectl implements DoctorKubectl {
       const audience = args.find((a) => a.startsWith('--audience='))!.split('=')[1];
       return { code: 0, stdout: `sa:${args[4]}:${args[2]}:${audience}`, stderr: '' };
     }
+    if (args[0] === 'get' && args[1] === '--raw')
+      return {
+        code: 0,
+        stdout: JSON.stringify({ issuer: 'https://oidc.example/id/LAB' }),
+        stderr: '',
+      };
     if (args[0] === 'auth') {
       const subject = args[4].replace('--as=system:serviceaccount:', '').replace(':', '/');
       return { code: 0, stdout: this.world.canReview.has(subject) ? 'yes' : 'no', stderr: '' };
@@ -171,6 +184,9 @@ function healthyWorld(config: EnvironmentConfig): World {
     secrets: {},
     objects: new Map(),
     canReview: new Set(),
+    healthStatus: 200,
+    vaultReachesCluster: true,
+    denied: new Set(),
   };
   const shared = config.eso.isolation === 'shared-store';
   for (const tenant of tenants) {
@@ -267,6 +283,7 @@ describe('doctor, single chain', () => {
   });
 
   const breakages: [string, (w: World) => void, string, RegExp][] = [
+    ['a sealed Vault', (w) => (w.healthStatus = 503), 'vault-reachable', /is sealed/],
     [
       'a store in the root namespace',
       (w) => {
@@ -322,6 +339,18 @@ describe('doctor, single chain', () => {
       (w) => w.objects.delete('clusterrolebinding k8s-auth-client-for-vault'),
       'kubernetes-rbac',
       /ClusterRoleBinding "k8s-auth-client-for-vault" is missing/,
+    ],
+    [
+      'a Vault that cannot reach the API server to review tokens',
+      (w) => (w.vaultReachesCluster = false),
+      'login',
+      /Login at auth\/kubernetes-my-auth with role "eso-vault" was refused \(403: permission denied\)/,
+    ],
+    [
+      'a deny for the secret outside the policy (an identity group policy)',
+      (w) => w.denied.add('secret/data/my-secret'),
+      'read-secrets',
+      /The login token may not read "secret\/data\/my-secret" \(403: permission denied\)/,
     ],
     [
       'an ExternalSecret that never synced',
@@ -407,6 +436,35 @@ describe('doctor, isolation between tenants', () => {
     expect(failures(results).map((r) => [r.id, r.tenant])).toEqual([['eso-ready', 'payments']]);
     expect(failures(results)[0].detail).toBe(
       'ExternalSecret "team-payments/stolen" (not declared by this stack) reads "secret/data/search/s01", which tenant "payments"\'s policy "eso-payments" does not grant: Vault answers 403.',
+    );
+  });
+});
+
+describe('doctor, what a login may read', () => {
+  it("fails when the login reads another tenant's secret through a policy the role also carries", async () => {
+    const config = withTenants('per-tenant');
+    const world = healthyWorld(config);
+    const [payments, search] = tenantsOf(config);
+    world.policies.extra = renderReadPolicy(config.vault.kvMount.path, search.secrets);
+    (world.roles[payments.roleName].token_policies as string[]).push('extra');
+    const results = await walk(config, world);
+    expect(failures(results).map((r) => [r.id, r.tenant])).toEqual([['read-secrets', 'payments']]);
+    expect(failures(results)[0].detail).toBe(
+      `Tenant "payments"'s login read "secret/data/${search.secrets[0].name}", a secret of tenant "search": the tenants are not isolated.`,
+    );
+  });
+});
+
+describe('doctor, jwt login', () => {
+  it('fails when the auth method trusts another issuer than the one the cluster signs with', async () => {
+    const config = tenantsFixture({ base: dev, authMethod: 'jwt', tenants: ['payments'] });
+    const world = healthyWorld(config);
+    world.auth[`${config.vault.authPath}/`] = { type: 'jwt', accessor: ACCESSOR };
+    world.authConfig = { oidc_discovery_url: 'https://oidc.example/id/OLD' };
+    const results = await walk(config, world);
+    expect(failures(results).map((r) => r.id)).toEqual(['auth-config']);
+    expect(failures(results)[0].detail).toBe(
+      `auth/${config.vault.authPath}/config trusts issuer "https://oidc.example/id/OLD", but the cluster signs tokens as "https://oidc.example/id/LAB": every login is refused.`,
     );
   });
 });

@@ -1,4 +1,5 @@
 /** House rules that a file edit could silently break. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -37,4 +38,15 @@ it('the LICENSE file is the license package.json names', () => {
   expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain(
     'Mozilla Public License, version 2.0',
   );
+});
+
+it("the README's layout table names every top-level directory of the repository", () => {
+  const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f.includes('/'))
+    .map((f) => f.split('/')[0]);
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const layout = readme.slice(readme.indexOf('## Layout'));
+  const missing = [...new Set(tracked)].filter((dir) => !layout.includes(`\`${dir}/`));
+  expect(missing).toEqual([]);
 });

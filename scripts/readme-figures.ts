@@ -1,0 +1,175 @@
+// Writes the README's measured figures from the files the measurements leave behind, between
+// `<!-- figures:NAME -->` and `<!-- /figures:NAME -->` markers; a figure without its source is
+// left as it is and named on stderr.
+//
+//   npm run figures [-- --build-times PATH] [--check]
+//
+// Sources: .lab/test-all-times.tsv, .lab/unit-results.json and .lab/e2e-results.json (npm test),
+// .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
+// bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
+// build.sh's log in an LAB_CACHE_DIR that started empty).
+// --check: exit 1 if the README is not what the sources say (nothing is written).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = join(__dirname, '..');
+const README = join(ROOT, 'README.md');
+const LAB = join(ROOT, '.lab');
+
+function read(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+function tsv(path: string): string[][] | undefined {
+  return read(path)
+    ?.trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => l.split('\t'));
+}
+
+const minutes = (seconds: number) =>
+  seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${seconds} s`;
+
+interface JestResults {
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: { name: string; perfStats?: { start: number; end: number } }[];
+}
+
+function testsFigure(): string | undefined {
+  const times = tsv(join(LAB, 'test-all-times.tsv'));
+  const unit = read(join(LAB, 'unit-results.json'));
+  const e2e = read(join(LAB, 'e2e-results.json'));
+  if (!times || !unit || !e2e) return undefined;
+  const u = JSON.parse(unit) as JestResults;
+  const e = JSON.parse(e2e) as JestResults;
+  const rows = times.map(([tier, seconds]) => `| ${tier} | ${minutes(Number(seconds))} |`);
+  const suites = e.testResults
+    .map((r) => ({
+      name: basename(r.name),
+      seconds: r.perfStats ? (r.perfStats.end - r.perfStats.start) / 1000 : 0,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((r) => `| ${r.name} | ${minutes(Math.round(r.seconds))} |`);
+  return [
+    `Last \`npm test\`: ${u.numPassedTests}/${u.numTotalTests} unit tests and ${e.numPassedTests}/${e.numTotalTests} lab tests passed.`,
+    '',
+    '| tier | wall time |',
+    '| --- | --- |',
+    ...rows,
+    '',
+    '| lab suite | wall time |',
+    '| --- | --- |',
+    ...suites,
+  ].join('\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function stepsFigure(): string | undefined {
+  const rows = tsv(join(LAB, 'e2e-timings.tsv'));
+  if (!rows) return undefined;
+  // Group by the step's kind: its text before the variant in parentheses or the last word.
+  const groups = new Map<string, number[]>();
+  for (const [, step, seconds] of rows) {
+    const kind = step.replace(/\s*\(.*\)$/, '').replace(/\s+\S*local\S*$/, '');
+    groups.set(kind, [...(groups.get(kind) ?? []), Number(seconds)]);
+  }
+  return [
+    '| lab step (each run of the suites) | runs | median | max |',
+    '| --- | --- | --- | --- |',
+    ...[...groups].map(
+      ([kind, values]) =>
+        `| ${kind} | ${values.length} | ${median(values).toFixed(1)} s | ${Math.max(...values).toFixed(1)} s |`,
+    ),
+  ].join('\n');
+}
+
+function buildFigure(path: string): string | undefined {
+  const rows = tsv(path);
+  if (!rows) return undefined;
+  // The latest build of each component.
+  const latest = new Map<string, string[]>();
+  for (const row of rows) latest.set(row[1], row);
+  const total = [...latest.values()].reduce((sum, row) => sum + Number(row[3]), 0);
+  return [
+    '| component | version | wall time | peak memory |',
+    '| --- | --- | --- | --- |',
+    ...[...latest.values()].map(
+      ([, component, version, seconds, mb]) =>
+        `| ${component} | ${version} | ${minutes(Number(seconds))} | ${mb} MB |`,
+    ),
+    '',
+    `Sum of the builds: ${minutes(total)} (two run at a time; see the wall time of \`lab up\`).`,
+  ].join('\n');
+}
+
+function benchFigure(name: string): string | undefined {
+  const text = read(join(LAB, 'bench', `${name}.txt`));
+  return text === undefined ? undefined : ['```', text.trimEnd(), '```'].join('\n');
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      'build-times': { type: 'string' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      `${readFileSync(__filename, 'utf8')
+        .split('\n')
+        .slice(0, 11)
+        .map((l) => l.replace(/^\/\/ ?/, ''))
+        .join('\n')}\n`,
+    );
+    return 0;
+  }
+  const figures: Record<string, () => string | undefined> = {
+    tests: testsFigure,
+    'lab-steps': stepsFigure,
+    // Only when named: the cache's own log also holds the incremental rebuilds of a warm machine.
+    'cold-build': () =>
+      values['build-times'] === undefined ? undefined : buildFigure(values['build-times']),
+    synth: () => benchFigure('synth'),
+    plan: () => benchFigure('plan'),
+    tenants: () => benchFigure('tenants'),
+  };
+  const before = readFileSync(README, 'utf8');
+  let after = before;
+  for (const [name, make] of Object.entries(figures)) {
+    const marker = new RegExp(
+      `(<!-- figures:${name} -->\\n)[\\s\\S]*?(\\n<!-- /figures:${name} -->)`,
+    );
+    if (!marker.test(after)) {
+      process.stderr.write(`figures: README has no ${name} markers\n`);
+      continue;
+    }
+    const text = make();
+    if (text === undefined) {
+      process.stderr.write(`figures: no source for ${name} yet: left as it is\n`);
+      continue;
+    }
+    after = after.replace(marker, (_, open: string, close: string) => `${open}${text}${close}`);
+  }
+  if (values.check) {
+    if (after !== before) process.stderr.write('figures: the README is not what the sources say\n');
+    return after === before ? 0 : 1;
+  }
+  if (after !== before) writeFileSync(README, after);
+  process.stdout.write(
+    after === before ? 'figures: README unchanged\n' : 'figures: README updated\n',
+  );
+  return 0;
+}
+
+process.exitCode = main();
