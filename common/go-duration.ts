@@ -13,15 +13,23 @@ const NANOS: Record<string, number> = {
   h: 3600e9,
 };
 
-export function canonicalGoDuration(text: string): string {
-  if (text === '0') return '0s';
+/** A Go duration in nanoseconds ("1m" -> 60e9); throws on anything else. */
+function nanoseconds(text: string): number {
+  if (text === '0') return 0;
   const parts = [...text.matchAll(/([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
     throw new Error(`"${text}" is not a Go duration such as "1h", "15m" or "90s"`);
   }
-  const total = Math.round(
-    parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * NANOS[unit], 0),
-  );
+  return Math.round(parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * NANOS[unit], 0));
+}
+
+/** A Go duration in seconds ("1m" -> 60). */
+export function goDurationSeconds(text: string): number {
+  return nanoseconds(text) / 1e9;
+}
+
+export function canonicalGoDuration(text: string): string {
+  const total = nanoseconds(text);
   if (total === 0) return '0s';
   if (total < 1e3) return `${total}ns`;
   if (total < 1e6) return `${trim(total / 1e3)}µs`;

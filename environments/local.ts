@@ -55,7 +55,8 @@ export const local: SingleChainConfig = {
     apiVersion: 'external-secrets.io/v1',
     storeName: 'vault-backend',
     storeAuth: 'kubernetes',
-    refreshInterval: '1m',
+    // Short, so that the lab sees an edit in Vault arrive within a test's patience.
+    refreshInterval: '15s',
   },
   backend: { type: 'local' },
 };

@@ -24,7 +24,7 @@ import { VaultJwtAuth } from '../../constructs/vault-jwt-auth';
 import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
 import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
 import type { Construct } from 'constructs';
-import { canonicalGoDuration } from '../../common/go-duration';
+import { canonicalGoDuration, goDurationSeconds } from '../../common/go-duration';
 
 type Synth = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 const parse = (text: string) => JSON.parse(text) as Synth;
@@ -910,7 +910,18 @@ describe('Go durations', () => {
     expect(canonicalGoDuration(input)).toBe(expected);
   });
 
+  it.each([
+    ['15s', 15],
+    ['1m', 60],
+    ['1h30m', 5400],
+    ['500ms', 0.5],
+    ['0', 0],
+  ])('%s is %d seconds', (input, seconds) => {
+    expect(goDurationSeconds(input)).toBe(seconds);
+  });
+
   it('refuses what is not a duration', () => {
+    expect(() => goDurationSeconds('soon')).toThrow('"soon" is not a Go duration');
     expect(() => canonicalGoDuration('1 hour')).toThrow(
       '"1 hour" is not a Go duration such as "1h", "15m" or "90s"',
     );
