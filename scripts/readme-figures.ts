@@ -4,7 +4,8 @@
 //
 //   npm run figures [-- --build-times PATH] [--check]
 //
-// Sources: .lab/test-all-times.tsv, .lab/unit-results.json and .lab/e2e-results.json (npm test),
+// Sources: .lab/test-all-times.tsv, .lab/unit-results.json, .lab/e2e-results.json and
+// .lab/e2e-tenants-results.json (npm test),
 // .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
 // bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
 // build.sh's log in an LAB_CACHE_DIR that started empty).
@@ -42,10 +43,17 @@ interface JestResults {
 function testsFigure(): string | undefined {
   const times = tsv(join(LAB, 'test-all-times.tsv'));
   const unit = read(join(LAB, 'unit-results.json'));
-  const e2e = read(join(LAB, 'e2e-results.json'));
-  if (!times || !unit || !e2e) return undefined;
+  // The lab suites run as two jest processes side by side (scripts/test-all.sh).
+  const e2e = ['e2e-results.json', 'e2e-tenants-results.json'].map((f) => read(join(LAB, f)));
+  if (!times || !unit || e2e.some((text) => text === undefined)) return undefined;
   const u = JSON.parse(unit) as JestResults;
-  const e = JSON.parse(e2e) as JestResults;
+  const parts = e2e.map((text) => JSON.parse(text!) as JestResults);
+  const e: JestResults = {
+    numTotalTests: parts.reduce((n, p) => n + p.numTotalTests, 0),
+    numPassedTests: parts.reduce((n, p) => n + p.numPassedTests, 0),
+    numFailedTests: parts.reduce((n, p) => n + p.numFailedTests, 0),
+    testResults: parts.flatMap((p) => p.testResults),
+  };
   const rows = times.map(([tier, seconds]) => `| ${tier} | ${minutes(Number(seconds))} |`);
   const suites = e.testResults
     .map((r) => ({
@@ -128,7 +136,7 @@ function main(): number {
     process.stdout.write(
       `${readFileSync(__filename, 'utf8')
         .split('\n')
-        .slice(0, 11)
+        .slice(0, 12)
         .map((l) => l.replace(/^\/\/ ?/, ''))
         .join('\n')}\n`,
     );
