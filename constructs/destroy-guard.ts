@@ -9,6 +9,11 @@ export interface DestroyGuardProps {
   readonly allowKey: string;
   /** What identifies the protected object; a change means it would be replaced. */
   readonly identity: Readonly<Record<string, string>>;
+  /**
+   * The guard's address after `destroy-needs-`, unique in the stack.
+   * @default the allow key, e.g. `vault_kvMount_allowDestroy`
+   */
+  readonly name?: string;
 }
 
 /**
@@ -26,6 +31,7 @@ export class DestroyGuard extends Construct {
       lifecycle: { preventDestroy: true },
     });
     withoutBinaryVersionCheck(guard);
-    guard.overrideLogicalId(`destroy-needs-${props.allowKey.replace(/[^A-Za-z0-9]+/g, '_')}`);
+    const name = props.name ?? props.allowKey;
+    guard.overrideLogicalId(`destroy-needs-${name.replace(/[^A-Za-z0-9]+/g, '_')}`);
   }
 }

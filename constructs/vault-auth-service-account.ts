@@ -26,9 +26,15 @@ export interface VaultAuthServiceAccountProps {
   readonly manageNamespace?: boolean;
   /**
    * Let Terraform destroy or replace the managed namespace (and every workload in it).
-   * @default false: a plan that would do so fails, naming `kubernetes.allowNamespaceDestroy`
+   * @default false: a plan that would do so fails, naming `allowNamespaceDestroyKey`
    */
   readonly allowNamespaceDestroy?: boolean;
+  /**
+   * The configuration key that allows it, named by the refusal, and the guard's own name when
+   * several namespaces are guarded in one stack (tenants).
+   * @default { key: 'kubernetes.allowNamespaceDestroy' }
+   */
+  readonly allowNamespaceDestroyKey?: { readonly key: string; readonly guardName?: string };
   /** Name of the service account ESO logs in to Vault as. */
   readonly name: string;
   /**
@@ -82,7 +88,8 @@ export class VaultAuthServiceAccount extends Construct {
       if (!allowDestroy) {
         new DestroyGuard(this, 'namespace-guard', {
           protects: `the namespace "${props.namespace}"`,
-          allowKey: 'kubernetes.allowNamespaceDestroy',
+          allowKey: props.allowNamespaceDestroyKey?.key ?? 'kubernetes.allowNamespaceDestroy',
+          name: props.allowNamespaceDestroyKey?.guardName,
           identity: { name: props.namespace },
         });
       }

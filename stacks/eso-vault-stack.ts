@@ -147,6 +147,14 @@ export class EsoVaultStack extends TerraformStack {
           namespace: tenant.namespace,
           manageNamespace: tenant.manageNamespace,
           allowNamespaceDestroy: tenant.allowNamespaceDestroy,
+          // Each tenant's guard names its own key, and is named after the tenant (not its
+          // place in the list, so reordering tenants replaces nothing).
+          allowNamespaceDestroyKey: tenant.singleChain
+            ? undefined
+            : {
+                key: `tenants[${tenants.indexOf(tenant)}].allowNamespaceDestroy (tenant "${tenant.name}")`,
+                guardName: `tenant-${tenant.name}-allowNamespaceDestroy`,
+              },
           name: tenant.serviceAccountName,
           // A single chain's account has the binding of its own it always had.
           clusterRoleBindingName:

@@ -15,10 +15,11 @@ import { local } from '../../environments/local';
 import { prod } from '../../environments/prod';
 import { staging } from '../../environments/staging';
 import { isSingleChain } from '../../environments/tenants';
-import type { SingleChainConfig } from '../../environments/types';
+import type { EnvironmentConfig, SingleChainConfig } from '../../environments/types';
 import { providerVersions, readVersions } from '../../common/versions';
 import { declaredSecrets } from '../../common/stack-json';
 import { synthJson, synthText, variant } from '../support/stack';
+import { withTenants } from '../support/tenants';
 
 const partial = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);
 
@@ -324,5 +325,110 @@ describe('backends and provider versions', () => {
       kubernetes: readVersions().KUBERNETES_PROVIDER_VERSION,
       vault: readVersions().VAULT_PROVIDER_VERSION,
     });
+  });
+});
+
+describe('tenants', () => {
+  type Resources = Record<string, Record<string, Record<string, unknown>>>;
+  const resources = (config: EnvironmentConfig): Resources =>
+    (synthJson(config) as { resource: Resources }).resource;
+  const manifests = (r: Resources, kind: string) =>
+    Object.values(r.kubernetes_manifest ?? {})
+      .map((m) => m.manifest as { kind: string; metadata: { name: string; namespace?: string } })
+      .filter((m) => m.kind === kind);
+
+  it('per-tenant: a SecretStore in each namespace, a role and an exact policy per tenant, under tenant-<name>', () => {
+    const r = resources(withTenants({ tenants: ['alpha', 'beta'] }));
+    expect(manifests(r, 'SecretStore').map((m) => m.metadata)).toEqual([
+      { name: 'vault-backend', namespace: 'team-alpha' },
+      { name: 'vault-backend', namespace: 'team-beta' },
+    ]);
+    expect(manifests(r, 'ClusterSecretStore')).toEqual([]);
+    const roles = Object.entries(r.vault_kubernetes_auth_backend_role);
+    expect(
+      roles.map(([address, role]) => [
+        address.split('_')[0],
+        role.role_name,
+        role.bound_service_account_namespaces,
+      ]),
+    ).toEqual([
+      ['tenant-alpha', 'eso-alpha', ['team-alpha']],
+      ['tenant-beta', 'eso-beta', ['team-beta']],
+    ]);
+    expect(Object.values(r.vault_policy).map((p) => p.policy)).toEqual([
+      'path "secret/data/alpha/s01" {\n  capabilities = ["read"]\n}\n',
+      'path "secret/data/beta/s01" {\n  capabilities = ["read"]\n}\n',
+    ]);
+  });
+
+  it('shared-store: one ClusterSecretStore for the tenant namespaces, one role, one templated policy', () => {
+    const r = resources(withTenants({ isolation: 'shared-store' }));
+    expect(manifests(r, 'ClusterSecretStore').map((m) => m.metadata.name)).toEqual([
+      'vault-backend',
+    ]);
+    expect(manifests(r, 'SecretStore')).toEqual([]);
+    expect(
+      Object.values(r.vault_kubernetes_auth_backend_role).map(
+        (role) => role.bound_service_account_namespaces,
+      ),
+    ).toEqual([['team-alpha', 'team-beta']]);
+    const [policy] = Object.values(r.vault_policy);
+    expect(policy.policy).toMatch(
+      /^path "secret\/data\/\{\{identity\.entity\.aliases\.\$\{vault_auth_backend\.[^.]+\.accessor\}\.metadata\.service_account_namespace\}\}\/\*"/,
+    );
+  });
+
+  it('jwt: the issuer comes from the EKS lookup; no auth-delegator binding; roles pinned to one subject', () => {
+    const r = resources(withTenants({ authMethod: 'jwt' }));
+    const [backend] = Object.values(r.vault_jwt_auth_backend);
+    expect(backend.oidc_discovery_url).toMatch(
+      /^\$\{data\.aws_eks_cluster\.[^.]+\.identity\[0\]\.oidc\[0\]\.issuer\}$/,
+    );
+    expect(r.kubernetes_cluster_role_binding_v1).toBeUndefined();
+    expect(
+      Object.values(r.vault_jwt_auth_backend_role).map((role) => [
+        role.bound_subject,
+        role.bound_audiences,
+      ]),
+    ).toEqual([
+      ['system:serviceaccount:team-alpha:vault-auth', ['vault']],
+      ['system:serviceaccount:team-beta:vault-auth', ['vault']],
+    ]);
+  });
+
+  it("guards each tenant's namespace under its own name, naming its own key", () => {
+    const config = withTenants({ tenants: ['alpha', 'beta'] });
+    const guarded = {
+      ...config,
+      tenants: config.tenants!.map(({ allowNamespaceDestroy: _a, ...t }) => t),
+    };
+    const guards = resources(guarded).terraform_data;
+    expect(
+      Object.entries(guards)
+        .filter(([name]) => name.startsWith('destroy-needs-'))
+        .map(([name, body]) => [name, (body.input as { allowKey: string }).allowKey]),
+    ).toEqual([
+      [
+        'destroy-needs-tenant_alpha_allowNamespaceDestroy',
+        'tenants[0].allowNamespaceDestroy (tenant "alpha")',
+      ],
+      [
+        'destroy-needs-tenant_beta_allowNamespaceDestroy',
+        'tenants[1].allowNamespaceDestroy (tenant "beta")',
+      ],
+    ]);
+  });
+
+  it('seeds a secret two tenants share once', () => {
+    const config = withTenants();
+    const shared = { ...config.tenants![0].secrets[0], shared: true };
+    const both = {
+      ...config,
+      tenants: [
+        { ...config.tenants![0], secrets: [shared] },
+        { ...config.tenants![1], secrets: [{ ...shared, path: 'alpha/s01' }] },
+      ],
+    };
+    expect(declaredSecrets(synthJson(both)).map((s) => s.name)).toEqual(['alpha/s01']);
   });
 });
