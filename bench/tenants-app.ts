@@ -14,10 +14,21 @@ const secrets = Number(process.env.BENCH_TENANT_SECRETS ?? '10');
 const isolation: IsolationDesign =
   process.env.BENCH_ISOLATION === 'shared-store' ? 'shared-store' : 'per-tenant';
 
+const stack = process.env.BENCH_STACK;
 const app = new App();
 const [config] = loadEnvironments(undefined, [
   {
     ...localTenants,
+    ...(stack
+      ? {
+          name: stack,
+          vault: {
+            ...localTenants.vault,
+            kvMount: { ...localTenants.vault.kvMount, path: stack },
+            authPath: `jwt-${stack}`,
+          },
+        }
+      : {}),
     eso: { ...localTenants.eso, isolation },
     tenants: tenantFleet(tenants, secrets),
   },
