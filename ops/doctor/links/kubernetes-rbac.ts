@@ -3,7 +3,7 @@ import { Broken, get, type Link } from '../model';
 
 export const kubernetesRbac: Link = {
   id: 'kubernetes-rbac',
-  title: 'the service account exists and may create TokenReviews',
+  title: 'the service account exists (kubernetes method: and may create TokenReviews)',
   scope: 'tenant',
   async check(ctx, tenant) {
     const { serviceAccountName, namespace } = tenant;
