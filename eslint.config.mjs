@@ -44,7 +44,17 @@ const LAYERS = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', '.lab/', 'coverage/', '**/*.js', '*.mjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdktf.out/',
+      'cdktf.out.*/',
+      '.lab/',
+      'coverage/',
+      '**/*.js',
+      '*.mjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

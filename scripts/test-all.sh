@@ -41,8 +41,9 @@ rm -f .lab/e2e-timings.tsv
 # The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
 # paths and stores): it runs beside the others, which share the local chain and run one by one.
 tenants_suite=__tests__/e2e/08-tenants.test.ts
-npx jest --selectProjects e2e --ci --runInBand --json --outputFile=.lab/e2e-tenants-results.json \
-  "$tenants_suite" >.lab/e2e-tenants.log 2>&1 &
+# Its own cdktf output directory: each synthesis rewrites the whole directory.
+E2E_CDKTF_OUT=cdktf.out.tenants npx jest --selectProjects e2e --ci --runInBand \
+  --json --outputFile=.lab/e2e-tenants-results.json "$tenants_suite" >.lab/e2e-tenants.log 2>&1 &
 tenants_pid=$!
 status=0
 npx jest --selectProjects e2e --ci --runInBand --json --outputFile=.lab/e2e-results.json \

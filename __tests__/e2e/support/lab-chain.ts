@@ -122,8 +122,15 @@ function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
 /** The cdktf app of the variants (environments/local.ts with some keys changed). */
 export const VARIANT_APP = 'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts';
 
+/**
+ * Where cdktf writes the synthesized stacks: its own directory per jest process (E2E_CDKTF_OUT),
+ * since each synthesis rewrites the whole directory. Same depth as cdktf.out, so the stacks'
+ * local state path still points at the project root.
+ */
+export const CDKTF_OUT = process.env.E2E_CDKTF_OUT ?? 'cdktf.out';
+
 export function stackDir(v: StackVariant): string {
-  return join(ROOT, 'cdktf.out', 'stacks', v.name);
+  return join(ROOT, CDKTF_OUT, 'stacks', v.name);
 }
 
 export function stateFile(v: StackVariant): string {
@@ -144,6 +151,8 @@ export async function deploy(
       '--no-color',
       '--app',
       VARIANT_APP,
+      '--output',
+      CDKTF_OUT,
     ],
     { env: cdktfEnv(v), interruptWhen: options.interruptWhen },
   );
@@ -151,9 +160,22 @@ export async function deploy(
 
 /** `cdktf diff`: a plan through the CLI, changing nothing. */
 export async function diff(v: StackVariant): Promise<Run> {
-  return exec(CDKTF, ['diff', v.name, '--skip-provider-lock', '--no-color', '--app', VARIANT_APP], {
-    env: cdktfEnv(v),
-  });
+  return exec(
+    CDKTF,
+    [
+      'diff',
+      v.name,
+      '--skip-provider-lock',
+      '--no-color',
+      '--app',
+      VARIANT_APP,
+      '--output',
+      CDKTF_OUT,
+    ],
+    {
+      env: cdktfEnv(v),
+    },
+  );
 }
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
@@ -207,6 +229,8 @@ export async function destroy(v: StackVariant): Promise<Run> {
       '--no-color',
       '--app',
       VARIANT_APP,
+      '--output',
+      CDKTF_OUT,
     ],
     { env: cdktfEnv(v) },
   );
