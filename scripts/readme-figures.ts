@@ -4,8 +4,8 @@
 //
 //   npm run figures [-- --build-times PATH] [--check]
 //
-// Sources: .lab/test-all-times.tsv, .lab/unit-results.json, .lab/e2e-results.json and
-// .lab/e2e-tenants-results.json (npm test),
+// Sources: .lab/ci-times.tsv (.ci/run), .lab/test-all-times.tsv, .lab/unit-results.json,
+// .lab/e2e-results.json and .lab/e2e-tenants-results.json (npm test),
 // .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
 // bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
 // build.sh's log in an LAB_CACHE_DIR that started empty).
@@ -38,7 +38,7 @@ interface JestResults {
   numTotalTests: number;
   numPassedTests: number;
   numFailedTests: number;
-  testResults: { name: string; perfStats?: { start: number; end: number } }[];
+  testResults: { name: string; startTime: number; endTime: number }[];
 }
 
 function testsFigure(): string | undefined {
@@ -55,11 +55,15 @@ function testsFigure(): string | undefined {
     numFailedTests: parts.reduce((n, p) => n + p.numFailedTests, 0),
     testResults: parts.flatMap((p) => p.testResults),
   };
-  const rows = times.map(([tier, seconds]) => `| ${tier} | ${minutes(Number(seconds))} |`);
+  // .ci/run adds npm ci and its own total (absent after a bare npm test).
+  const ci = tsv(join(LAB, 'ci-times.tsv')) ?? [];
+  const rows = [...ci.slice(0, 1), ...times, ...ci.slice(1)].map(
+    ([tier, seconds]) => `| ${tier} | ${minutes(Number(seconds))} |`,
+  );
   const suites = e.testResults
     .map((r) => ({
       name: basename(r.name),
-      seconds: r.perfStats ? (r.perfStats.end - r.perfStats.start) / 1000 : 0,
+      seconds: (r.endTime - r.startTime) / 1000,
     }))
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((r) => `| ${r.name} | ${minutes(Math.round(r.seconds))} |`);
