@@ -9,12 +9,12 @@ import { LabError, formatSeconds, say, timedStep } from './report';
 import type { LabContext } from './parts/context';
 import { baoPath, createContext, ensurePrivateDir, kubectlPath } from './parts/context';
 import type { PartGroup } from './parts/groups';
-import { PART_GROUPS, withDependencies } from './parts/groups';
+import { COMPONENTS, PART_GROUPS, withDependencies } from './parts/groups';
 import { SERVICES, servicesFor, stepsFor } from './parts';
 import type { ServiceStatus } from './parts/service';
 import { serviceStatus } from './parts/service';
 import { tfBinary, toolchainState } from './parts/terraform';
-import { isExecutable } from './toolchain';
+import { buildMissing, isExecutable } from './toolchain';
 
 /** One `up` or `down` at a time per LAB_DIR. */
 function withLock<T>(ctx: LabContext, run: () => Promise<T>): Promise<T> {
@@ -102,6 +102,13 @@ export async function up(requested: PartGroup[] | undefined): Promise<void> {
   say(`up: ${groups.join(', ')} in ${ctx.paths.labDir}`);
   await withLock(ctx, async () => {
     try {
+      // A fresh machine: build what is missing in one run, two at a time, before the parts start.
+      const components = groups.flatMap((g) => COMPONENTS[g]);
+      if (components.some((c) => !isExecutable(ctx.tools[c])))
+        await timedStep('build', async () => {
+          const built = await buildMissing(ctx.config, ctx.tools, components);
+          return built.length > 0 ? `built ${built.join(', ')}` : 'another build.sh is running';
+        });
       for (const step of stepsFor(groups)) await timedStep(step.name, () => step.run(ctx));
     } finally {
       // Even after a failure: what did start stays usable, and `down` / `status` can find it.

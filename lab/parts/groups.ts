@@ -1,3 +1,5 @@
+import type { Component } from '../toolchain';
+
 // The groups a user can pick with `up --parts`, and what each one needs.
 
 export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'toolchain'] as const;
@@ -10,6 +12,15 @@ const NEEDS: Record<PartGroup, PartGroup[]> = {
   kubernetes: ['eks'],
   eso: ['kubernetes'],
   toolchain: [],
+};
+
+/** The binaries each group runs (built by lab/toolchain/build.sh). */
+export const COMPONENTS: Record<PartGroup, readonly Component[]> = {
+  vault: [],
+  eks: [],
+  kubernetes: ['etcd', 'kubernetes'],
+  eso: ['eso'],
+  toolchain: ['tofu', 'provider-vault', 'provider-kubernetes', 'provider-aws'],
 };
 
 export function isPartGroup(name: string): name is PartGroup {
