@@ -2,13 +2,14 @@
 // `<!-- figures:NAME -->` and `<!-- /figures:NAME -->` markers; a figure without its source is
 // left as it is and named on stderr.
 //
-//   npm run figures [-- --build-times PATH] [--check]
+//   npm run figures [-- --build-times PATH] [--cold-run LAB_DIR] [--check]
 //
 // Sources: .lab/ci-times.tsv (.ci/run), .lab/test-all-times.tsv, .lab/unit-results.json,
 // .lab/e2e-results.json and .lab/e2e-tenants-results.json (npm test),
 // .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
 // bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
-// build.sh's log in an LAB_CACHE_DIR that started empty).
+// build.sh's log in an LAB_CACHE_DIR that started empty) and the .lab directory of a .ci/run
+// from empty caches (--cold-run).
 // --check: exit 1 if the README is not what the sources say (nothing is written).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -41,6 +42,22 @@ interface JestResults {
   testResults: { name: string; startTime: number; endTime: number }[];
 }
 
+/** Tier times of a `.ci/run` whose .lab directory is `lab`. */
+function tierRows(lab: string): string[] | undefined {
+  const times = tsv(join(lab, 'test-all-times.tsv'));
+  if (!times) return undefined;
+  // .ci/run adds npm ci and its own total (absent after a bare npm test).
+  const ci = tsv(join(lab, 'ci-times.tsv')) ?? [];
+  return [...ci.slice(0, 1), ...times, ...ci.slice(1)].map(
+    ([tier, seconds]) => `| ${tier} | ${minutes(Number(seconds))} |`,
+  );
+}
+
+function coldRunFigure(lab: string): string | undefined {
+  const rows = tierRows(lab);
+  return rows && ['| tier | wall time |', '| --- | --- |', ...rows].join('\n');
+}
+
 function testsFigure(): string | undefined {
   const times = tsv(join(LAB, 'test-all-times.tsv'));
   const unit = read(join(LAB, 'unit-results.json'));
@@ -55,11 +72,7 @@ function testsFigure(): string | undefined {
     numFailedTests: parts.reduce((n, p) => n + p.numFailedTests, 0),
     testResults: parts.flatMap((p) => p.testResults),
   };
-  // .ci/run adds npm ci and its own total (absent after a bare npm test).
-  const ci = tsv(join(LAB, 'ci-times.tsv')) ?? [];
-  const rows = [...ci.slice(0, 1), ...times, ...ci.slice(1)].map(
-    ([tier, seconds]) => `| ${tier} | ${minutes(Number(seconds))} |`,
-  );
+  const rows = tierRows(LAB) ?? [];
   const suites = e.testResults
     .map((r) => ({
       name: basename(r.name),
@@ -136,6 +149,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       'build-times': { type: 'string' },
+      'cold-run': { type: 'string' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -144,7 +158,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `${readFileSync(__filename, 'utf8')
         .split('\n')
-        .slice(0, 12)
+        .slice(0, 13)
         .map((l) => l.replace(/^\/\/ ?/, ''))
         .join('\n')}\n`,
     );
@@ -156,6 +170,8 @@ async function main(): Promise<number> {
     // Only when named: the cache's own log also holds the incremental rebuilds of a warm machine.
     'cold-build': () =>
       values['build-times'] === undefined ? undefined : buildFigure(values['build-times']),
+    'cold-ci': () =>
+      values['cold-run'] === undefined ? undefined : coldRunFigure(values['cold-run']),
     synth: () => benchFigure('synth'),
     plan: () => benchFigure('plan'),
     tenants: () => benchFigure('tenants'),
