@@ -20,7 +20,9 @@ export type Component =
   | 'provider-aws'
   | 'etcd'
   | 'kubernetes'
-  | 'eso';
+  | 'eso'
+  // The untrimmed aws provider: never part of the lab, only verify-trim's reference.
+  | 'provider-aws-full';
 
 export function providerVersion(
   versions: Readonly<Record<string, string>>,
@@ -54,6 +56,7 @@ export function toolPaths(config: LabConfig): Record<Component, string> {
     'etcd',
     'kubernetes',
     'eso',
+    'provider-aws-full',
   ] as const) {
     if (!paths[component])
       throw new LabError('toolchain', `build.sh --list does not name ${component}`);

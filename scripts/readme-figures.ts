@@ -8,13 +8,14 @@
 // .lab/e2e-results.json and .lab/e2e-tenants-results.json (npm test),
 // .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
 // bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
-// build.sh's log in an LAB_CACHE_DIR that started empty) and the .lab directory of a .ci/run
-// from empty caches (--cold-run).
+// build.sh's log in an LAB_CACHE_DIR that started empty), the .lab directory of a .ci/run
+// from empty caches (--cold-run) and .lab/verify-trim.txt (npm run lab -- verify-trim).
 // --check: exit 1 if the README is not what the sources say (nothing is written).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
+import { VERIFY_TRIM_REPORT } from '../lab/verify-trim';
 
 const ROOT = join(__dirname, '..');
 const README = join(ROOT, 'README.md');
@@ -140,9 +141,12 @@ function buildFigure(path: string): string | undefined {
   ].join('\n');
 }
 
-function benchFigure(name: string): string | undefined {
-  const text = read(join(LAB, 'bench', `${name}.txt`));
+function codeBlock(text: string | undefined): string | undefined {
   return text === undefined ? undefined : ['```', text.trimEnd(), '```'].join('\n');
+}
+
+function benchFigure(name: string): string | undefined {
+  return codeBlock(read(join(LAB, 'bench', `${name}.txt`)));
 }
 
 async function main(): Promise<number> {
@@ -175,6 +179,7 @@ async function main(): Promise<number> {
     synth: () => benchFigure('synth'),
     plan: () => benchFigure('plan'),
     tenants: () => benchFigure('tenants'),
+    'verify-trim': () => codeBlock(read(VERIFY_TRIM_REPORT(LAB))),
   };
   const before = readFileSync(README, 'utf8');
   let after = before;

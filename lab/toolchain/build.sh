@@ -5,6 +5,8 @@
 #
 # Components: tofu, provider-vault, provider-kubernetes, provider-aws, etcd, kubernetes (kube-apiserver,
 # kube-controller-manager, kubectl), eso (controller and its CRDs), actionlint (for the lint step).
+# provider-aws-full is the same aws provider untrimmed, built only when named (about an hour and
+# 9 GB): the reference `npm run lab -- verify-trim` compares the trimmed build's schema against.
 # With no component, builds every one that is not cached yet, two at a time (--jobs N to change),
 # longest first. A cached binary is never rebuilt: its path carries the version (and, for trimmed
 # builds, a hash of what was kept), so a change in common/versions.sh or trim.py builds a new one beside it.
@@ -36,7 +38,8 @@ export GOTOOLCHAIN=local
 go_build_flags=(-trimpath -p 2)
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  # The comment block at the top of this file, without its comment marks.
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
 }
 
 die() {
@@ -56,17 +59,20 @@ tool_path() {
     provider-vault) echo "$tools_dir/provider-vault/$VAULT_PROVIDER_VERSION/terraform-provider-vault_v$VAULT_PROVIDER_VERSION" ;;
     provider-kubernetes) echo "$tools_dir/provider-kubernetes/$KUBERNETES_PROVIDER_VERSION/terraform-provider-kubernetes_v$KUBERNETES_PROVIDER_VERSION" ;;
     provider-aws) echo "$tools_dir/provider-aws/$AWS_PROVIDER_VERSION-trim-$(trim_key aws "$AWS_PROVIDER_TYPES")/terraform-provider-aws_v$AWS_PROVIDER_VERSION" ;;
+    provider-aws-full) echo "$tools_dir/provider-aws/$AWS_PROVIDER_VERSION-full/terraform-provider-aws_v$AWS_PROVIDER_VERSION" ;;
     etcd) echo "$tools_dir/etcd/$ETCD_VERSION/etcd" ;;
     kubernetes) echo "$tools_dir/kubernetes/$KUBERNETES_VERSION/kube-apiserver" ;;
     eso) echo "$tools_dir/eso/$ESO_VERSION-trim-$(trim_key eso "$ESO_PROVIDERS")/external-secrets" ;;
     actionlint) echo "$tools_dir/actionlint/$ACTIONLINT_VERSION/actionlint" ;;
-    *) die "unknown component '$1' (known: ${all_components[*]})" ;;
+    *) die "unknown component '$1' (known: ${all_components[*]} ${reference_components[*]})" ;;
   esac
 }
 
 # Longest cold build first, so two at a time finish together (times in lab/README.md). actionlint
 # is the workflow linter of the test command's lint step, not a part of the lab.
 all_components=(kubernetes tofu eso provider-aws provider-kubernetes provider-vault etcd actionlint)
+# Built only when named; --list shows them after the rest.
+reference_components=(provider-aws-full)
 
 # new_wrapper NAME -> fresh empty module directory for one build; prints its path.
 new_wrapper() {
@@ -112,13 +118,16 @@ build_provider() {
 }
 
 # The aws provider with only the services that serve the types the stacks use (AWS_PROVIDER_TYPES;
-# a unit test checks that list against the synthesized JSON).
-build_provider_aws_trimmed() {
-  local dir out
-  dir="$(module_copy provider-aws "github.com/hashicorp/terraform-provider-aws@$AWS_PROVIDER_MODULE_VERSION")"
-  out="$(tool_path provider-aws)"
-  # shellcheck disable=SC2086 # a list of type names
-  python3 "$here/trim.py" aws "$dir" $AWS_PROVIDER_TYPES
+# a unit test checks that list against the synthesized JSON), or (COMPONENT provider-aws-full) with
+# every service: the same module copy and build command, only trim.py skipped.
+build_provider_aws() {
+  local component="$1" dir out
+  dir="$(module_copy "$component" "github.com/hashicorp/terraform-provider-aws@$AWS_PROVIDER_MODULE_VERSION")"
+  out="$(tool_path "$component")"
+  if [[ "$component" == provider-aws ]]; then
+    # shellcheck disable=SC2086 # a list of type names
+    python3 "$here/trim.py" aws "$dir" $AWS_PROVIDER_TYPES
+  fi
   (cd "$dir" && go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" .)
   mv "$out.part" "$out"
 }
@@ -246,7 +255,7 @@ build_provider_component() {
   case "$1" in
     provider-vault) build_provider vault "$VAULT_PROVIDER_MODULE_VERSION" "$(tool_path provider-vault)" ;;
     provider-kubernetes) build_provider kubernetes "$KUBERNETES_PROVIDER_MODULE_VERSION" "$(tool_path provider-kubernetes)" ;;
-    provider-aws) build_provider_aws_trimmed ;;
+    provider-aws | provider-aws-full) build_provider_aws "$1" ;;
   esac
 }
 
@@ -258,7 +267,7 @@ main() {
       ;;
     --list)
       local c
-      for c in "${all_components[@]}"; do
+      for c in "${all_components[@]}" "${reference_components[@]}"; do
         printf '%-20s %s\n' "$c" "$(tool_path "$c")"
       done
       return 0
