@@ -17,8 +17,8 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
-      // Lab steps take minutes; each test sets its own timeout too.
-      testTimeout: 600000,
+      // Lab steps take minutes: 10 min per test unless it sets its own.
+      setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup-e2e.ts'],
     },
   ],
 };
