@@ -54,27 +54,40 @@ function tierRows(lab: string): string[] | undefined {
   );
 }
 
+/** The unit and lab suites' jest results of an `npm test` whose .lab directory is `lab`. */
+function testResults(lab: string): { unit: JestResults; e2e: JestResults } | undefined {
+  const unit = read(join(lab, 'unit-results.json'));
+  // The lab suites run as two jest processes side by side (scripts/test-all.sh).
+  const e2e = ['e2e-results.json', 'e2e-tenants-results.json'].map((f) => read(join(lab, f)));
+  if (!unit || e2e.some((text) => text === undefined)) return undefined;
+  const parts = e2e.map((text) => JSON.parse(text!) as JestResults);
+  return {
+    unit: JSON.parse(unit) as JestResults,
+    e2e: {
+      numTotalTests: parts.reduce((n, p) => n + p.numTotalTests, 0),
+      numPassedTests: parts.reduce((n, p) => n + p.numPassedTests, 0),
+      numFailedTests: parts.reduce((n, p) => n + p.numFailedTests, 0),
+      testResults: parts.flatMap((p) => p.testResults),
+    },
+  };
+}
+
+function passedLine({ unit, e2e }: { unit: JestResults; e2e: JestResults }): string {
+  return `${unit.numPassedTests}/${unit.numTotalTests} unit tests and ${e2e.numPassedTests}/${e2e.numTotalTests} lab tests passed.`;
+}
+
 function coldRunFigure(lab: string): string | undefined {
   const rows = tierRows(lab);
-  return rows && ['| tier | wall time |', '| --- | --- |', ...rows].join('\n');
+  const results = testResults(lab);
+  if (!rows || !results) return undefined;
+  return [passedLine(results), '', '| tier | wall time |', '| --- | --- |', ...rows].join('\n');
 }
 
 function testsFigure(): string | undefined {
-  const times = tsv(join(LAB, 'test-all-times.tsv'));
-  const unit = read(join(LAB, 'unit-results.json'));
-  // The lab suites run as two jest processes side by side (scripts/test-all.sh).
-  const e2e = ['e2e-results.json', 'e2e-tenants-results.json'].map((f) => read(join(LAB, f)));
-  if (!times || !unit || e2e.some((text) => text === undefined)) return undefined;
-  const u = JSON.parse(unit) as JestResults;
-  const parts = e2e.map((text) => JSON.parse(text!) as JestResults);
-  const e: JestResults = {
-    numTotalTests: parts.reduce((n, p) => n + p.numTotalTests, 0),
-    numPassedTests: parts.reduce((n, p) => n + p.numPassedTests, 0),
-    numFailedTests: parts.reduce((n, p) => n + p.numFailedTests, 0),
-    testResults: parts.flatMap((p) => p.testResults),
-  };
-  const rows = tierRows(LAB) ?? [];
-  const suites = e.testResults
+  const results = testResults(LAB);
+  const rows = tierRows(LAB);
+  if (!results || !rows) return undefined;
+  const suites = results.e2e.testResults
     .map((r) => ({
       name: basename(r.name),
       seconds: (r.endTime - r.startTime) / 1000,
@@ -82,7 +95,7 @@ function testsFigure(): string | undefined {
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((r) => `| ${r.name} | ${minutes(Math.round(r.seconds))} |`);
   return [
-    `Last \`npm test\`: ${u.numPassedTests}/${u.numTotalTests} unit tests and ${e.numPassedTests}/${e.numTotalTests} lab tests passed.`,
+    `Last \`npm test\`: ${passedLine(results)}`,
     '',
     '| tier | wall time |',
     '| --- | --- |',
