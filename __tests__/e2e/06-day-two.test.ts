@@ -1,6 +1,7 @@
 /**
  * Day two, against the lab: nothing a person owns is lost.
- * - Upgrading from an earlier commit of main (its secrets purged on destroy): people's versions,
+ * - Upgrading from an earlier commit of main (its secrets purged on destroy) plans no destroy
+ *   and no replacement; people's versions,
  *   their current values and the ESO-synced Secret survive, and the plan afterwards is empty.
  * - Renaming and removing secrets afterwards leaves their versions in Vault.
  * - An upgrade that retires a secret in the same change keeps it too.
@@ -133,6 +134,19 @@ function ok(run: { code: number; stdout: string; stderr: string }): Record<strin
   return { code: run.code, tail: run.code === 0 ? '' : (run.stdout + run.stderr).slice(-3000) };
 }
 
+/**
+ * What a cdktf plan's output destroys or replaces: the addresses (`# <address> (<path>) will be
+ * destroyed`) and the Plan line's count. Forgotten resources say "removed from the state" instead.
+ */
+function destroyedBy(output: string): { addresses: string[]; count: string | undefined } {
+  return {
+    addresses: [
+      ...output.matchAll(/# (\S+)(?: \([^)]*\))? (?:must be replaced|will be destroyed)/g),
+    ].map((m) => m[1]),
+    count: /Plan: .* (\d+) to destroy/.exec(output)?.[1],
+  };
+}
+
 const changesWith = (secrets: SecretConfig[], extra: Variant<EnvironmentConfig> = {}) => ({
   secrets,
   ...extra,
@@ -156,6 +170,11 @@ describe('upgrading from an earlier commit of main', () => {
       for (const s of [mySecret, appConfig, legacy])
         written.set(s.name, await personWrites(s.name));
       expect([...written.values()].map((w) => w.versions)).toEqual([3, 3, 3]);
+
+      // The upgrade itself replaces and destroys nothing: earlier addresses are kept or forgotten.
+      const upgrade = await diff(variant);
+      expect(ok(upgrade)).toEqual({ code: 0, tail: '' });
+      expect(destroyedBy(upgrade.stdout)).toEqual({ addresses: [], count: '0' });
 
       expect(ok(await deploy(variant))).toEqual({ code: 0, tail: '' });
       for (const s of [mySecret, appConfig, legacy])
