@@ -1,8 +1,8 @@
 /**
  * Day two, against the lab: nothing a person owns is lost.
- * - Upgrading from an earlier commit of main (its secrets purged on destroy) plans no destroy
- *   and no replacement; people's versions,
- *   their current values and the ESO-synced Secret survive, and the plan afterwards is empty.
+ * - Upgrading from an earlier commit of main (its secrets purged on destroy) plans no destroy and
+ *   no replacement; people's versions, their current values and the ESO-synced Secret survive,
+ *   and the plan afterwards is empty.
  * - Renaming and removing secrets afterwards leaves their versions in Vault.
  * - An upgrade that retires a secret in the same change keeps it too.
  * - A protected mount and namespace refuse `cdktf destroy` and a replacing rename, naming the
