@@ -137,45 +137,40 @@ export function stateFile(v: StackVariant): string {
   return join(ROOT, `terraform.${v.name}.tfstate`);
 }
 
+/** `cdktf <verb> <variant>` through the variant app, into the suite's output directory. */
+function cdktfVariant(
+  verb: 'deploy' | 'destroy' | 'diff',
+  v: StackVariant,
+  interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined,
+): Promise<Run> {
+  const approve = verb === 'diff' ? [] : ['--auto-approve'];
+  return exec(
+    CDKTF,
+    [
+      verb,
+      v.name,
+      ...approve,
+      '--skip-provider-lock',
+      '--no-color',
+      '--app',
+      VARIANT_APP,
+      '--output',
+      CDKTF_OUT,
+    ],
+    { env: cdktfEnv(v), interruptWhen },
+  );
+}
+
 export async function deploy(
   v: StackVariant,
   options: { interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined } = {},
 ): Promise<Run> {
-  return exec(
-    CDKTF,
-    [
-      'deploy',
-      v.name,
-      '--auto-approve',
-      '--skip-provider-lock',
-      '--no-color',
-      '--app',
-      VARIANT_APP,
-      '--output',
-      CDKTF_OUT,
-    ],
-    { env: cdktfEnv(v), interruptWhen: options.interruptWhen },
-  );
+  return cdktfVariant('deploy', v, options.interruptWhen);
 }
 
 /** `cdktf diff`: a plan through the CLI, changing nothing. */
 export async function diff(v: StackVariant): Promise<Run> {
-  return exec(
-    CDKTF,
-    [
-      'diff',
-      v.name,
-      '--skip-provider-lock',
-      '--no-color',
-      '--app',
-      VARIANT_APP,
-      '--output',
-      CDKTF_OUT,
-    ],
-    {
-      env: cdktfEnv(v),
-    },
-  );
+  return cdktfVariant('diff', v);
 }
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
@@ -219,21 +214,7 @@ export async function doctor(env = 'local'): Promise<Diagnosis> {
 
 /** `cdktf destroy`; on success the (now empty) state file goes too, so a later run starts clean. */
 export async function destroy(v: StackVariant): Promise<Run> {
-  const result = await exec(
-    CDKTF,
-    [
-      'destroy',
-      v.name,
-      '--auto-approve',
-      '--skip-provider-lock',
-      '--no-color',
-      '--app',
-      VARIANT_APP,
-      '--output',
-      CDKTF_OUT,
-    ],
-    { env: cdktfEnv(v) },
-  );
+  const result = await cdktfVariant('destroy', v);
   if (result.code === 0) {
     rmSync(stateFile(v), { force: true });
     rmSync(`${stateFile(v)}.backup`, { force: true });
