@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 export const ROOT = join(__dirname, '..');
 
@@ -9,6 +10,18 @@ export const ROOT = join(__dirname, '..');
 export function fail(tool: string, message: string): never {
   process.stderr.write(`${tool}: ${message}\n`);
   process.exit(2);
+}
+
+/** parseArgs over the command line; a bad flag fails as `tool` (exit 2), pointing at --help. */
+export function benchArgs<T extends ParseArgsConfig>(
+  tool: string,
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    fail(tool, `${(error as Error).message} (see --help)`);
+  }
 }
 
 /** The usage text: the script's header comment, lines 2 to `last`. */

@@ -9,9 +9,8 @@
 // shown as JSON), and the drift check of both environments at once beside one after the other.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { labProcessEnv, readLabInfo } from '../lab/info';
-import { ROOT, Report, fail, headerUsage, median, runsOption, timed } from './measure';
+import { ROOT, Report, benchArgs, headerUsage, median, runsOption, timed } from './measure';
 
 const TOOL = 'bench:plan';
 const node = process.execPath;
@@ -26,18 +25,13 @@ const timedRun = (
 ) => timed(TOOL, command, env, options);
 
 function main(): void {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        runs: { type: 'string', default: '5' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    fail(TOOL, `${(error as Error).message} (see --help)`);
-  }
+  const { values } = benchArgs(TOOL, {
+    args: process.argv.slice(2),
+    options: {
+      runs: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(headerUsage(__filename, 9));
     return;

@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ROOT, Report, fail, headerUsage, median, runsOption } from './measure';
+import { ROOT, Report, benchArgs, fail, headerUsage, median, runsOption } from './measure';
 
 interface Case {
   readonly name: string;
@@ -30,19 +29,14 @@ const TARGETS: Record<string, string> = {
 };
 
 function parseCommandLine(argv: string[]): { runs: number; cli: boolean; help: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        runs: { type: 'string', default: '5' },
-        'skip-cli': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    fail(TOOL, `${(error as Error).message} (see --help)`);
-  }
+  const parsed = benchArgs(TOOL, {
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '5' },
+      'skip-cli': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   return {
     runs: runsOption(TOOL, parsed.values.runs),
     cli: !parsed.values['skip-cli'],

@@ -8,9 +8,8 @@
 // and the size of the synthesized configuration. Nothing is left deployed.
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { labProcessEnv, readLabInfo } from '../lab/info';
-import { ROOT, Report, fail, headerUsage, timed } from './measure';
+import { ROOT, Report, benchArgs, fail, headerUsage, timed } from './measure';
 
 const TOOL = 'bench:tenants';
 const node = process.execPath;
@@ -36,19 +35,14 @@ function objectCounts(stackDir: string): { vault: number; kubernetes: number } {
 }
 
 function main(): void {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: process.argv.slice(2),
-      options: {
-        tenants: { type: 'string', default: '10' },
-        secrets: { type: 'string', default: '1' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    fail(TOOL, `${(error as Error).message} (see --help)`);
-  }
+  const { values } = benchArgs(TOOL, {
+    args: process.argv.slice(2),
+    options: {
+      tenants: { type: 'string', default: '10' },
+      secrets: { type: 'string', default: '1' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(headerUsage(__filename, 8));
     return;

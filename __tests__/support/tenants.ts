@@ -47,3 +47,17 @@ export function withTenants(options: TenantsOptions = {}): EnvironmentConfig {
     tenants: names.map((n) => generatedTenant(n, options.secretsPerTenant ?? 1)),
   };
 }
+
+/** Two tenants (alpha, beta) that both declare alpha's first secret shared. */
+export function withSharedSecret(): EnvironmentConfig {
+  const config = withTenants();
+  const [alpha, beta] = config.tenants!;
+  const shared = { ...alpha.secrets[0], shared: true };
+  return {
+    ...config,
+    tenants: [
+      { ...alpha, secrets: [shared] },
+      { ...beta, secrets: [{ ...shared, path: 'alpha/s01' }] },
+    ],
+  };
+}

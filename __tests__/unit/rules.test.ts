@@ -13,7 +13,7 @@ import type { JsonObject, StackJson } from '../../common/stack-json';
 import { storeMatchesVault } from '../../rules/store-matches-vault';
 import { validateEnvironment } from '../../environments';
 import { buildStack, synthJson, variant } from '../support/stack';
-import { withTenants } from '../support/tenants';
+import { withSharedSecret, withTenants } from '../support/tenants';
 
 /** A fresh copy of the local stack's JSON (validations off), to break one thing at a time. */
 function localJson(): StackJson & { resource: Record<string, Record<string, JsonObject>> } {
@@ -302,15 +302,7 @@ describe('tenants: the rules hold every tenant to its own', () => {
   });
 
   it('a secret both tenants declare shared may be granted to both', () => {
-    const config = withTenants();
-    const shared = { ...config.tenants![0].secrets[0], shared: true };
-    const both = {
-      ...config,
-      tenants: [
-        { ...config.tenants![0], secrets: [shared] },
-        { ...config.tenants![1], secrets: [{ ...shared, path: 'alpha/s01' }] },
-      ],
-    };
+    const both = withSharedSecret();
     expect(validateEnvironment(both)).toEqual([]);
     expect(messages(checkChain(synthJson(both, false)))).toEqual([]);
   });

@@ -19,7 +19,7 @@ import type { EnvironmentConfig, SingleChainConfig } from '../../environments/ty
 import { providerVersions, readVersions } from '../../common/versions';
 import { declaredSecrets } from '../../common/stack-json';
 import { synthJson, synthText, variant } from '../support/stack';
-import { withTenants } from '../support/tenants';
+import { withSharedSecret, withTenants } from '../support/tenants';
 
 const partial = (shape: Record<string, unknown>): unknown => expect.objectContaining(shape);
 
@@ -420,15 +420,7 @@ describe('tenants', () => {
   });
 
   it('seeds a secret two tenants share once', () => {
-    const config = withTenants();
-    const shared = { ...config.tenants![0].secrets[0], shared: true };
-    const both = {
-      ...config,
-      tenants: [
-        { ...config.tenants![0], secrets: [shared] },
-        { ...config.tenants![1], secrets: [{ ...shared, path: 'alpha/s01' }] },
-      ],
-    };
+    const both = withSharedSecret();
     expect(declaredSecrets(synthJson(both)).map((s) => s.name)).toEqual(['alpha/s01']);
   });
 });
