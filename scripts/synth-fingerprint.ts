@@ -1,0 +1,113 @@
+/**
+ * Synthesizes every shipped environment and a set of variants that, together, take every branch
+ * of the stack and its constructs (both isolation designs, both login methods, every reviewer,
+ * store-auth, cluster-auth and value mode, managed and existing mounts and namespaces, purging),
+ * and prints one sha256 per stack. A change that should not alter behaviour (a restructuring)
+ * proves it by printing the same lines before and after:
+ *
+ *   node scripts/run-ts.js scripts/synth-fingerprint.ts > before.txt   # on the old commit
+ *   node scripts/run-ts.js scripts/synth-fingerprint.ts | diff before.txt -
+ *
+ * --out DIR also writes each stack's cdk.tf.json there, to diff the JSON itself.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ALL_ENVIRONMENTS } from '../environments';
+import type { EnvironmentConfig } from '../environments/types';
+import { synthText, variant } from '../__tests__/support/stack';
+import { withSharedSecret, withTenants } from '../__tests__/support/tenants';
+
+const USAGE = `usage: node scripts/run-ts.js scripts/synth-fingerprint.ts [--out DIR]
+
+Prints "<sha256>  <stack>" for every shipped environment and every variant of local that takes
+another branch of the stack; --out DIR writes each synthesized cdk.tf.json to DIR/<stack>.json.
+`;
+
+/** Variants of the lab's environment, one per branch the shipped environments do not take. */
+const VARIANTS: Record<string, EnvironmentConfig> = {
+  'local-token-secret': variant({ vault: { reviewerMode: 'token-secret' } }),
+  'local-token-secret-ttl': variant({
+    vault: {
+      reviewerMode: 'token-secret',
+      reviewerTokenTtlSeconds: 86400,
+      reviewerTokenVersion: 3,
+    },
+  }),
+  'local-exec': variant({ kubernetes: { auth: 'exec' } }),
+  'local-static-token': variant({ kubernetes: { auth: 'static-token' } }),
+  'local-existing-namespace': variant({ kubernetes: { manageNamespace: false } }),
+  'local-protected': variant({
+    kubernetes: { allowNamespaceDestroy: false },
+    vault: { kvMount: { path: 'secret', managed: true, allowDestroy: false } },
+  }),
+  'local-unmanaged-mount': variant({ vault: { kvMount: { path: 'secret', managed: false } } }),
+  'local-purge': variant({
+    vault: {
+      kvMount: { path: 'secret', managed: true, allowDestroy: true, purgeSecretsOnDestroy: true },
+    },
+  }),
+  'local-write-only': variant({
+    secretValues: 'write-only',
+    secrets: [
+      {
+        name: 'my-secret',
+        externalSecretName: 'vault-external-secret',
+        targetSecretName: 'vault-secret',
+        writeOnlyVersion: 2,
+      },
+      {
+        name: 'app/config',
+        externalSecretName: 'app-config',
+        targetSecretName: 'app-config',
+        listMetadata: true,
+      },
+    ],
+  }),
+  'local-store-token': variant({ eso: { storeAuth: 'token' } }),
+  'local-jwt': variant({
+    kubernetes: { tokenAudience: 'vault' },
+    vault: { authMethod: 'jwt', jwtIssuerCa: 'cluster' },
+  }),
+  'local-v1beta1': variant({
+    eso: { apiVersion: 'external-secrets.io/v1beta1', readyTimeout: '30s' },
+  }),
+  'local-retired': variant({ retiredSecrets: ['old/one', 'gone'] }),
+  'tenants-per-tenant-kubernetes': withTenants({
+    isolation: 'per-tenant',
+    authMethod: 'kubernetes',
+    secretsPerTenant: 2,
+  }),
+  'tenants-per-tenant-jwt': withTenants({ isolation: 'per-tenant', authMethod: 'jwt' }),
+  'tenants-shared-kubernetes': withTenants({
+    isolation: 'shared-store',
+    authMethod: 'kubernetes',
+    tenants: 3,
+  }),
+  'tenants-shared-jwt': withTenants({ isolation: 'shared-store', authMethod: 'jwt' }),
+  'tenants-shared-secret': withSharedSecret(),
+};
+
+function main(): void {
+  const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const stacks: [string, EnvironmentConfig][] = [
+    ...ALL_ENVIRONMENTS.map((e): [string, EnvironmentConfig] => [e.name, e]),
+    ...Object.entries(VARIANTS).map(([name, config]): [string, EnvironmentConfig] => [
+      name,
+      { ...config, name },
+    ]),
+  ];
+  if (values.out) mkdirSync(values.out, { recursive: true });
+  for (const [name, config] of stacks) {
+    const text = synthText(config);
+    if (values.out) writeFileSync(join(values.out, `${name}.json`), text);
+    process.stdout.write(`${createHash('sha256').update(text).digest('hex')}  ${name}\n`);
+  }
+}
+
+main();
