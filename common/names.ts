@@ -65,3 +65,15 @@ export const DECLARED_TENANTS_LOCAL = 'declared_tenants';
  * the jwt method's claim mapping does too, and the shared store's templated policy reads it.
  */
 export const NAMESPACE_METADATA = 'service_account_namespace';
+
+/**
+ * Destroy guards are `terraform_data.destroy-needs-<key>`: Terraform's refusal names the address,
+ * so the address spells the key that allows the destroy. The guard construct writes it; the
+ * destroy command reads the guards of a synthesized stack by it.
+ */
+export const DESTROY_GUARD_PREFIX = 'destroy-needs-';
+
+/** The guard's logical id for a key or name, e.g. `destroy-needs-vault_kvMount_allowDestroy`. */
+export function destroyGuardId(name: string): string {
+  return `${DESTROY_GUARD_PREFIX}${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
+}

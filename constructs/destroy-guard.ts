@@ -1,5 +1,6 @@
 import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { destroyGuardId } from '../common/names';
 import { withoutBinaryVersionCheck } from './terraform-blocks';
 
 export interface DestroyGuardProps {
@@ -31,7 +32,6 @@ export class DestroyGuard extends Construct {
       lifecycle: { preventDestroy: true },
     });
     withoutBinaryVersionCheck(guard);
-    const name = props.name ?? props.allowKey;
-    guard.overrideLogicalId(`destroy-needs-${name.replace(/[^A-Za-z0-9]+/g, '_')}`);
+    guard.overrideLogicalId(destroyGuardId(props.name ?? props.allowKey));
   }
 }

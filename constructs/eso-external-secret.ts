@@ -1,21 +1,10 @@
 import { Construct } from 'constructs';
+import { type ExternalSecretSpec, externalSecretManifest } from '../common/chain/external-secret';
 import { canonicalGoDuration } from '../common/go-duration';
 import { type Readiness, readyWait } from './eso-readiness';
 import { RawResource } from './terraform-blocks';
 
-export interface EsoExternalSecretProps {
-  /** ESO API version, e.g. `external-secrets.io/v1`. */
-  readonly apiVersion: string;
-  /** ExternalSecret name, e.g. `vault-external-secret`. */
-  readonly name: string;
-  /** Its namespace (where the target Secret is written), by name. */
-  readonly namespace: string;
-  /** The store to read from: a ClusterSecretStore, or a SecretStore of its namespace. */
-  readonly store: { readonly kind: 'ClusterSecretStore' | 'SecretStore'; readonly name: string };
-  /** Name of the Kubernetes Secret ESO writes. */
-  readonly targetSecretName: string;
-  /** Secret name in the store's KV mount; every key of it is copied (`dataFrom.extract`). */
-  readonly remoteKey: string;
+export interface EsoExternalSecretProps extends Omit<ExternalSecretSpec, 'refreshInterval'> {
   /** Go duration between syncs; `0` syncs once. */
   readonly refreshInterval: string;
   /**
@@ -40,18 +29,11 @@ export class EsoExternalSecret extends Construct {
   constructor(scope: Construct, id: string, props: EsoExternalSecretProps) {
     super(scope, id);
     const externalSecret = new RawResource(this, 'external-secret', 'kubernetes_manifest', {
-      manifest: {
-        apiVersion: props.apiVersion,
-        kind: 'ExternalSecret',
-        metadata: { name: props.name, namespace: props.namespace },
-        spec: {
-          // In the form ESO writes back, or every plan would show "1m" -> "1m0s".
-          refreshInterval: canonicalGoDuration(props.refreshInterval),
-          secretStoreRef: { name: props.store.name, kind: props.store.kind },
-          target: { name: props.targetSecretName, creationPolicy: 'Owner' },
-          dataFrom: [{ extract: { key: props.remoteKey } }],
-        },
-      },
+      manifest: externalSecretManifest({
+        ...props,
+        // In the form ESO writes back, or every plan would show "1m" -> "1m0s".
+        refreshInterval: canonicalGoDuration(props.refreshInterval),
+      }),
       ...readyWait(props.readiness),
       ...(props.dependsOn?.length ? { depends_on: [...props.dependsOn] } : {}),
     });

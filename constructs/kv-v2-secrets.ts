@@ -3,7 +3,7 @@ import { GenericEndpoint } from '@cdktf/provider-vault/lib/generic-endpoint';
 import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
-import { kvV2Paths } from '../common/kv-paths';
+import { kvV2Paths, splitSecretName } from '../common/chain/kv-path';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
 import type { DeclaredSecret } from '../common/stack-json';
 import { DestroyGuard } from './destroy-guard';
@@ -55,14 +55,6 @@ export interface KvV2SecretsProps {
 /** A Terraform string literal: JSON's escapes, and `${`/`%{` escaped as template markers. */
 function hclString(text: string): string {
   return JSON.stringify(text).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
-}
-
-/** `app/config` -> folder `app`, key `config`; `my-secret` -> folder ``, key `my-secret`. */
-function splitName(name: string): { folder: string; key: string } {
-  const slash = name.lastIndexOf('/');
-  return slash < 0
-    ? { folder: '', key: name }
-    : { folder: name.slice(0, slash), key: name.slice(slash + 1) };
 }
 
 /**
@@ -133,7 +125,7 @@ export class KvV2Secrets extends Construct {
       const paths = kvV2Paths(props.mountPath, secret.name);
       let writer: RawResource;
       if (secret.values.kind === 'placeholder') {
-        const { folder, key } = splitName(secret.name);
+        const { folder, key } = splitSecretName(secret.name);
         let listing = folders.get(folder);
         if (listing === undefined) {
           listing = this.folderListing(mountScope, folder, props.stackName);

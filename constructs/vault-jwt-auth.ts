@@ -2,6 +2,7 @@ import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
 import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { NAMESPACE_CLAIM, jwtRoleBinding } from '../common/chain/role';
 import { NAMESPACE_METADATA } from '../common/names';
 import type { LoginRole, LoginRoleSpec, VaultLogin } from './vault-login';
 
@@ -48,31 +49,16 @@ export class VaultJwtAuth extends Construct implements VaultLogin {
   }
 
   addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
-    const single = spec.bindings.length === 1 ? spec.bindings[0] : undefined;
     const role = new JwtAuthBackendRole(scope, id, {
       backend: this.path,
       roleName: spec.name,
       roleType: 'jwt',
       userClaim: 'sub',
       boundAudiences: [spec.audience],
-      // One account: its exact subject. Several (the shared design): the namespace and account
-      // name claims, each one of the listed values.
-      boundSubject: single
-        ? `system:serviceaccount:${single.namespace}:${single.serviceAccountName}`
-        : undefined,
-      boundClaimsType: single ? undefined : 'string',
-      boundClaims: single
-        ? undefined
-        : {
-            '/kubernetes.io/namespace': [...new Set(spec.bindings.map((b) => b.namespace))].join(
-              ',',
-            ),
-            '/kubernetes.io/serviceaccount/name': [
-              ...new Set(spec.bindings.map((b) => b.serviceAccountName)),
-            ].join(','),
-          },
+      // One account: its exact subject; several (the shared design): namespace and name claims.
+      ...jwtRoleBinding(spec.bindings),
       // The namespace becomes alias metadata, as with the kubernetes method, for templated policies.
-      claimMappings: { '/kubernetes.io/namespace': NAMESPACE_METADATA },
+      claimMappings: { [NAMESPACE_CLAIM]: NAMESPACE_METADATA },
       tokenPolicies: [...spec.policies],
       tokenTtl: spec.tokenTtlSeconds,
       tokenMaxTtl: spec.tokenMaxTtlSeconds,

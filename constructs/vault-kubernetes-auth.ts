@@ -3,6 +3,7 @@ import { KubernetesAuthBackendConfig } from '@cdktf/provider-vault/lib/kubernete
 import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { kubernetesRoleBinding } from '../common/chain/role';
 import type { ReviewerToken } from './vault-auth-service-account';
 import type { LoginRole, LoginRoleSpec, VaultLogin } from './vault-login';
 
@@ -63,8 +64,7 @@ export class VaultKubernetesAuth extends Construct implements VaultLogin {
       backend: this.path,
       roleName: spec.name,
       // Names x namespaces: the shared design gives every tenant the same account name.
-      boundServiceAccountNames: [...new Set(spec.bindings.map((b) => b.serviceAccountName))],
-      boundServiceAccountNamespaces: [...new Set(spec.bindings.map((b) => b.namespace))],
+      ...kubernetesRoleBinding(spec.bindings),
       tokenPolicies: [...spec.policies],
       audience: spec.audience,
       tokenTtl: spec.tokenTtlSeconds,

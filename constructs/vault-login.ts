@@ -1,11 +1,9 @@
 import type { ITerraformDependable } from 'cdktf';
 import type { Construct } from 'constructs';
 
-/** Who may log in with a role: service accounts, each in its namespace. */
-export interface RoleBinding {
-  readonly namespace: string;
-  readonly serviceAccountName: string;
-}
+import type { LoginMethod, RoleBinding } from '../common/chain/role';
+
+export type { RoleBinding };
 
 export interface LoginRoleSpec {
   /** Role name, e.g. `eso-vault`. */
@@ -33,7 +31,7 @@ export interface LoginRole {
  * server's TokenReview) or `jwt` (Vault checks the token's signature with the cluster's OIDC keys).
  */
 export interface VaultLogin extends Construct {
-  readonly method: 'kubernetes' | 'jwt';
+  readonly method: LoginMethod;
   /** Mount path (a reference). */
   readonly path: string;
   /** Mount accessor (a reference), for templated policies. */

@@ -5,7 +5,7 @@
 import { ALL_ENVIRONMENTS } from '../environments';
 import { CommandError, EXIT, parseFlags, requiredEnvironment, runMain } from './cli';
 import { tenantsOf } from '../environments/tenants';
-import { diagnose, emptyState } from './doctor/diagnose';
+import { diagnose } from './doctor/diagnose';
 import type { CheckResult } from './doctor/model';
 import { Kubectl } from './kubectl';
 import { VaultClient } from './vault-http';
@@ -87,7 +87,6 @@ async function main(argv: string[]): Promise<number> {
     }),
     kubectl: new Kubectl(undefined, values.get('--context')?.[0]),
     tenants: tenantsOf(config),
-    state: emptyState(),
   });
   const broken = results.find((r) => r.status === 'fail');
   if (booleans.has('--json')) {

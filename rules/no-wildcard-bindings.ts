@@ -1,12 +1,6 @@
 import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
-import {
-  type StackJson,
-  isObject,
-  resolve,
-  resolveStrings,
-  resourcesOfType,
-  str,
-} from '../common/stack-json';
+import { isObject, resolve, type StackJson } from '../common/stack-json';
+import { SynthesizedStack } from '../common/synthesized-stack';
 import type { Rule, Violation } from './rule';
 
 const NO_WILDCARD_BINDINGS_ID = CHAIN_RULE_IDS.noWildcardBindings;
@@ -16,12 +10,14 @@ export const noWildcardBindings: Rule = {
   id: NO_WILDCARD_BINDINGS_ID,
   description:
     'no "*" in bound service-account names, namespaces, subjects or claims, and no namespace selector',
-  check(stack: StackJson): Violation[] {
+  check(json: StackJson): Violation[] {
+    const stack = new SynthesizedStack(json);
+    const str = (value: unknown) => stack.values.text(value);
     const violations: Violation[] = [];
-    for (const role of resourcesOfType(stack, 'vault_kubernetes_auth_backend_role')) {
-      const roleName = str(stack, role.body.role_name) ?? role.address;
+    for (const role of stack.resources('vault_kubernetes_auth_backend_role')) {
+      const roleName = str(role.body.role_name) ?? role.address;
       for (const field of ['bound_service_account_names', 'bound_service_account_namespaces']) {
-        const values = resolveStrings(stack, role.body[field]) ?? [];
+        const values = stack.values.list(role.body[field]) ?? [];
         for (const value of values.filter((v) => v.includes('*'))) {
           violations.push({
             ruleId: NO_WILDCARD_BINDINGS_ID,
@@ -36,13 +32,13 @@ export const noWildcardBindings: Rule = {
         });
       }
     }
-    for (const role of resourcesOfType(stack, 'vault_jwt_auth_backend_role')) {
-      const roleName = str(stack, role.body.role_name) ?? role.address;
-      const claims = resolve(stack, role.body.bound_claims);
+    for (const role of stack.resources('vault_jwt_auth_backend_role')) {
+      const roleName = str(role.body.role_name) ?? role.address;
+      const claims = resolve(json, role.body.bound_claims);
       const values = [
-        ['bound_subject', str(stack, role.body.bound_subject)],
+        ['bound_subject', str(role.body.bound_subject)],
         ...(isObject(claims)
-          ? Object.entries(claims).map(([claim, v]) => [`bound_claims["${claim}"]`, str(stack, v)])
+          ? Object.entries(claims).map(([claim, v]) => [`bound_claims["${claim}"]`, str(v)])
           : []),
       ];
       for (const [field, value] of values) {
@@ -52,7 +48,7 @@ export const noWildcardBindings: Rule = {
             message: `role "${roleName}": ${field} contains "${value}"; name the one service account and namespace`,
           });
       }
-      if (str(stack, role.body.bound_claims_type) === 'glob')
+      if (str(role.body.bound_claims_type) === 'glob')
         violations.push({
           ruleId: NO_WILDCARD_BINDINGS_ID,
           message: `role "${roleName}": bound_claims_type "glob" matches claims by pattern; use "string"`,

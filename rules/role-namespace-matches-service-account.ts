@@ -1,13 +1,8 @@
 import { CHAIN_RULE_IDS } from '../common/chain-rule-ids';
-import {
-  type StackJson,
-  declaredTenants,
-  getPath,
-  resourcesOfType,
-  str,
-} from '../common/stack-json';
+import { accountKey } from '../common/chain/role';
+import { type StackJson, getPath } from '../common/stack-json';
+import { SynthesizedStack } from '../common/synthesized-stack';
 import type { Rule, Violation } from './rule';
-import { accountKey, vaultRoles } from './vault-roles';
 
 const ROLE_NAMESPACE_MATCHES_ID = CHAIN_RULE_IDS.roleNamespaceMatches;
 
@@ -20,21 +15,24 @@ export const roleNamespaceMatchesServiceAccount: Rule = {
   id: ROLE_NAMESPACE_MATCHES_ID,
   description:
     "each Vault role is bound to exactly its tenants' service accounts, in their namespaces, with their policy",
-  check(stack: StackJson): Violation[] {
+  check(json: StackJson): Violation[] {
+    const stack = new SynthesizedStack(json);
     const violations: Violation[] = [];
     const add = (message: string) =>
       violations.push({ ruleId: ROLE_NAMESPACE_MATCHES_ID, message });
 
     const declared = new Set(
-      resourcesOfType(stack, 'kubernetes_service_account_v1').map((sa) =>
-        accountKey(
-          str(stack, getPath(sa.body, 'metadata.namespace')) ?? '?',
-          str(stack, getPath(sa.body, 'metadata.name')) ?? '?',
+      stack
+        .resources('kubernetes_service_account_v1')
+        .map((sa) =>
+          accountKey(
+            stack.values.text(getPath(sa.body, 'metadata.namespace')) ?? '?',
+            stack.values.text(getPath(sa.body, 'metadata.name')) ?? '?',
+          ),
         ),
-      ),
     );
-    const { tenants } = declaredTenants(stack);
-    for (const role of vaultRoles(stack)) {
+    const { tenants } = stack.declaredTenants();
+    for (const role of stack.roles()) {
       const users = tenants.filter((t) => t.role === role.name);
       if (users.length === 0) {
         add(`role "${role.name}": no tenant uses it; every role belongs to a declared tenant`);

@@ -25,7 +25,8 @@ import {
   tenantScopeId,
 } from '../common/names';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
-import { NamespacePrefixPolicy, SecretReadPolicy } from '../constructs/secret-read-policy';
+import { NamespacePrefixPolicy } from '../constructs/namespace-prefix-policy';
+import { SecretReadPolicy } from '../constructs/secret-read-policy';
 import {
   VaultAuthServiceAccount,
   authDelegatorBinding,
@@ -432,7 +433,7 @@ export class EsoVaultStack extends TerraformStack {
   ): StoreAuth {
     if (config.eso.storeAuth === 'token')
       return {
-        kind: 'token',
+        method: 'token',
         secretName: 'vault-token',
         secretNamespace: account.namespace,
         token: this.sensitiveVariable(
@@ -442,7 +443,7 @@ export class EsoVaultStack extends TerraformStack {
         ).stringValue,
       };
     return {
-      kind: login.method,
+      method: login.method,
       mountPath: login.path,
       role: role.name,
       serviceAccount: {

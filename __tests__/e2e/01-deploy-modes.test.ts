@@ -3,7 +3,7 @@
  * deploy from empty, plan again (no changes), log in as ESO does and read, be denied elsewhere,
  * check the cluster objects, keep values out of cdktf.out and state, destroy leaving nothing.
  */
-import { kvV2Paths } from '../../common/kv-paths';
+import { kvV2Paths } from '../../common/chain/kv-path';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

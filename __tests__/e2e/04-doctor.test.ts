@@ -3,7 +3,7 @@
  * injected into one link, its own diagnosis, in words that say what to fix. Every fault is undone
  * by hand afterwards, so each test sees exactly one broken link.
  */
-import { renderReadPolicy } from '../../constructs/secret-read-policy';
+import { renderReadPolicy } from '../../common/chain/policy';
 import { local } from '../../environments/local';
 import type { CheckResult } from '../../ops/doctor/model';
 import {

@@ -5,9 +5,9 @@
  * the token-auth store mode works too.
  */
 import { goDurationSeconds } from '../../common/go-duration';
-import { kvV2Paths } from '../../common/kv-paths';
+import { kvV2Paths } from '../../common/chain/kv-path';
 import { readFileSync } from 'node:fs';
-import { renderReadPolicy } from '../../constructs/secret-read-policy';
+import { renderReadPolicy } from '../../common/chain/policy';
 import { local } from '../../environments/local';
 import {
   MINUTES,

@@ -9,7 +9,7 @@
  *   key that allows it.
  * - A deploy that leaves the chain broken fails, and `npm run deploy` runs the doctor.
  */
-import { kvV2Paths } from '../../common/kv-paths';
+import { kvV2Paths } from '../../common/chain/kv-path';
 import { randomBytes } from 'node:crypto';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig, SecretConfig } from '../../environments/types';

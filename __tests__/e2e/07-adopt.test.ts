@@ -5,7 +5,7 @@
  * empty; the long-lived token Secret is reported, then deleted only when asked, and ESO keeps
  * syncing without it.
  */
-import { kvV2Paths } from '../../common/kv-paths';
+import { kvV2Paths } from '../../common/chain/kv-path';
 import { readFileSync } from 'node:fs';
 import { local } from '../../environments/local';
 import {

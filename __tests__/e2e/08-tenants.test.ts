@@ -4,7 +4,7 @@
  * (OpenBao, the kube-apiserver, the ESO controller) and fails.
  */
 import { readFileSync } from 'node:fs';
-import { kvV2Paths } from '../../common/kv-paths';
+import { kvV2Paths } from '../../common/chain/kv-path';
 import { type ResolvedTenant, tenantsOf } from '../../environments/tenants';
 import type { IsolationDesign, VaultAuthMethod } from '../../environments/types';
 import { request } from '../../lab/http';

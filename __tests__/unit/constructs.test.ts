@@ -17,7 +17,8 @@ import { EsoExternalSecret } from '../../constructs/eso-external-secret';
 import { ReadinessCheck } from '../../constructs/eso-readiness';
 import { KvV2Secrets } from '../../constructs/kv-v2-secrets';
 import { kebabId, secretValuesVariableName, snakeId } from '../../common/names';
-import { SecretReadPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
+import { renderReadPolicy } from '../../common/chain/policy';
+import { SecretReadPolicy } from '../../constructs/secret-read-policy';
 import { VaultAuthServiceAccount } from '../../constructs/vault-auth-service-account';
 import { VaultKubernetesAuth } from '../../constructs/vault-kubernetes-auth';
 import { VaultJwtAuth } from '../../constructs/vault-jwt-auth';
@@ -603,7 +604,7 @@ describe('EsoSecretStore', () => {
     readiness: { diagnose: 'npm run doctor -- --env dev' },
   };
   const kubernetesAuth = {
-    kind: 'kubernetes' as const,
+    method: 'kubernetes' as const,
     mountPath: 'k',
     role: 'r',
     serviceAccount: { name: 's', namespace: 'n', audiences: ['a'] },
@@ -614,7 +615,7 @@ describe('EsoSecretStore', () => {
       ...base,
       vaultNamespace: 'admin',
       auth: {
-        kind: 'kubernetes',
+        method: 'kubernetes',
         mountPath: 'kubernetes-my-auth',
         role: 'eso-vault',
         serviceAccount: {
@@ -662,7 +663,7 @@ describe('EsoSecretStore', () => {
       namespace: 'team-alpha',
       allowedNamespaces: undefined,
       auth: {
-        kind: 'jwt',
+        method: 'jwt',
         mountPath: 'jwt-lab',
         role: 'eso-alpha',
         serviceAccount: { name: 'vault-auth', audiences: ['vault'] },
@@ -761,7 +762,7 @@ describe('EsoSecretStore', () => {
     const out = withGate({
       ...base,
       auth: {
-        kind: 'token',
+        method: 'token',
         secretName: 'vault-token',
         secretNamespace: 'my-namespace',
         token: '${var.eso_vault_token}',

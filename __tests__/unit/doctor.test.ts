@@ -2,15 +2,19 @@
  * The doctor's links against a fake Vault and a fake cluster: each link holds on a healthy world
  * and, broken the way people break it, names what is wrong (and, with tenants, whose).
  */
-import { kvV2Paths } from '../../common/kv-paths';
-import { renderNamespacePrefixPolicy, renderReadPolicy } from '../../constructs/secret-read-policy';
+import { kvV2Paths } from '../../common/chain/kv-path';
 import { dev } from '../../environments/dev';
 import { tenantsOf } from '../../environments/tenants';
 import type { EnvironmentConfig } from '../../environments/types';
-import { diagnose, emptyState } from '../../ops/doctor/diagnose';
-import type { CheckResult, DoctorKubectl, DoctorVault } from '../../ops/doctor/model';
-import { policyPathCovers, renderNamespaceTemplate } from '../../ops/doctor/policy-paths';
-import { parsePolicy } from '../../common/vault-policy';
+import { LINKS, diagnose, orderLinks } from '../../ops/doctor/diagnose';
+import type { CheckResult, DoctorKubectl, DoctorVault, Link } from '../../ops/doctor/model';
+import {
+  parsePolicy,
+  policyPathCovers,
+  renderNamespacePrefixPolicy,
+  renderNamespaceTemplate,
+  renderReadPolicy,
+} from '../../common/chain/policy';
 import type { VaultResponse } from '../../ops/vault-http';
 import { withTenants as tenantsFixture } from '../support/tenants';
 
@@ -246,7 +250,6 @@ async function walk(config: EnvironmentConfig, world: World): Promise<CheckResul
     tenants: tenantsOf(config),
     vault: new FakeVault(world),
     kubectl: new FakeKubectl(world),
-    state: emptyState(),
   });
 }
 
@@ -475,5 +478,65 @@ describe('policy templates', () => {
     expect(renderNamespaceTemplate(pattern, ACCESSOR, 'team-a')).toBe('secret/data/team-a/*');
     expect(renderNamespaceTemplate(pattern, 'auth_other', 'team-a')).toBeUndefined();
     expect(policyPathCovers('secret/data/team-a/*', 'secret/data/team-b/db')).toBe(false);
+  });
+});
+
+describe("the walk's order follows from what each link needs and provides", () => {
+  const position = (order: readonly Link[], id: string) => order.findIndex((l) => l.id === id);
+
+  it('keeps the order a login travels, which already puts every provider first', () => {
+    expect(orderLinks(LINKS).map((l) => l.id)).toEqual(LINKS.map((l) => l.id));
+  });
+
+  it('moves a link after the providers of its needs whatever order it is listed in', () => {
+    const order = orderLinks([...LINKS].reverse());
+    for (const link of order)
+      for (const fact of link.needs) {
+        const provider = LINKS.find((l) => l.provides.includes(fact))!;
+        expect([link.id, fact, position(order, provider.id) < position(order, link.id)]).toEqual([
+          link.id,
+          fact,
+          true,
+        ]);
+      }
+    // Environment links are checked once, before any tenant's.
+    const lastEnvironment = Math.max(
+      ...order.filter((l) => l.scope === 'environment').map((l) => position(order, l.id)),
+    );
+    expect(order.slice(0, lastEnvironment + 1).every((l) => l.scope === 'environment')).toBe(true);
+  });
+
+  it('refuses a need that no link provides, and a fact provided twice', () => {
+    const orphan = { ...LINKS[0], id: 'orphan', needs: ['loginToken' as const], provides: [] };
+    expect(() => orderLinks([orphan])).toThrow(
+      'doctor link orphan needs "loginToken", which no link provides',
+    );
+    const twice = LINKS.filter((l) => l.provides.includes('stores'));
+    expect(() => orderLinks([...LINKS, { ...twice[0], id: 'copy' }])).toThrow(
+      'doctor links vault-namespace and copy both provide "stores"',
+    );
+  });
+
+  it('a link that reads a fact it did not declare is a bug, not a broken link', async () => {
+    const sneaky: Link = {
+      id: 'sneaky',
+      title: 'reads the stores without saying so',
+      scope: 'tenant',
+      needs: [],
+      provides: [],
+      check: (_ctx, _tenant, facts) => Promise.resolve(String(facts.need('stores').size)),
+    };
+    const world = healthyWorld(dev);
+    await expect(
+      diagnose(
+        {
+          config: dev,
+          tenants: tenantsOf(dev),
+          vault: new FakeVault(world),
+          kubectl: new FakeKubectl(world),
+        },
+        [...LINKS, sneaky],
+      ),
+    ).rejects.toThrow('doctor link sneaky reads "stores" without declaring it in needs');
   });
 });

@@ -1,5 +1,5 @@
 import { UsageError, parseFlags } from '../../ops/cli';
-import { policyPathCovers } from '../../ops/doctor/policy-paths';
+import { policyPathCovers } from '../../common/chain/policy';
 import {
   type PlanJson,
   SENSITIVE,

@@ -6,7 +6,7 @@ import { CHAIN_RULES, checkChain } from '../../rules/chain-invariants';
 import { findSecretLikeValues } from '../../common/secret-shapes';
 import { noSecretValues } from '../../rules/no-secret-values';
 import { noWildcardBindings } from '../../rules/no-wildcard-bindings';
-import { parsePolicy } from '../../common/vault-policy';
+import { parsePolicy } from '../../common/chain/policy';
 import { policyExactDataPaths } from '../../rules/policy-exact-data-paths';
 import { roleNamespaceMatchesServiceAccount } from '../../rules/role-namespace-matches-service-account';
 import type { JsonObject, StackJson } from '../../common/stack-json';

@@ -13,9 +13,20 @@ import { role } from './links/role';
 import { secretsExist } from './links/secrets-exist';
 import { vaultNamespace } from './links/vault-namespace';
 import { vaultReachable } from './links/vault-reachable';
-import { Broken, type CheckResult, type DoctorContext, type Link } from './model';
+import {
+  Broken,
+  type CheckResult,
+  type DoctorContext,
+  type FactName,
+  type Facts,
+  type Link,
+  type LinkFacts,
+} from './model';
 
-/** Every link, in the order a login travels. */
+/**
+ * Every link, in the order a login travels. The walk runs them in this order as far as their
+ * needs allow (orderLinks): a link always comes after the link that provides what it needs.
+ */
 export const LINKS: readonly Link[] = [
   vaultReachable,
   vaultNamespace,
@@ -30,6 +41,78 @@ export const LINKS: readonly Link[] = [
   readSecrets,
   esoReady,
 ];
+
+/**
+ * The links in walking order: each after the providers of what it needs, otherwise in the order
+ * given; environment links (checked once) before tenant links (checked per tenant). Throws when a
+ * need has no provider, two links provide one fact, or an environment link needs a tenant's fact.
+ */
+export function orderLinks(links: readonly Link[]): Link[] {
+  const provider = new Map<FactName, Link>();
+  for (const link of links)
+    for (const fact of link.provides) {
+      const other = provider.get(fact);
+      if (other) throw new Error(`doctor links ${other.id} and ${link.id} both provide "${fact}"`);
+      provider.set(fact, link);
+    }
+  for (const link of links)
+    for (const fact of link.needs) {
+      const from = provider.get(fact);
+      if (from === undefined)
+        throw new Error(`doctor link ${link.id} needs "${fact}", which no link provides`);
+      if (link.scope === 'environment' && from.scope === 'tenant')
+        throw new Error(
+          `environment link ${link.id} needs "${fact}", a tenant fact (from ${from.id})`,
+        );
+    }
+  const ordered: Link[] = [];
+  const pending = [
+    ...links.filter((l) => l.scope === 'environment'),
+    ...links.filter((l) => l.scope === 'tenant'),
+  ];
+  while (pending.length > 0) {
+    const ready = pending.findIndex((link) =>
+      link.needs.every((fact) => ordered.includes(provider.get(fact)!)),
+    );
+    if (ready < 0)
+      throw new Error(
+        `doctor links ${pending.map((l) => l.id).join(', ')} need each other's facts`,
+      );
+    ordered.push(...pending.splice(ready, 1));
+  }
+  return ordered;
+}
+
+/** The facts of one walk: the environment's, and each tenant's own. */
+class FactStore {
+  private readonly environment = new Map<FactName, unknown>();
+  private readonly tenants = new Map<string, Map<FactName, unknown>>();
+
+  /** What one link sees: only what it declared, for its tenant. */
+  viewFor(link: Link, tenant: ResolvedTenant): LinkFacts {
+    const own = (): Map<FactName, unknown> => {
+      if (link.scope === 'environment') return this.environment;
+      const facts = this.tenants.get(tenant.name) ?? new Map<FactName, unknown>();
+      this.tenants.set(tenant.name, facts);
+      return facts;
+    };
+    return {
+      need: <K extends FactName>(fact: K): Facts[K] => {
+        if (!link.needs.includes(fact))
+          throw new Error(`doctor link ${link.id} reads "${fact}" without declaring it in needs`);
+        const tenantFacts = this.tenants.get(tenant.name);
+        if (tenantFacts?.has(fact)) return tenantFacts.get(fact) as Facts[K];
+        if (this.environment.has(fact)) return this.environment.get(fact) as Facts[K];
+        throw new Error(`doctor link ${link.id} needs "${fact}", which was not provided`);
+      },
+      provide: <K extends FactName>(fact: K, value: Facts[K]): void => {
+        if (!link.provides.includes(fact))
+          throw new Error(`doctor link ${link.id} provides "${fact}" without declaring it`);
+        own().set(fact, value);
+      },
+    };
+  }
+}
 
 function result(
   link: Link,
@@ -46,10 +129,18 @@ function result(
 }
 
 /** Runs one link; a Broken (or Vault going away) becomes a failed result, anything else is a bug. */
-async function run(link: Link, ctx: DoctorContext, tenant: ResolvedTenant): Promise<CheckResult> {
+async function run(
+  link: Link,
+  ctx: DoctorContext,
+  tenant: ResolvedTenant,
+  facts: FactStore,
+): Promise<CheckResult> {
   const scoped = link.scope === 'tenant' ? tenant : undefined;
   try {
-    return result(link, scoped, { status: 'ok', detail: await link.check(ctx, tenant) });
+    return result(link, scoped, {
+      status: 'ok',
+      detail: await link.check(ctx, tenant, facts.viewFor(link, tenant)),
+    });
   } catch (error) {
     if (!(error instanceof Broken) && !(error instanceof VaultUnreachable)) throw error;
     return result(link, scoped, {
@@ -76,15 +167,17 @@ export async function diagnose(
   links: readonly Link[] = LINKS,
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  const environmentLinks = links.filter((l) => l.scope === 'environment');
-  const tenantLinks = links.filter((l) => l.scope === 'tenant');
+  const facts = new FactStore();
+  const ordered = orderLinks(links);
+  const environmentLinks = ordered.filter((l) => l.scope === 'environment');
+  const tenantLinks = ordered.filter((l) => l.scope === 'tenant');
   let environmentBroken = false;
   for (const link of environmentLinks) {
     if (environmentBroken) {
       results.push(result(link, undefined, NOT_CHECKED));
       continue;
     }
-    const r = await run(link, ctx, ctx.tenants[0]);
+    const r = await run(link, ctx, ctx.tenants[0], facts);
     environmentBroken = r.status === 'fail';
     results.push(r);
   }
@@ -95,15 +188,10 @@ export async function diagnose(
         results.push(result(link, tenant, NOT_CHECKED));
         continue;
       }
-      const r = await run(link, ctx, tenant);
+      const r = await run(link, ctx, tenant, facts);
       broken = r.status === 'fail';
       results.push(r);
     }
   }
   return results;
-}
-
-/** A fresh context's state. */
-export function emptyState(): DoctorContext['state'] {
-  return { stores: new Map(), loginTokens: new Map(), grants: new Map() };
 }

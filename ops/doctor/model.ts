@@ -5,6 +5,8 @@
  */
 import type { EnvironmentConfig } from '../../environments/types';
 import type { ResolvedTenant } from '../../environments/tenants';
+import { type StoreRead, readStore, storeLabel as chainStoreLabel } from '../../common/chain/store';
+import { LITERAL_VALUES } from '../../common/chain/values';
 import type { VaultResponse } from '../vault-http';
 
 export type CheckStatus = 'ok' | 'fail' | 'not-checked';
@@ -57,17 +59,31 @@ export interface DoctorContext {
   /** Vault client in the environment's namespace, with the operator's token. */
   readonly vault: DoctorVault;
   readonly kubectl: DoctorKubectl;
-  /** Filled by the links as they go. */
-  state: {
-    /** Each tenant's store as deployed (by tenant name), undefined when missing. */
-    stores: Map<string, Record<string, unknown> | undefined>;
-    /** Each tenant's login token (by tenant name). */
-    loginTokens: Map<string, string>;
-    /** Whether each tenant's policy grants read on a data/ path (by tenant name). */
-    grants: Map<string, (dataPath: string) => boolean>;
-    /** Accessor of the auth mount, which templated policies name. */
-    authAccessor?: string;
-  };
+}
+
+/**
+ * What a link learns and hands on to the links after it. Each fact is provided by exactly one
+ * link and read only by links that declare they need it; the walk's order follows from that.
+ */
+export interface Facts {
+  /** Each tenant's store as deployed (by tenant name), undefined when missing. */
+  readonly stores: ReadonlyMap<string, Record<string, unknown> | undefined>;
+  /** Accessor of the auth mount, which templated policies name. */
+  readonly authAccessor: string | undefined;
+  /** Whether the tenant's policy grants read on a data/ path. */
+  readonly grants: (dataPath: string) => boolean;
+  /** The tenant's Vault token from a real login. */
+  readonly loginToken: string;
+}
+
+export type FactName = keyof Facts;
+
+/** A link's view of the facts: what it declared it needs, and a place for what it provides. */
+export interface LinkFacts {
+  /** A fact the link declared in `needs` (an earlier link provided it). */
+  need<K extends FactName>(fact: K): Facts[K];
+  /** Hands on a fact the link declared in `provides`. */
+  provide<K extends FactName>(fact: K, value: Facts[K]): void;
 }
 
 export interface Link {
@@ -77,8 +93,12 @@ export interface Link {
   readonly scope: 'environment' | 'tenant';
   /** The chain rule it checks live, e.g. `CHAIN-002`. */
   readonly rule?: string;
+  /** Facts it reads, provided by links before it. */
+  readonly needs: readonly FactName[];
+  /** Facts it provides (a tenant link provides them for its tenant). */
+  readonly provides: readonly FactName[];
   /** Returns what it found; throws Broken when the link is broken. */
-  check(ctx: DoctorContext, tenant: ResolvedTenant): Promise<string>;
+  check(ctx: DoctorContext, tenant: ResolvedTenant, facts: LinkFacts): Promise<string>;
 }
 
 /** A value at a dotted path of a JSON answer. */
@@ -98,20 +118,22 @@ export function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** The `spec.provider.vault` of a tenant's store as deployed. */
-export function storeVault(
-  ctx: DoctorContext,
+/** A tenant's store as deployed, read as the store module reads it; undefined when missing. */
+export function deployedStore(
+  stores: Facts['stores'],
   tenant: ResolvedTenant,
-): Record<string, unknown> | undefined {
-  return get(ctx.state.stores.get(tenant.name), 'spec.provider.vault') as
-    Record<string, unknown> | undefined;
+): StoreRead | undefined {
+  const object = stores.get(tenant.name);
+  return object === undefined ? undefined : readStore(tenant.store.kind, object, LITERAL_VALUES);
 }
 
-/** "store X" or "SecretStore ns/X", for messages. */
+/** "ClusterSecretStore "X"" or "SecretStore "ns/X"", for messages. */
 export function storeLabel(tenant: ResolvedTenant): string {
-  return tenant.store.kind === 'SecretStore'
-    ? `SecretStore "${tenant.namespace}/${tenant.store.name}"`
-    : `ClusterSecretStore "${tenant.store.name}"`;
+  return chainStoreLabel({
+    kind: tenant.store.kind,
+    name: tenant.store.name,
+    namespace: tenant.store.kind === 'SecretStore' ? tenant.namespace : undefined,
+  });
 }
 
 /** `get` arguments of a tenant's store for kubectl. */

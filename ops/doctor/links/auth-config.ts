@@ -62,6 +62,8 @@ export const authConfig: Link = {
   id: 'auth-config',
   title: 'the auth method knows the cluster',
   scope: 'environment',
+  needs: [],
+  provides: [],
   async check(ctx) {
     const path = ctx.config.vault.authPath;
     const response = await ctx.vault.request('GET', `auth/${path}/config`);

@@ -1,24 +1,15 @@
 import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { authMethodOf } from '../../../environments/tenants';
-import { Broken, get, type Link, storeLabel, storeVault, text } from '../model';
-
-/** Where a store logs in: its auth mount path and role, whichever method it uses. */
-export function storeLogin(store: Record<string, unknown> | undefined): {
-  mountPath?: unknown;
-  role?: unknown;
-} {
-  const auth = get(store, 'auth') as Record<string, Record<string, unknown>> | undefined;
-  if (auth?.kubernetes) return { mountPath: auth.kubernetes.mountPath, role: auth.kubernetes.role };
-  if (auth?.jwt) return { mountPath: auth.jwt.path, role: auth.jwt.role };
-  return {};
-}
+import { Broken, type Link, deployedStore, storeLabel } from '../model';
 
 export const authMethod: Link = {
   id: 'auth-method',
   title: 'the auth method is at the configured path',
   scope: 'environment',
   rule: CHAIN_RULE_IDS.storeMatchesVault,
-  async check(ctx) {
+  needs: ['stores'],
+  provides: ['authAccessor'],
+  async check(ctx, _tenant, facts) {
     const path = ctx.config.vault.authPath;
     const type = authMethodOf(ctx.config);
     const response = await ctx.vault.request('GET', 'sys/auth');
@@ -43,12 +34,12 @@ export const authMethod: Link = {
         `Enable ${type} auth at "${path}" (deploy the stack), or make vault.authPath and the store's mount path name the path in use.`,
       );
     }
-    ctx.state.authAccessor = method.accessor;
+    facts.provide('authAccessor', method.accessor);
     for (const tenant of ctx.tenants) {
-      const storeMount = storeLogin(storeVault(ctx, tenant)).mountPath;
+      const storeMount = deployedStore(facts.need('stores'), tenant)?.vault?.login?.mountPath;
       if (storeMount !== undefined && storeMount !== path) {
         throw new Broken(
-          `${storeLabel(tenant)} logs in at "${text(storeMount)}" but the auth method is at "${path}".`,
+          `${storeLabel(tenant)} logs in at "${storeMount}" but the auth method is at "${path}".`,
           'Deploy the stack again to restore the store.',
         );
       }

@@ -1,4 +1,6 @@
-import { kvV2Paths } from '../../../common/kv-paths';
+import { readExternalSecret } from '../../../common/chain/external-secret';
+import { kvV2Paths } from '../../../common/chain/kv-path';
+import { LITERAL_VALUES } from '../../../common/chain/values';
 import { Broken, get, type Link, storeLabel, text } from '../model';
 
 interface Condition {
@@ -16,9 +18,8 @@ function readyCondition(object: unknown): Condition | undefined {
 
 /** The Vault keys an ExternalSecret reads (its `data[].remoteRef.key` and `dataFrom[].extract.key`). */
 function remoteKeys(es: unknown): string[] {
-  const data = (get(es, 'spec.data') as { remoteRef?: { key?: string } }[] | undefined) ?? [];
-  const dataFrom = (get(es, 'spec.dataFrom') as { extract?: { key?: string } }[] | undefined) ?? [];
-  return [...data.map((d) => d.remoteRef?.key), ...dataFrom.map((d) => d.extract?.key)].filter(
+  const read = readExternalSecret(es, LITERAL_VALUES);
+  return [...read.remoteRefKeys, ...read.extractKeys].filter(
     (k): k is string => typeof k === 'string',
   );
 }
@@ -27,8 +28,10 @@ export const esoReady: Link = {
   id: 'eso-ready',
   title: 'the ESO store and every ExternalSecret are Ready',
   scope: 'tenant',
-  async check(ctx, tenant) {
-    const store = ctx.state.stores.get(tenant.name);
+  needs: ['stores', 'grants'],
+  provides: [],
+  async check(ctx, tenant, facts) {
+    const store = facts.need('stores').get(tenant.name);
     if (store === undefined)
       throw new Broken(`${storeLabel(tenant)} does not exist.`, 'Deploy the stack.');
     const storeReady = readyCondition(store);
@@ -68,15 +71,13 @@ export const esoReady: Link = {
     // ExternalSecrets the team wrote by hand on this store: a key outside the tenant's grants is
     // the usual reason one never syncs.
     const declared = new Set(tenant.secrets.map((s) => s.externalSecretName));
-    const grants = ctx.state.grants.get(tenant.name);
+    const grants = facts.need('grants');
     for (const [name, es] of byName) {
       if (declared.has(name) || get(es, 'spec.secretStoreRef.name') !== tenant.store.name) continue;
       const ready = readyCondition(es);
       if (ready?.status === 'True') continue;
       const mount = ctx.config.vault.kvMount.path;
-      const ungranted = remoteKeys(es).filter(
-        (key) => grants && !grants(kvV2Paths(mount, key).data),
-      );
+      const ungranted = remoteKeys(es).filter((key) => !grants(kvV2Paths(mount, key).data));
       throw new Broken(
         ungranted.length
           ? `ExternalSecret "${tenant.namespace}/${name}" (not declared by this stack) reads ${ungranted.map((k) => `"${kvV2Paths(mount, k).data}"`).join(', ')}, which tenant "${tenant.name}"'s policy "${tenant.policyName}" does not grant: Vault answers 403.`

@@ -5,6 +5,8 @@ export const kubernetesRbac: Link = {
   id: 'kubernetes-rbac',
   title: 'the service account exists (kubernetes method: and may create TokenReviews)',
   scope: 'tenant',
+  needs: [],
+  provides: [],
   async check(ctx, tenant) {
     const { serviceAccountName, namespace } = tenant;
     const sa = await ctx.kubectl.getJson(['serviceaccount', serviceAccountName, '-n', namespace]);

@@ -1,12 +1,14 @@
 import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
-import { Broken, type Link, storeLabel, storeVault, text } from '../model';
+import { Broken, type Link, deployedStore, storeLabel } from '../model';
 
 export const kvMount: Link = {
   id: 'kv-mount',
   title: 'a KV version 2 mount is at the configured path',
   scope: 'environment',
   rule: CHAIN_RULE_IDS.storeMatchesVault,
-  async check(ctx) {
+  needs: ['stores'],
+  provides: [],
+  async check(ctx, _tenant, facts) {
     const path = ctx.config.vault.kvMount.path;
     const mounts = await ctx.vault.request('GET', 'sys/mounts');
     if (mounts.status !== 200)
@@ -31,10 +33,10 @@ export const kvMount: Link = {
       );
     }
     for (const tenant of ctx.tenants) {
-      const storePath = storeVault(ctx, tenant)?.path;
+      const storePath = deployedStore(facts.need('stores'), tenant)?.vault?.path;
       if (storePath !== undefined && storePath !== path) {
         throw new Broken(
-          `${storeLabel(tenant)} reads mount "${text(storePath)}" but the secrets are in "${path}".`,
+          `${storeLabel(tenant)} reads mount "${storePath}" but the secrets are in "${path}".`,
           'Deploy the stack again to restore the store.',
         );
       }

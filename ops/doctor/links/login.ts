@@ -5,7 +5,9 @@ export const login: Link = {
   id: 'login',
   title: "a real login with the service account's token succeeds",
   scope: 'tenant',
-  async check(ctx, tenant) {
+  needs: [],
+  provides: ['loginToken'],
+  async check(ctx, tenant, facts) {
     const { serviceAccountName, namespace, roleName } = tenant;
     const { tokenAudience } = ctx.config.kubernetes;
     const token = await ctx.kubectl.run([
@@ -37,7 +39,7 @@ export const login: Link = {
             : "Vault could not review the token: check the auth config's host and CA, the auth-delegator binding, and (client-jwt mode) that the token's audience is one the API server accepts.",
       );
     }
-    ctx.state.loginTokens.set(tenant.name, text(get(response.body, 'auth.client_token')));
+    facts.provide('loginToken', text(get(response.body, 'auth.client_token')));
     const policies = (get(response.body, 'auth.policies') as string[] | undefined) ?? [];
     return `logged in as ${namespace}/${serviceAccountName}, policies ${JSON.stringify(policies)}`;
   },

@@ -1,15 +1,20 @@
-import { kvV2Paths } from '../../../common/kv-paths';
-import { parsePolicy } from '../../../common/vault-policy';
+import { kvV2Paths } from '../../../common/chain/kv-path';
 import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
 import { Broken, get, type Link, text } from '../model';
-import { policyPathCovers, renderNamespaceTemplate } from '../policy-paths';
+import {
+  parsePolicy,
+  policyPathCovers,
+  renderNamespaceTemplate,
+} from '../../../common/chain/policy';
 
 export const policyGrants: Link = {
   id: 'policy-grants',
   title: "the policy grants read on each secret's data/ path",
   scope: 'tenant',
   rule: CHAIN_RULE_IDS.policyExactDataPaths,
-  async check(ctx, tenant) {
+  needs: ['authAccessor'],
+  provides: ['grants'],
+  async check(ctx, tenant, facts) {
     const { policyName } = tenant;
     const mount = ctx.config.vault.kvMount.path;
     const response = await ctx.vault.request('GET', `sys/policies/acl/${policyName}`);
@@ -27,14 +32,14 @@ export const policyGrants: Link = {
     const paths = parsePolicy(text(get(response.body, 'data.policy'))).paths.flatMap((p) => {
       const rendered = renderNamespaceTemplate(
         p.path,
-        ctx.state.authAccessor ?? '',
+        facts.need('authAccessor') ?? '',
         tenant.namespace,
       );
       return rendered === undefined ? [] : [{ ...p, path: rendered }];
     });
     const reads = (dataPath: string): boolean =>
       paths.some((p) => policyPathCovers(p.path, dataPath) && p.capabilities.includes('read'));
-    ctx.state.grants.set(tenant.name, reads);
+    facts.provide('grants', reads);
     for (const secret of tenant.secrets) {
       const dataPath = kvV2Paths(mount, secret.name).data;
       if (reads(dataPath)) continue;

@@ -1,5 +1,5 @@
 import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
-import { kvV2Paths } from '../../../common/kv-paths';
+import { kvV2Paths } from '../../../common/chain/kv-path';
 import { Broken, get, type Link } from '../model';
 
 export const readSecrets: Link = {
@@ -7,8 +7,10 @@ export const readSecrets: Link = {
   title: "that login reads each secret, and no other tenant's",
   scope: 'tenant',
   rule: CHAIN_RULE_IDS.tenantIsolation,
-  async check(ctx, tenant) {
-    const client = ctx.vault.withToken(ctx.state.loginTokens.get(tenant.name) ?? '');
+  needs: ['loginToken'],
+  provides: [],
+  async check(ctx, tenant, facts) {
+    const client = ctx.vault.withToken(facts.need('loginToken'));
     const mount = ctx.config.vault.kvMount.path;
     const found: string[] = [];
     const refused: string[] = [];

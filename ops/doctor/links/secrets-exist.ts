@@ -1,10 +1,12 @@
-import { kvV2Paths } from '../../../common/kv-paths';
+import { kvV2Paths } from '../../../common/chain/kv-path';
 import { Broken, type Link } from '../model';
 
 export const secretsExist: Link = {
   id: 'secrets-exist',
   title: 'every declared secret exists',
   scope: 'tenant',
+  needs: [],
+  provides: [],
   async check(ctx, tenant) {
     const mount = ctx.config.vault.kvMount.path;
     for (const secret of tenant.secrets) {

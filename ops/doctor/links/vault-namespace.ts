@@ -1,8 +1,17 @@
 import { CHAIN_RULE_IDS } from '../../../common/chain-rule-ids';
-import { Broken, type DoctorContext, type Link, storeArgs, storeLabel, storeVault } from '../model';
+import {
+  Broken,
+  type DoctorContext,
+  type Facts,
+  type Link,
+  storeArgs,
+  storeLabel,
+  deployedStore,
+} from '../model';
 
-/** Reads each tenant's store as deployed into `ctx.state.stores` (a shared store once). */
-async function readStores(ctx: DoctorContext): Promise<void> {
+/** Each tenant's store as deployed (a shared store read once). */
+async function readStores(ctx: DoctorContext): Promise<Facts['stores']> {
+  const stores = new Map<string, Record<string, unknown> | undefined>();
   const seen = new Map<string, Record<string, unknown> | undefined>();
   for (const tenant of ctx.tenants) {
     const key = storeArgs(tenant).join(' ');
@@ -22,8 +31,9 @@ async function readStores(ctx: DoctorContext): Promise<void> {
       }
       seen.set(key, store);
     }
-    ctx.state.stores.set(tenant.name, seen.get(key));
+    stores.set(tenant.name, seen.get(key));
   }
+  return stores;
 }
 
 export const vaultNamespace: Link = {
@@ -31,7 +41,9 @@ export const vaultNamespace: Link = {
   title: 'the Vault namespace exists and the ESO store uses it',
   scope: 'environment',
   rule: CHAIN_RULE_IDS.storeMatchesVault,
-  async check(ctx) {
+  needs: [],
+  provides: ['stores'],
+  async check(ctx, _tenant, facts) {
     const namespace = ctx.config.vault.namespace;
     const self = await ctx.vault.request('GET', 'auth/token/lookup-self');
     if (self.status !== 200) {
@@ -51,10 +63,12 @@ export const vaultNamespace: Link = {
       );
     }
     // ESO's view: each store as deployed.
-    await readStores(ctx);
+    const stores = await readStores(ctx);
+    facts.provide('stores', stores);
     for (const tenant of ctx.tenants) {
-      if (ctx.state.stores.get(tenant.name) === undefined) continue;
-      const storeNamespace = storeVault(ctx, tenant)?.namespace as string | undefined;
+      const store = deployedStore(stores, tenant);
+      if (store === undefined) continue;
+      const storeNamespace = store.vault?.namespace;
       if (storeNamespace !== namespace) {
         throw new Broken(
           storeNamespace === undefined

@@ -5,6 +5,8 @@ export const vaultReachable: Link = {
   id: 'vault-reachable',
   title: 'Vault is reachable and unsealed',
   scope: 'environment',
+  needs: [],
+  provides: [],
   async check(ctx) {
     const address = ctx.config.vault.address;
     let health;

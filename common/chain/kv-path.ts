@@ -12,3 +12,14 @@ export function kvV2Paths(
     metadata: `${mountPath}/metadata/${secretName}`,
   };
 }
+
+/**
+ * A secret name as its folder and its key: `app/config` -> folder `app`, key `config`;
+ * `my-secret` -> folder `` (the mount's root), key `my-secret`. A folder listing names its keys.
+ */
+export function splitSecretName(name: string): { folder: string; key: string } {
+  const slash = name.lastIndexOf('/');
+  return slash < 0
+    ? { folder: '', key: name }
+    : { folder: name.slice(0, slash), key: name.slice(slash + 1) };
+}

@@ -1,0 +1,67 @@
+/**
+ * The ExternalSecret: every key of one Vault secret copied into one Kubernetes Secret. Written by
+ * the ExternalSecret construct, read by the chain rules (CHAIN-003, CHAIN-006) in the synthesized
+ * JSON and by the doctor in the objects the cluster holds.
+ */
+import type { StoreKind } from './store';
+import { type ValueReader, at } from './values';
+
+export interface ExternalSecretSpec {
+  /** ESO API version, e.g. `external-secrets.io/v1`. */
+  readonly apiVersion: string;
+  readonly name: string;
+  /** Its namespace (where the target Secret is written). */
+  readonly namespace: string;
+  /** The store it reads from: a ClusterSecretStore, or a SecretStore of its namespace. */
+  readonly store: { readonly kind: StoreKind; readonly name: string };
+  /** Name of the Kubernetes Secret ESO writes. */
+  readonly targetSecretName: string;
+  /** Secret name in the store's KV mount; every key of it is copied (`dataFrom.extract`). */
+  readonly remoteKey: string;
+  /** Go duration between syncs, in the form ESO writes back (`1m0s`). */
+  readonly refreshInterval: string;
+}
+
+/** The ExternalSecret's manifest. */
+export function externalSecretManifest(spec: ExternalSecretSpec): Record<string, unknown> {
+  return {
+    apiVersion: spec.apiVersion,
+    kind: 'ExternalSecret',
+    metadata: { name: spec.name, namespace: spec.namespace },
+    spec: {
+      refreshInterval: spec.refreshInterval,
+      secretStoreRef: { name: spec.store.name, kind: spec.store.kind },
+      target: { name: spec.targetSecretName, creationPolicy: 'Owner' },
+      dataFrom: [{ extract: { key: spec.remoteKey } }],
+    },
+  };
+}
+
+/** An ExternalSecret as read back (undefined fields: not set, or not readable). */
+export interface ExternalSecretRead {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly store: { readonly kind?: string; readonly name?: string };
+  /** The Vault keys whose every key it copies (`dataFrom[].extract.key`; unreadable: undefined). */
+  readonly extractKeys: readonly (string | undefined)[];
+  /** The Vault keys it reads one key of (`data[].remoteRef.key`). */
+  readonly remoteRefKeys: readonly (string | undefined)[];
+}
+
+function entries(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** An ExternalSecret manifest (or live object) read through `read`. */
+export function readExternalSecret(manifest: unknown, read: ValueReader): ExternalSecretRead {
+  return {
+    name: read.text(at(manifest, 'metadata.name')),
+    namespace: read.text(at(manifest, 'metadata.namespace')),
+    store: {
+      kind: read.text(at(manifest, 'spec.secretStoreRef.kind')),
+      name: read.text(at(manifest, 'spec.secretStoreRef.name')),
+    },
+    extractKeys: entries(at(manifest, 'spec.dataFrom')).map((d) => read.text(at(d, 'extract.key'))),
+    remoteRefKeys: entries(at(manifest, 'spec.data')).map((d) => read.text(at(d, 'remoteRef.key'))),
+  };
+}

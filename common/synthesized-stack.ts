@@ -1,0 +1,163 @@
+/**
+ * The one typed reader of a synthesized stack (the `cdk.tf.json` cdktf writes): the chain rules,
+ * the operations tools and the benchmarks all read a stack through it, and it reads each chain
+ * object through that object's module in `common/chain/`, which also writes it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ExternalSecretRead, readExternalSecret } from './chain/external-secret';
+import { type LoginMethod, admittedAccounts, rolePolicies, roleAudiences } from './chain/role';
+import { type StoreKind, type StoreRead, readStore } from './chain/store';
+import type { ValueReader } from './chain/values';
+import { DESTROY_GUARD_PREFIX } from './names';
+import {
+  type DeclaredSecret,
+  type DeclaredTenants,
+  type NamedResource,
+  type StackJson,
+  declaredSecrets,
+  declaredTenants,
+  isObject,
+  manifestsOfKind,
+  resolveStrings,
+  resourcesOfType,
+  str,
+} from './stack-json';
+
+/** The file cdktf writes a stack to, in its stack directory. */
+export const STACK_FILE = 'cdk.tf.json';
+
+/** A Vault login role of the stack, kubernetes or jwt, read the same way. */
+export interface VaultRole {
+  readonly resource: NamedResource;
+  readonly method: LoginMethod;
+  readonly name: string;
+  /** Path of its auth method. */
+  readonly backend?: string;
+  /** The accounts it admits (`namespace/name`), or why they cannot be told. */
+  readonly accounts: readonly string[] | string;
+  /** Audiences a login token must carry (empty: any). */
+  readonly audiences: readonly string[];
+  readonly policies: readonly string[];
+}
+
+/** A guard that refuses a destroy, in words: what it protects and the key that allows it. */
+export interface DestroyGuardRead {
+  readonly protects: string;
+  readonly allowKey: string;
+}
+
+const ROLE_TYPES: Record<string, LoginMethod> = {
+  vault_kubernetes_auth_backend_role: 'kubernetes',
+  vault_jwt_auth_backend_role: 'jwt',
+};
+
+export class SynthesizedStack {
+  /** Reads values through the stack's references to the literals they point at. */
+  readonly values: ValueReader;
+
+  constructor(readonly json: StackJson) {
+    this.values = {
+      text: (value) => str(json, value as never),
+      list: (value) => resolveStrings(json, value as never),
+    };
+  }
+
+  /** The stack synthesized into `stackDir` (the one place `cdk.tf.json` is parsed). */
+  static read(stackDir: string): SynthesizedStack {
+    return new SynthesizedStack(
+      JSON.parse(readFileSync(join(stackDir, STACK_FILE), 'utf8')) as StackJson,
+    );
+  }
+
+  resources(type: string): NamedResource[] {
+    return resourcesOfType(this.json, type);
+  }
+
+  /** Its ESO stores, both kinds. */
+  stores(): { address: string; store: StoreRead }[] {
+    return (['ClusterSecretStore', 'SecretStore'] as const satisfies readonly StoreKind[]).flatMap(
+      (kind) =>
+        manifestsOfKind(this.json, kind).map(({ address, manifest }) => ({
+          address,
+          store: readStore(kind, manifest, this.values),
+        })),
+    );
+  }
+
+  externalSecrets(): { address: string; externalSecret: ExternalSecretRead }[] {
+    return manifestsOfKind(this.json, 'ExternalSecret').map(({ address, manifest }) => ({
+      address,
+      externalSecret: readExternalSecret(manifest, this.values),
+    }));
+  }
+
+  /** Its Vault login roles, kubernetes and jwt. */
+  roles(): VaultRole[] {
+    return Object.entries(ROLE_TYPES).flatMap(([type, method]) =>
+      this.resources(type).map((resource): VaultRole => ({
+        resource,
+        method,
+        name: this.values.text(resource.body.role_name) ?? resource.address,
+        backend: this.values.text(resource.body.backend),
+        accounts: admittedAccounts(method, resource.body, this.values),
+        audiences: roleAudiences(method, resource.body, this.values),
+        policies: rolePolicies(resource.body, this.values),
+      })),
+    );
+  }
+
+  /** Its Vault policies: name and text (undefined when not literal). */
+  policies(): { address: string; name?: string; text?: string }[] {
+    return this.resources('vault_policy').map((p) => ({
+      address: p.address,
+      name: this.values.text(p.body.name),
+      text: typeof p.body.policy === 'string' ? p.body.policy : undefined,
+    }));
+  }
+
+  declaredSecrets(): DeclaredSecret[] {
+    return declaredSecrets(this.json);
+  }
+
+  declaredTenants(): DeclaredTenants {
+    return declaredTenants(this.json);
+  }
+
+  /** Names of the tenants a report names resources after (none for a single chain). */
+  tenantNames(): string[] {
+    const { isolation, tenants } = this.declaredTenants();
+    return isolation === 'single-chain' ? [] : tenants.map((t) => t.name);
+  }
+
+  /** Its input variables, with their declared type. */
+  variables(): Record<string, { type?: string }> {
+    return this.json.variable ?? {};
+  }
+
+  /** The `terraform` block (backend, required versions and providers). */
+  terraformBlock(): unknown {
+    return this.json.terraform;
+  }
+
+  /** The local backend's state path (relative to the stack directory), if it has one. */
+  localStatePath(): string | undefined {
+    const terraform = this.json.terraform;
+    const local = isObject(terraform)
+      ? (terraform.backend as { local?: { path?: string } })
+      : undefined;
+    return local?.local?.path;
+  }
+
+  usesCloudBackend(): boolean {
+    const terraform = this.json.terraform;
+    return isObject(terraform) && terraform.cloud !== undefined;
+  }
+
+  /** Its destroy guards (terraform_data.destroy-needs-<key>), in words. */
+  destroyGuards(): DestroyGuardRead[] {
+    return Object.entries(this.json.resource?.terraform_data ?? {})
+      .filter(([name]) => name.startsWith(DESTROY_GUARD_PREFIX))
+      .map(([, body]) => body.input as unknown as DestroyGuardRead);
+  }
+}
