@@ -6,8 +6,9 @@
 // ExternalSecret is synced), a second plan (bare tofu plan: nothing to change), then destroy.
 // Printed per design: those three times, the Vault and Kubernetes objects the stack manages,
 // and the size of the synthesized configuration. Nothing is left deployed.
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { labProcessEnv, readLabInfo } from '../lab/info';
 import { ROOT, Report, benchArgs, fail, headerUsage, timed } from './measure';
 
@@ -24,9 +25,7 @@ const run = (
 
 /** Managed resources of the synthesized stack, by provider. */
 function objectCounts(stackDir: string): { vault: number; kubernetes: number } {
-  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    resource?: Record<string, Record<string, unknown>>;
-  };
+  const json = SynthesizedStack.read(stackDir).json;
   const count = (prefix: string) =>
     Object.entries(json.resource ?? {})
       .filter(([type]) => type.startsWith(prefix))
@@ -79,7 +78,7 @@ function main(): void {
       { cwd: stackDir, ok: [0] },
     );
     const objects = objectCounts(stackDir);
-    const size = statSync(join(stackDir, 'cdk.tf.json')).size / 1024;
+    const size = statSync(join(stackDir, STACK_FILE)).size / 1024;
     const destroy = run([cdktf, 'destroy', stack, '--auto-approve', ...cli], env);
     rmSync(state, { force: true });
     rmSync(`${state}.backup`, { force: true });

@@ -3,10 +3,8 @@
  * that allows it) when the environment protects its KV mount or namespace. cdktf 0.21's destroy
  * stops on OpenTofu's prevent_destroy error too, but prints no reason; this says it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
-import type { StackJson } from '../common/stack-json';
+import { SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
 import { CDKTF, cdktfArgs, DEFAULT_APP, runInherited, synthesize } from './terraform';
 
@@ -26,13 +24,6 @@ kubernetes.allowNamespaceDestroy): otherwise this refuses before planning, namin
 Exit status: 0 destroyed, 1 refused or failed, 2 bad arguments.
 `;
 
-/** The guards (terraform_data.destroy-needs-<key>) of the synthesized stack, in words. */
-function protectedObjects(stack: StackJson): { protects: string; allowKey: string }[] {
-  return Object.entries(stack.resource?.terraform_data ?? {})
-    .filter(([name]) => name.startsWith('destroy-needs-'))
-    .map(([, body]) => body.input as { protects: string; allowKey: string });
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
     values: ['--env', '--app'],
@@ -41,8 +32,7 @@ async function main(argv: string[]): Promise<number> {
   const config = requiredEnvironment(values);
   const app = values.get('--app')?.[0];
   const stackDir = await synthesize(config.name, process.env, app);
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
-  const guarded = protectedObjects(stack);
+  const guarded = SynthesizedStack.read(stackDir).destroyGuards();
   if (guarded.length > 0)
     throw new CommandError(
       `refusing to destroy ${config.name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +

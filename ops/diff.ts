@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
+import { SynthesizedStack } from '../common/synthesized-stack';
 import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
 import { DEFAULT_APP, init, runInherited, synthesize, terraformBinary } from './terraform';
 
@@ -26,10 +27,8 @@ terraform plan -detailed-exitcode.
 
 /** Init is needed when the directory has never been initialized for this terraform block. */
 function initStamp(stackDir: string): { current: string; path: string } {
-  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    terraform?: unknown;
-  };
-  const current = createHash('sha256').update(JSON.stringify(config.terraform)).digest('hex');
+  const terraform = SynthesizedStack.read(stackDir).terraformBlock();
+  const current = createHash('sha256').update(JSON.stringify(terraform)).digest('hex');
   return { current, path: join(stackDir, '.terraform', 'eks-vault-eso-init') };
 }
 

@@ -2,12 +2,12 @@
  * Drift check: synthesize, refresh and plan each environment, and report what changed outside
  * Terraform, resource by resource and attribute by attribute.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { VARIABLES, isSecretValuesVariable } from '../common/names';
-import { type StackJson, declaredTenants } from '../common/stack-json';
+import { SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError, EXIT, parseFlags, progress, runMain, selectEnvironments } from './cli';
 import {
   type EnvironmentDrift,
@@ -49,12 +49,9 @@ out of reach, a bad argument).
 `;
 
 /** Stand-ins for write-only inputs: a plan needs a value, and write-only values never diff. */
-function writeOnlyStandIns(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    variable?: Record<string, { type?: string }>;
-  };
+function writeOnlyStandIns(stack: SynthesizedStack, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
-  for (const [name, variable] of Object.entries(config.variable ?? {})) {
+  for (const [name, variable] of Object.entries(stack.variables())) {
     if (env[`TF_VAR_${name}`] !== undefined) continue;
     if (isSecretValuesVariable(name)) out[`TF_VAR_${name}`] = '{}';
     else if (name === VARIABLES.esoVaultToken) out[`TF_VAR_${name}`] = 'drift-check-stand-in';
@@ -62,20 +59,6 @@ function writeOnlyStandIns(stackDir: string, env: NodeJS.ProcessEnv): NodeJS.Pro
       throw new CommandError(`variable "${name}" has no value; set TF_VAR_${name}`);
   }
   return out;
-}
-
-/** The tenants the synthesized stack declares, so the report can say whose a resource is. */
-function tenantNames(stackDir: string): string[] {
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
-  const { isolation, tenants } = declaredTenants(stack);
-  return isolation === 'single-chain' ? [] : tenants.map((t) => t.name);
-}
-
-function usesCloudBackend(stackDir: string): boolean {
-  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    terraform?: { cloud?: unknown };
-  };
-  return config.terraform?.cloud !== undefined;
 }
 
 async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
@@ -91,9 +74,10 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
       );
     progress(TOOL, `${name}: ${terraformBinary()} init`, start);
     await init(stackDir);
-    const env = { ...process.env, ...writeOnlyStandIns(stackDir, process.env) };
+    const stack = SynthesizedStack.read(stackDir);
+    const env = { ...process.env, ...writeOnlyStandIns(stack, process.env) };
     const tf = terraformBinary();
-    const cloud = usesCloudBackend(stackDir);
+    const cloud = stack.usesCloudBackend();
     const planDir = mkdtempSync(join(tmpdir(), 'drift-plan-'));
     try {
       const planFile = join(planDir, 'plan.bin');
@@ -142,7 +126,7 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
         name,
         JSON.parse(shown.stdout) as PlanJson,
         checkedAt,
-        tenantNames(stackDir),
+        stack.tenantNames(),
       );
       progress(
         TOOL,

@@ -3,9 +3,9 @@
  * the state gets one, and those whose objects do not exist are dropped (to be created) until the
  * plan succeeds. The plan is saved, so what is applied is what was shown.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackJson } from '../common/stack-json';
+import { SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError, progress } from './cli';
 import { type ImportCandidate, importCandidates, missingRemoteObjects } from './import-ids';
 import { run, summarizeTerraformError, terraformBinary } from './terraform';
@@ -45,7 +45,7 @@ export async function planWithImports(
   scope: Parameters<typeof importCandidates>[2],
   start: number,
 ): Promise<ImportPlan> {
-  const stack = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
+  const stack = SynthesizedStack.read(stackDir).json;
   let candidates = importCandidates(stack, await stateAddresses(stackDir), scope);
   progress(
     tool,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
+import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError } from './cli';
 
 /** Project root (cdktf.json lives here; local state files sit beside it). */
@@ -197,8 +198,8 @@ export async function synthesize(
 
 /** `init` in a synthesized stack directory (offline-friendly: no upgrade, no input). */
 export async function init(stackDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (!existsSync(join(stackDir, 'cdk.tf.json')))
-    throw new CommandError(`${stackDir} has no cdk.tf.json; synthesize first`);
+  if (!existsSync(join(stackDir, STACK_FILE)))
+    throw new CommandError(`${stackDir} has no ${STACK_FILE}; synthesize first`);
   const result = await run(terraformBinary(env), ['init', '-input=false', '-no-color'], {
     cwd: stackDir,
     env,
@@ -242,10 +243,7 @@ export function summarizeTerraformError(stderr: string): string {
  * project; undefined for remote backends and present files.
  */
 export function unreachableLocalState(stackDir: string): string | undefined {
-  const config = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
-    terraform?: { backend?: { local?: { path?: string } } };
-  };
-  const path = config.terraform?.backend?.local?.path;
+  const path = SynthesizedStack.read(stackDir).localStatePath();
   if (path === undefined) return undefined;
   const file = resolve(stackDir, path);
   return existsSync(file) ? undefined : relative(PROJECT_ROOT, file);
