@@ -24,23 +24,8 @@ const timedRun = (
   options: { cwd?: string; ok?: number[] } = {},
 ) => timed(TOOL, command, env, options);
 
-function main(): void {
-  const { values } = benchArgs(TOOL, {
-    args: process.argv.slice(2),
-    options: {
-      runs: { type: 'string', default: '5' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(headerUsage(__filename, 9));
-    return;
-  }
-  const runs = runsOption(TOOL, values.runs);
-
-  const info = readLabInfo();
-  const env = labProcessEnv(info);
-  const tofu = info.toolchain.tfBinary;
+/** The lab stacks the plans run against, deployed unless they already are (they stay deployed). */
+function deployFirst(env: NodeJS.ProcessEnv): void {
   for (const name of ['local', 'local-tenants']) {
     if (existsSync(join(ROOT, `terraform.${name}.tfstate`))) continue;
     process.stdout.write(`deploying ${name} first (it stays deployed)...\n`);
@@ -49,12 +34,16 @@ function main(): void {
       env,
     );
   }
-  // The synthesized directory the bare runs plan in: the same one cdktf diff writes.
-  timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], env, { ok: [0, 2] });
-  const stackDir = join(ROOT, 'cdktf.out', 'stacks', 'local');
-  const plan = ['plan', '-input=false', '-lock=false', '-no-color', '-detailed-exitcode'];
+}
 
-  const cases: { name: string; run: () => number; yardstick?: string }[] = [
+/** The timed cases, each with the yardstick it is compared with. */
+function planCases(
+  env: NodeJS.ProcessEnv,
+  tofu: string,
+  stackDir: string,
+): { name: string; run: () => number; yardstick?: string }[] {
+  const plan = ['plan', '-input=false', '-lock=false', '-no-color', '-detailed-exitcode'];
+  return [
     {
       name: 'tofu plan (bare, yardstick)',
       run: () => timedRun([tofu, ...plan], env, { cwd: stackDir, ok: [0, 2] }),
@@ -90,6 +79,29 @@ function main(): void {
         }),
     },
   ];
+}
+
+function main(): void {
+  const { values } = benchArgs(TOOL, {
+    args: process.argv.slice(2),
+    options: {
+      runs: { type: 'string', default: '5' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(headerUsage(__filename, 9));
+    return;
+  }
+  const runs = runsOption(TOOL, values.runs);
+
+  const info = readLabInfo();
+  const env = labProcessEnv(info);
+  deployFirst(env);
+  // The synthesized directory the bare runs plan in: the same one cdktf diff writes.
+  timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], env, { ok: [0, 2] });
+  const stackDir = join(ROOT, 'cdktf.out', 'stacks', 'local');
+  const cases = planCases(env, info.toolchain.tfBinary, stackDir);
 
   const report = new Report('plan');
   report.line(`plan-loop benchmark against the lab, ${runs} runs per case (median)`);

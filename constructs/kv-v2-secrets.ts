@@ -83,83 +83,65 @@ export class KvV2Secrets extends Construct {
 
   constructor(scope: Construct, id: string, props: KvV2SecretsProps) {
     super(scope, id);
+    const mount = this.mount(props);
+    this.mountPath = mount.path;
+    this.mountAddress = mount.address;
+    new TerraformLocal(this, DECLARED_SECRETS_LOCAL, {
+      secrets: props.secrets.map((s): DeclaredSecret => ({ mount: props.mountPath, name: s.name })),
+    }).overrideLogicalId(DECLARED_SECRETS_LOCAL);
+    this.secretAddresses = this.writers(props);
+    this.forget(id, props);
+  }
 
-    if (props.manageMount ?? false) {
-      const allowDestroy = props.allowMountDestroy ?? false;
-      const mount = new Mount(this, 'mount', {
-        path: props.mountPath,
-        type: 'kv',
-        options: { version: '2' },
-        description: 'KV v2 secrets synced to Kubernetes by External Secrets Operator',
-        lifecycle: { preventDestroy: !allowDestroy },
-      });
-      if (!allowDestroy) {
-        new DestroyGuard(this, 'mount-guard', {
-          protects: `the KV mount "${props.mountPath}"`,
-          allowKey: 'vault.kvMount.allowDestroy',
-          identity: { path: props.mountPath },
-        });
-      }
-      this.mountPath = mount.path;
-      this.mountAddress = `vault_mount.${mount.friendlyUniqueId}`;
-    } else {
+  /** The managed mount (guarded unless its destroy is allowed), or an existing one, forgotten. */
+  private mount(props: KvV2SecretsProps): { path: string; address?: string } {
+    if (!(props.manageMount ?? false)) {
       // No longer managed: forget a mount this stack may have created, never delete it.
       new RemovedResources(this, 'unmanaged-mount', [
         { address: `vault_mount.${childLogicalId(this, 'mount')}` },
       ]);
-      this.mountPath = props.mountPath;
+      return { path: props.mountPath };
     }
+    const allowDestroy = props.allowMountDestroy ?? false;
+    const mount = new Mount(this, 'mount', {
+      path: props.mountPath,
+      type: 'kv',
+      options: { version: '2' },
+      description: 'KV v2 secrets synced to Kubernetes by External Secrets Operator',
+      lifecycle: { preventDestroy: !allowDestroy },
+    });
+    if (!allowDestroy) {
+      new DestroyGuard(this, 'mount-guard', {
+        protects: `the KV mount "${props.mountPath}"`,
+        allowKey: 'vault.kvMount.allowDestroy',
+        identity: { path: props.mountPath },
+      });
+    }
+    return { path: mount.path, address: `vault_mount.${mount.friendlyUniqueId}` };
+  }
 
-    new TerraformLocal(this, DECLARED_SECRETS_LOCAL, {
-      secrets: props.secrets.map((s): DeclaredSecret => ({ mount: props.mountPath, name: s.name })),
-    }).overrideLogicalId(DECLARED_SECRETS_LOCAL);
-
-    // One seed or value writer per secret: written as plain JSON (RawResource), since the
-    // bindings' classes and Fn helpers cost several tokens per resource.
+  /**
+   * One seed or value writer per secret, written as plain JSON (RawResource): the bindings'
+   * classes and Fn helpers cost several tokens per resource. Returns each writer's address.
+   */
+  private writers(props: KvV2SecretsProps): Map<string, string> {
     const addresses = new Map<string, string>();
     const folders = new Map<string, DataVaultKvSecretsListV2>();
     const mountScope = new Construct(this, kebabId(props.mountPath));
-    const mountRef = this.mountAddress ? `\${${this.mountAddress}.path}` : props.mountPath;
     for (const secret of props.secrets) {
       const scopeOfSecret = new Construct(mountScope, kebabId(secret.name));
-      const paths = kvV2Paths(props.mountPath, secret.name);
       let writer: RawResource;
       if (secret.values.kind === 'placeholder') {
-        const { folder, key } = splitSecretName(secret.name);
+        const { folder } = splitSecretName(secret.name);
         let listing = folders.get(folder);
         if (listing === undefined) {
           listing = this.folderListing(mountScope, folder, props.stackName);
           folders.set(folder, listing);
         }
-        const names = `data.vault_kv_secrets_list_v2.${listing.friendlyUniqueId}.names`;
-        const exists = `contains(nonsensitive(${names}), ${hclString(key)})`;
-        // Check-and-set 0: Vault refuses the write if the secret has any version by then.
-        const pairs = Object.entries(secret.values.pairs)
-          .map(([k, v]) => `${hclString(k)} = ${hclString(v)}`)
-          .join(', ');
-        const seedBody = `jsonencode({"data" = {${pairs}}, "options" = {"cas" = 0}})`;
-        // A secret that exists already is not written: the seed posts nothing to its metadata
-        // (a no-op for Vault), so upgrades and adopted secrets keep every version as it is.
-        writer = new RawResource(scopeOfSecret, 'seed', 'vault_generic_endpoint', {
-          path: `\${${exists} ? ${hclString(paths.metadata)} : ${hclString(paths.data)}}`,
-          data_json: `\${${exists} ? "{}" : ${seedBody}}`,
-          disable_read: true,
-          disable_delete: true,
-          lifecycle: { ignore_changes: 'all' },
-        });
-        if (props.purgeOnDestroy ?? false) {
-          // An empty metadata write changes nothing; its destroy deletes the metadata, which
-          // purges every version. Only with the explicit opt-in.
-          new RawResource(scopeOfSecret, 'purge-on-destroy', 'vault_generic_endpoint', {
-            path: paths.metadata,
-            data_json: '{}',
-            disable_read: true,
-            depends_on: [writer.address],
-          });
-        }
+        writer = this.seed(scopeOfSecret, props, secret.name, secret.values.pairs, listing);
       } else {
         writer = new RawResource(scopeOfSecret, 'value', 'vault_kv_secret_v2', {
-          mount: mountRef,
+          mount: this.mountAddress ? `\${${this.mountAddress}.path}` : props.mountPath,
           name: secret.name,
           // Never read values back: in write-only mode reading would copy them into the state.
           disable_read: true,
@@ -170,10 +152,54 @@ export class KvV2Secrets extends Construct {
       }
       addresses.set(secret.name, writer.address);
     }
-    this.secretAddresses = addresses;
+    return addresses;
+  }
 
-    // Secrets of earlier versions of this program (declared or retired), and secrets retired
-    // from this one: their state entries are dropped, their versions stay in Vault.
+  /**
+   * A placeholder seed: written once, with check-and-set 0 (Vault refuses the write if the
+   * secret has any version by then), and only if the folder listing does not name the secret.
+   */
+  private seed(
+    scope: Construct,
+    props: KvV2SecretsProps,
+    name: string,
+    placeholders: Readonly<Record<string, string>>,
+    listing: DataVaultKvSecretsListV2,
+  ): RawResource {
+    const paths = kvV2Paths(props.mountPath, name);
+    const names = `data.vault_kv_secrets_list_v2.${listing.friendlyUniqueId}.names`;
+    const exists = `contains(nonsensitive(${names}), ${hclString(splitSecretName(name).key)})`;
+    const pairs = Object.entries(placeholders)
+      .map(([k, v]) => `${hclString(k)} = ${hclString(v)}`)
+      .join(', ');
+    const seedBody = `jsonencode({"data" = {${pairs}}, "options" = {"cas" = 0}})`;
+    // A secret that exists already is not written: the seed posts nothing to its metadata
+    // (a no-op for Vault), so upgrades and adopted secrets keep every version as it is.
+    const seed = new RawResource(scope, 'seed', 'vault_generic_endpoint', {
+      path: `\${${exists} ? ${hclString(paths.metadata)} : ${hclString(paths.data)}}`,
+      data_json: `\${${exists} ? "{}" : ${seedBody}}`,
+      disable_read: true,
+      disable_delete: true,
+      lifecycle: { ignore_changes: 'all' },
+    });
+    if (props.purgeOnDestroy ?? false) {
+      // An empty metadata write changes nothing; its destroy deletes the metadata, which
+      // purges every version. Only with the explicit opt-in.
+      new RawResource(scope, 'purge-on-destroy', 'vault_generic_endpoint', {
+        path: paths.metadata,
+        data_json: '{}',
+        disable_read: true,
+        depends_on: [seed.address],
+      });
+    }
+    return seed;
+  }
+
+  /**
+   * Secrets of earlier versions of this program (declared or retired), and secrets retired from
+   * this one: their state entries are dropped, their versions stay in Vault.
+   */
+  private forget(id: string, props: KvV2SecretsProps): void {
     const retired = props.retiredSecrets ?? [];
     const secretPath = (name: string, leaf: string) => [
       id,

@@ -78,31 +78,9 @@ export class VaultAuthServiceAccount extends Construct {
 
   constructor(scope: Construct, id: string, props: VaultAuthServiceAccountProps) {
     super(scope, id);
-
-    if (props.manageNamespace ?? false) {
-      const allowDestroy = props.allowNamespaceDestroy ?? false;
-      const namespace = new NamespaceV1(this, 'namespace', {
-        metadata: { name: props.namespace },
-        lifecycle: { preventDestroy: !allowDestroy },
-      });
-      if (!allowDestroy) {
-        new DestroyGuard(this, 'namespace-guard', {
-          protects: `the namespace "${props.namespace}"`,
-          allowKey: props.allowNamespaceDestroyKey?.key ?? 'kubernetes.allowNamespaceDestroy',
-          name: props.allowNamespaceDestroyKey?.guardName,
-          identity: { name: props.namespace },
-        });
-      }
-      this.namespace = namespace.metadata.name;
-      this.namespaceAddress = `kubernetes_namespace_v1.${namespace.friendlyUniqueId}`;
-    } else {
-      // No longer managed: forget a namespace this stack may have created, never delete it.
-      new RemovedResources(this, 'unmanaged-namespace', [
-        { address: `kubernetes_namespace_v1.${childLogicalId(this, 'namespace')}` },
-      ]);
-      this.namespace = props.namespace;
-    }
-
+    const namespace = this.declareNamespace(props);
+    this.namespace = namespace.name;
+    this.namespaceAddress = namespace.address;
     const serviceAccount = new ServiceAccountV1(this, 'service-account', {
       metadata: { name: props.name, namespace: this.namespace },
       // No token Secret is attached to the account; tokens are requested when needed.
@@ -110,44 +88,79 @@ export class VaultAuthServiceAccount extends Construct {
     });
     this.name = serviceAccount.metadata.name;
     this.serviceAccount = serviceAccount;
-
     if (props.clusterRoleBindingName !== undefined) {
       this.binding = authDelegatorBinding(this, 'auth-delegator', props.clusterRoleBindingName, [
         { namespace: this.namespace, serviceAccountName: this.name },
       ]);
     }
+    if (props.reviewerToken !== undefined)
+      this.reviewerToken = this.mintReviewerToken(props.name, props.reviewerToken);
+  }
 
-    if (props.reviewerToken !== undefined) {
-      // The revocation handle: the token is bound to this Secret's uid, so deleting the Secret
-      // ends it at once. It holds no data (the manual procedure's token Secret held the token itself).
-      const anchor = new SecretV1(this, 'token-secret', {
-        metadata: {
-          name: props.name,
-          namespace: this.namespace,
-          annotations: {
-            'eks-vault-eso/purpose':
-              'deleting this Secret revokes the reviewer JWT Vault holds for this service account',
-          },
-        },
-        type: 'Opaque',
-      });
-      const request = new EphemeralResource(this, 'reviewer-token', 'kubernetes_token_request_v1', {
-        metadata: { name: this.name, namespace: this.namespace },
-        spec: {
-          expiration_seconds: props.reviewerToken.ttlSeconds,
-          bound_object_ref: {
-            api_version: 'v1',
-            kind: 'Secret',
-            name: anchor.metadata.name,
-            uid: anchor.metadata.uid,
-          },
-        },
-      });
-      this.reviewerToken = {
-        jwt: request.stringAttribute('token'),
-        version: props.reviewerToken.version,
-      };
+  /** The managed namespace (guarded unless its destroy is allowed), or an existing one, forgotten. */
+  private declareNamespace(props: VaultAuthServiceAccountProps): {
+    name: string;
+    address?: string;
+  } {
+    if (!(props.manageNamespace ?? false)) {
+      // No longer managed: forget a namespace this stack may have created, never delete it.
+      new RemovedResources(this, 'unmanaged-namespace', [
+        { address: `kubernetes_namespace_v1.${childLogicalId(this, 'namespace')}` },
+      ]);
+      return { name: props.namespace };
     }
+    const allowDestroy = props.allowNamespaceDestroy ?? false;
+    const namespace = new NamespaceV1(this, 'namespace', {
+      metadata: { name: props.namespace },
+      lifecycle: { preventDestroy: !allowDestroy },
+    });
+    if (!allowDestroy) {
+      new DestroyGuard(this, 'namespace-guard', {
+        protects: `the namespace "${props.namespace}"`,
+        allowKey: props.allowNamespaceDestroyKey?.key ?? 'kubernetes.allowNamespaceDestroy',
+        name: props.allowNamespaceDestroyKey?.guardName,
+        identity: { name: props.namespace },
+      });
+    }
+    return {
+      name: namespace.metadata.name,
+      address: `kubernetes_namespace_v1.${namespace.friendlyUniqueId}`,
+    };
+  }
+
+  /**
+   * The reviewer JWT: a TokenRequest token bound to an anchor Secret of the account's name.
+   * The anchor is the revocation handle: the token is bound to its uid, so deleting the Secret
+   * ends it at once. It holds no data (the manual procedure's token Secret held the token itself).
+   */
+  private mintReviewerToken(
+    accountName: string,
+    spec: NonNullable<VaultAuthServiceAccountProps['reviewerToken']>,
+  ): ReviewerToken {
+    const anchor = new SecretV1(this, 'token-secret', {
+      metadata: {
+        name: accountName,
+        namespace: this.namespace,
+        annotations: {
+          'eks-vault-eso/purpose':
+            'deleting this Secret revokes the reviewer JWT Vault holds for this service account',
+        },
+      },
+      type: 'Opaque',
+    });
+    const request = new EphemeralResource(this, 'reviewer-token', 'kubernetes_token_request_v1', {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        expiration_seconds: spec.ttlSeconds,
+        bound_object_ref: {
+          api_version: 'v1',
+          kind: 'Secret',
+          name: anchor.metadata.name,
+          uid: anchor.metadata.uid,
+        },
+      },
+    });
+    return { jwt: request.stringAttribute('token'), version: spec.version };
   }
 }
 

@@ -6,14 +6,7 @@
 import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
-import {
-  CDKTF,
-  cdktfArgs,
-  DEFAULT_APP,
-  PROJECT_ROOT,
-  runInherited,
-  runShielded,
-} from './terraform';
+import { cdktfArgs, DEFAULT_APP, PROJECT_ROOT, runCdktfShielded, runInherited } from './terraform';
 
 const TOOL = 'deploy';
 const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -44,8 +37,7 @@ async function main(argv: string[]): Promise<number> {
   });
   const { name, app, config } = requiredStack(values);
   const start = Date.now();
-  const { code, interrupted } = await runShielded(
-    CDKTF,
+  const { code, interrupted } = await runCdktfShielded(
     cdktfArgs('deploy', name, booleans, app),
     (message) => progress(TOOL, `${name}: ${message}`, start),
   );

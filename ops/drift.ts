@@ -61,20 +61,33 @@ function writeOnlyStandIns(stack: SynthesizedStack, env: NodeJS.ProcessEnv): Nod
   return out;
 }
 
+/** A report that the check could not run. */
+function failed(environment: string, checkedAt: string, error: string): EnvironmentDrift {
+  return { environment, status: 'error', checkedAt, resources: [], error };
+}
+
+/** Synthesizes and initializes one environment; refuses a local state that is not here. */
+async function prepare(
+  name: string,
+  start: number,
+): Promise<{ stackDir: string; stack: SynthesizedStack }> {
+  progress(TOOL, `${name}: synthesizing`);
+  const stackDir = await synthesize(name);
+  const missingState = unreachableLocalState(stackDir);
+  if (missingState !== undefined)
+    throw new CommandError(
+      `${name} keeps its state in a local file, ${missingState}, which is not on this machine: a plan would start from nothing and report every resource as drift. Run the check where that state is, or give ${name} a remote backend (backend: { type: 'cloud', ... }).`,
+    );
+  progress(TOOL, `${name}: ${terraformBinary()} init`, start);
+  await init(stackDir);
+  return { stackDir, stack: SynthesizedStack.read(stackDir) };
+}
+
 async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
   const start = Date.now();
   const checkedAt = new Date().toISOString();
   try {
-    progress(TOOL, `${name}: synthesizing`);
-    const stackDir = await synthesize(name);
-    const missingState = unreachableLocalState(stackDir);
-    if (missingState !== undefined)
-      throw new CommandError(
-        `${name} keeps its state in a local file, ${missingState}, which is not on this machine: a plan would start from nothing and report every resource as drift. Run the check where that state is, or give ${name} a remote backend (backend: { type: 'cloud', ... }).`,
-      );
-    progress(TOOL, `${name}: ${terraformBinary()} init`, start);
-    await init(stackDir);
-    const stack = SynthesizedStack.read(stackDir);
+    const { stackDir, stack } = await prepare(name, start);
     const env = { ...process.env, ...writeOnlyStandIns(stack, process.env) };
     const tf = terraformBinary();
     const cloud = stack.usesCloudBackend();
@@ -95,33 +108,17 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
         cwd: stackDir,
         env,
       });
-      if (plan.code === 1) {
-        return {
-          environment: name,
-          status: 'error',
-          checkedAt,
-          resources: [],
-          error: summarizeTerraformError(plan.stderr),
-        };
-      }
-      if (cloud) {
+      if (plan.code === 1) return failed(name, checkedAt, summarizeTerraformError(plan.stderr));
+      if (cloud)
         return {
           environment: name,
           status: plan.code === 2 ? 'drift' : 'no-drift',
           checkedAt,
           resources: [],
         };
-      }
       // The JSON form holds sensitive values in clear: it is parsed here and never written.
       const shown = await run(tf, ['show', '-json', planFile], { cwd: stackDir, env });
-      if (shown.code !== 0)
-        return {
-          environment: name,
-          status: 'error',
-          checkedAt,
-          resources: [],
-          error: summarizeTerraformError(shown.stderr),
-        };
+      if (shown.code !== 0) return failed(name, checkedAt, summarizeTerraformError(shown.stderr));
       const report = driftFromPlan(
         name,
         JSON.parse(shown.stdout) as PlanJson,
@@ -138,8 +135,7 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
       rmSync(planDir, { recursive: true, force: true });
     }
   } catch (error) {
-    if (error instanceof CommandError)
-      return { environment: name, status: 'error', checkedAt, resources: [], error: error.message };
+    if (error instanceof CommandError) return failed(name, checkedAt, error.message);
     throw error;
   }
 }

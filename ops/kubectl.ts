@@ -1,4 +1,4 @@
-import { run } from './terraform';
+import { runProcess } from '../common/process';
 
 /** kubectl, as the user runs it: `KUBECTL` (the lab sets it) or `kubectl` on PATH, `KUBECONFIG`. */
 export class Kubectl {
@@ -9,7 +9,7 @@ export class Kubectl {
 
   async run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const full = this.context ? ['--context', this.context, ...args] : [...args];
-    return run(this.binary, full, { cwd: process.cwd() });
+    return runProcess(this.binary, full, { cwd: process.cwd() });
   }
 
   /** `get -o json`; undefined when the object does not exist, an Error for anything else. */

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
+import { type RunResult, runProcess, runShielded } from '../common/process';
 import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError } from './cli';
+
+export type { RunResult };
 
 /** Project root (cdktf.json lives here; local state files sit beside it). */
 export const PROJECT_ROOT = join(__dirname, '..');
@@ -12,45 +14,18 @@ export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string {
   return env.TERRAFORM_BINARY_NAME ?? 'terraform';
 }
 
-export interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs a command to completion, capturing its output (never inheriting it: it may hold values). */
 export function run(
   command: string,
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv },
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      // Offline-friendly: no call to HashiCorp's checkpoint service (its error would be logged).
-      env: { CHECKPOINT_DISABLE: '1', ...(options.env ?? process.env) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'ENOENT'
-          ? new CommandError(
-              `"${command}" not found; set TERRAFORM_BINARY_NAME to terraform or tofu (the lab's env.sh sets it)`,
-            )
-          : e,
+  return runProcess(command, args, {
+    ...options,
+    notFound: (missing) =>
+      new CommandError(
+        `"${missing}" not found; set TERRAFORM_BINARY_NAME to terraform or tofu (the lab's env.sh sets it)`,
       ),
-    );
-    child.on('close', (code) =>
-      resolve({
-        code: code ?? 1,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
   });
 }
 
@@ -58,101 +33,26 @@ export function run(
  * Runs a command with the terminal (the user sees cdktf's plan and may answer its prompt);
  * resolves with its exit code.
  */
-export function runInherited(
+export async function runInherited(
   command: string,
   args: readonly string[],
   cwd: string = PROJECT_ROOT,
 ): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { CHECKPOINT_DISABLE: '1', ...process.env },
-      stdio: 'inherit',
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
-  });
+  return (await runProcess(command, args, { cwd, stdio: 'inherit' })).code;
 }
 
 /**
- * The descendants of a process whose program is one of `names` (from /proc: Linux only). cdktf
- * runs OpenTofu under a pseudo-terminal, in a session of its own: only ancestry finds it.
+ * cdktf deploy or destroy, shielded: an interrupt aimed at this tool reaches OpenTofu (or
+ * Terraform) alone, which saves its state (see runShielded).
  */
-function descendantsNamed(root: number, names: readonly string[]): number[] {
-  const parents = new Map<number, number>();
-  const programs = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The command in /proc/<pid>/stat may hold spaces: count fields from its closing ')'.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(fields[1]));
-      programs.set(
-        Number(entry),
-        basename(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0]),
-      );
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  const isDescendant = (pid: number): boolean => {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
-      if (p === root) return true;
-    return false;
-  };
-  return [...programs]
-    .filter(([pid, program]) => names.includes(program) && isDescendant(pid))
-    .map(([pid]) => pid);
-}
-
-/**
- * Runs cdktf in a process group of its own, so that an interrupt aimed at this tool (Ctrl-C, a
- * cancelled CI job's SIGTERM to the whole group) reaches OpenTofu alone, as SIGINT: it stops
- * gracefully and saves its state while cdktf, still alive, keeps reading its output. (A plain
- * group kill ends cdktf, and OpenTofu, under cdktf's pseudo-terminal, dies of the hang-up before
- * saving.) A second interrupt kills everything. Resolves with the exit code and whether it was
- * interrupted.
- */
-export function runShielded(
-  command: string,
+export function runCdktfShielded(
   args: readonly string[],
   onInterrupt: (message: string) => void,
 ): Promise<{ code: number; interrupted: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: PROJECT_ROOT,
-      env: { CHECKPOINT_DISABLE: '1', ...process.env },
-      stdio: 'inherit',
-      detached: true,
-    });
-    let interrupts = 0;
-    const interrupt = (): void => {
-      interrupts += 1;
-      if (child.pid === undefined) return;
-      const tofu = descendantsNamed(child.pid, ['tofu', 'terraform', basename(terraformBinary())]);
-      if (interrupts > 1 || tofu.length === 0) {
-        onInterrupt('interrupted again (or before OpenTofu started): stopping everything now');
-        try {
-          process.kill(-child.pid, interrupts > 1 ? 'SIGKILL' : 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-        return;
-      }
-      onInterrupt(
-        'interrupted: OpenTofu finishes what is in flight and saves its state (interrupt again to kill)',
-      );
-      for (const pid of tofu) process.kill(pid, 'SIGINT');
-    };
-    process.on('SIGINT', interrupt);
-    process.on('SIGTERM', interrupt);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      process.off('SIGINT', interrupt);
-      process.off('SIGTERM', interrupt);
-      resolve({ code: code ?? 1, interrupted: interrupts > 0 });
-    });
+  return runShielded(CDKTF, args, {
+    cwd: PROJECT_ROOT,
+    programs: ['tofu', 'terraform', basename(terraformBinary())],
+    onInterrupt,
   });
 }
 

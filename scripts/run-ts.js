@@ -5,7 +5,7 @@
 // file's content. An unchanged app starts without esbuild at all (esbuild's first call in a
 // process costs about 0.15 s; tsx's loader cost about 0.45 s). `npm run typecheck` checks types.
 'use strict';
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
@@ -20,7 +20,7 @@ const cacheDir = path.join(root, 'node_modules', '.cache', 'run-ts');
 let esbuild;
 
 function compile(source, filename) {
-  const key = crypto.createHash('sha1').update(filename).update('\0').update(source).digest('hex');
+  const key = createHash('sha1').update(filename).update('\0').update(source).digest('hex');
   const cached = path.join(cacheDir, `${key}.js`);
   try {
     return fs.readFileSync(cached, 'utf8');

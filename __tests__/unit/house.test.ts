@@ -50,3 +50,68 @@ it("the README's layout table names every top-level directory of the repository"
   const missing = [...new Set(tracked)].filter((dir) => !layout.includes(`\`${dir}/`));
   expect(missing).toEqual([]);
 });
+
+describe('the layer allow-list (CONTRIBUTING.md, read by eslint.config.mjs)', () => {
+  const denied: [string, string, string][] = [
+    [
+      'a chain rule may not import an environment',
+      'rules/rule.ts',
+      "import '../environments/local';",
+    ],
+    ['ops may not import a construct', 'ops/cli.ts', "import '../constructs/destroy-guard';"],
+    ['ops may not import a chain rule', 'ops/cli.ts', "import '../rules/rule';"],
+    [
+      'a construct may not import an environment',
+      'constructs/destroy-guard.ts',
+      "import '../environments/local';",
+    ],
+    [
+      'common may not import anything of the project',
+      'common/names.ts',
+      "import '../environments/types';",
+    ],
+    ['main.ts may not import ops', 'main.ts', "import './ops/cli';"],
+  ];
+  const allowed: [string, string, string][] = [
+    ['a chain rule may import common', 'rules/rule.ts', "import '../common/names';"],
+    ['ops may import a stack', 'ops/cli.ts', "import '../stacks/eso-vault-stack';"],
+  ];
+
+  /**
+   * The no-restricted-imports messages of each case: the import line added to a real file of the
+   * layer (its text, not the file), linted by ESLint in one child process (its API is ESM-only).
+   */
+  let messages: string[][];
+  beforeAll(() => {
+    const cases = [...denied, ...allowed].map(([, file, line]) => ({
+      filePath: join(root, file),
+      text: `${line}\n${readFileSync(join(root, file), 'utf8')}`,
+    }));
+    const script = `
+      const { ESLint } = await import('eslint');
+      const eslint = new ESLint({ cwd: ${JSON.stringify(root)} });
+      const cases = JSON.parse(process.argv[1]);
+      const out = [];
+      for (const c of cases) {
+        const [r] = await eslint.lintText(c.text, { filePath: c.filePath });
+        out.push(r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message));
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    messages = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(cases)], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as string[][];
+  }, 120_000);
+
+  it.each(denied.map((c, i) => [c[0], i] as const))('%s', (_what, i) => {
+    expect(messages[i]).toEqual([
+      expect.stringContaining('Imports point down the layers (CONTRIBUTING.md)') as unknown,
+    ]);
+  });
+
+  it.each(allowed.map((c, i) => [c[0], denied.length + i] as const))('%s', (_what, i) => {
+    expect(messages[i]).toEqual([]);
+  });
+});

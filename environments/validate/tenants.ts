@@ -16,6 +16,13 @@ interface Declared {
 /** Does `name` lie under `prefix/`? */
 const under = (name: string, prefix: string): boolean => name.startsWith(`${prefix}/`);
 
+/** A tenant that validated far enough to be compared with the others. */
+interface PlacedTenant {
+  readonly at: string;
+  readonly t: Obj;
+  readonly prefix: string;
+}
+
 /**
  * `tenants`: each one well formed, and kept apart: distinct names, namespaces and prefixes; a
  * secret in two tenants only when both say `shared`; no path into another tenant's prefix.
@@ -26,85 +33,113 @@ export function validateTenants(
   isolation: IsolationDesign,
   valueMode: string | undefined,
 ): Set<string> {
-  const declared = new Map<string, Declared[]>();
   if (!Array.isArray(value) || value.length === 0) {
     c.add('tenants', value, 'a non-empty list of tenants');
     return new Set();
   }
-  const tenants: { at: string; t: Obj; prefix: string }[] = [];
+  const declared = new Map<string, Declared[]>();
+  const tenants: PlacedTenant[] = [];
   const unique = { name: new Map<string, string>(), namespace: new Map<string, string>() };
   value.forEach((item: unknown, i: number) => {
-    const at = `tenants[${i}]`;
-    const t = c.object(at, item, 'tenants[]');
-    if (!t) return;
-    c.shape(`${at}.name`, t.name, SHAPES.kebab);
-    validateNamespace(c, at, t, 'namespace');
-    let duplicate = false;
-    for (const field of ['name', 'namespace'] as const) {
-      const v = t[field];
-      if (typeof v !== 'string') continue;
-      const other = unique[field].get(v);
-      if (other !== undefined) {
-        c.add(`${at}.${field}`, v, `a ${field} no other tenant has (${other} has it)`);
-        duplicate = true;
-      } else unique[field].set(v, at);
-    }
-    if (t.serviceAccountName !== undefined)
-      c.shape(`${at}.serviceAccountName`, t.serviceAccountName, SHAPES.objectName);
-    if (isolation === 'shared-store')
-      c.absent(
-        `${at}.secretPrefix`,
-        t.secretPrefix,
-        "the shared store's policy grants each tenant the prefix named after its namespace",
-      );
-    else if (t.secretPrefix !== undefined)
-      c.shape(`${at}.secretPrefix`, t.secretPrefix, SHAPES.secretName);
-    validateSecretList(c, `${at}.secrets`, t.secrets, {
-      valueMode,
-      tenantKeys: isolation === 'shared-store' ? 'forbidden-shared-store' : 'allowed',
-    });
-    // A duplicate would repeat every overlap below: its name problem says it all.
-    if (duplicate || typeof t.name !== 'string' || typeof t.namespace !== 'string') return;
-    const prefix = tenantPrefix(isolation, {
-      name: t.name,
-      namespace: t.namespace,
-      secretPrefix: typeof t.secretPrefix === 'string' ? t.secretPrefix : undefined,
-    });
-    tenants.push({ at, t, prefix });
-    if (!Array.isArray(t.secrets)) return;
-    t.secrets.forEach((s: unknown, j: number) => {
-      if (!isObject(s) || typeof s.name !== 'string') return;
-      const full = fullSecretName(prefix, {
-        name: s.name,
-        path: typeof s.path === 'string' ? s.path : undefined,
-      });
-      const list = declared.get(full) ?? [];
-      list.push({
-        tenant: String(t.name),
-        key: `${at}.secrets[${j}]`,
-        shared: s.shared === true,
-        explicit: s.path !== undefined,
-      });
-      declared.set(full, list);
-    });
+    const placed = validateTenant(c, `tenants[${i}]`, item, isolation, valueMode, unique);
+    if (placed === undefined) return;
+    tenants.push(placed);
+    declareSecrets(placed, declared);
   });
+  if (isolation === 'shared-store') sharedStoreAccounts(c, tenants);
+  prefixesApart(c, tenants, isolation);
+  secretOwnership(c, tenants, declared);
+  return new Set(declared.keys());
+}
 
-  if (isolation === 'shared-store') {
-    // Referent authentication names one service account; each namespace has its own of that name.
-    const names = tenants.map(({ t }) =>
-      typeof t.serviceAccountName === 'string' ? t.serviceAccountName : DEFAULT_SERVICE_ACCOUNT,
-    );
-    tenants.forEach(({ at, t }, i) => {
-      if (names[i] !== names[0])
-        c.add(
-          `${at}.serviceAccountName`,
-          t.serviceAccountName,
-          `"${names[0]}" as in every other tenant: the shared store logs in as one service-account name, in each ExternalSecret's namespace`,
-        );
-    });
+/** One tenant on its own, and its name and namespace against the ones before it. */
+function validateTenant(
+  c: Checker,
+  at: string,
+  item: unknown,
+  isolation: IsolationDesign,
+  valueMode: string | undefined,
+  unique: { name: Map<string, string>; namespace: Map<string, string> },
+): PlacedTenant | undefined {
+  const t = c.object(at, item, 'tenants[]');
+  if (!t) return undefined;
+  c.shape(`${at}.name`, t.name, SHAPES.kebab);
+  validateNamespace(c, at, t, 'namespace');
+  let duplicate = false;
+  for (const field of ['name', 'namespace'] as const) {
+    const v = t[field];
+    if (typeof v !== 'string') continue;
+    const other = unique[field].get(v);
+    if (other !== undefined) {
+      c.add(`${at}.${field}`, v, `a ${field} no other tenant has (${other} has it)`);
+      duplicate = true;
+    } else unique[field].set(v, at);
   }
+  if (t.serviceAccountName !== undefined)
+    c.shape(`${at}.serviceAccountName`, t.serviceAccountName, SHAPES.objectName);
+  if (isolation === 'shared-store')
+    c.absent(
+      `${at}.secretPrefix`,
+      t.secretPrefix,
+      "the shared store's policy grants each tenant the prefix named after its namespace",
+    );
+  else if (t.secretPrefix !== undefined)
+    c.shape(`${at}.secretPrefix`, t.secretPrefix, SHAPES.secretName);
+  validateSecretList(c, `${at}.secrets`, t.secrets, {
+    valueMode,
+    tenantKeys: isolation === 'shared-store' ? 'forbidden-shared-store' : 'allowed',
+  });
+  // A duplicate would repeat every overlap below: its name problem says it all.
+  if (duplicate || typeof t.name !== 'string' || typeof t.namespace !== 'string') return undefined;
+  const prefix = tenantPrefix(isolation, {
+    name: t.name,
+    namespace: t.namespace,
+    secretPrefix: typeof t.secretPrefix === 'string' ? t.secretPrefix : undefined,
+  });
+  return { at, t, prefix };
+}
 
-  // Prefixes: a tenant's names are its own.
+/** Records each secret of a tenant under its full name in the mount. */
+function declareSecrets({ at, t, prefix }: PlacedTenant, declared: Map<string, Declared[]>): void {
+  if (!Array.isArray(t.secrets)) return;
+  t.secrets.forEach((s: unknown, j: number) => {
+    if (!isObject(s) || typeof s.name !== 'string') return;
+    const full = fullSecretName(prefix, {
+      name: s.name,
+      path: typeof s.path === 'string' ? s.path : undefined,
+    });
+    const list = declared.get(full) ?? [];
+    list.push({
+      tenant: String(t.name),
+      key: `${at}.secrets[${j}]`,
+      shared: s.shared === true,
+      explicit: s.path !== undefined,
+    });
+    declared.set(full, list);
+  });
+}
+
+/** Referent authentication names one service account; each namespace has its own of that name. */
+function sharedStoreAccounts(c: Checker, tenants: readonly PlacedTenant[]): void {
+  const names = tenants.map(({ t }) =>
+    typeof t.serviceAccountName === 'string' ? t.serviceAccountName : DEFAULT_SERVICE_ACCOUNT,
+  );
+  tenants.forEach(({ at, t }, i) => {
+    if (names[i] !== names[0])
+      c.add(
+        `${at}.serviceAccountName`,
+        t.serviceAccountName,
+        `"${names[0]}" as in every other tenant: the shared store logs in as one service-account name, in each ExternalSecret's namespace`,
+      );
+  });
+}
+
+/** Prefixes: a tenant's names are its own. */
+function prefixesApart(
+  c: Checker,
+  tenants: readonly PlacedTenant[],
+  isolation: IsolationDesign,
+): void {
   tenants.forEach(({ at, t, prefix }, i) => {
     for (const other of tenants.slice(0, i)) {
       if (prefix === other.prefix || under(prefix, other.prefix) || under(other.prefix, prefix))
@@ -115,8 +150,14 @@ export function validateTenants(
         );
     }
   });
+}
 
-  // Secrets: one tenant's, unless every tenant that declares it says shared.
+/** Secrets: one tenant's, unless every tenant that declares it says shared. */
+function secretOwnership(
+  c: Checker,
+  tenants: readonly PlacedTenant[],
+  declared: ReadonlyMap<string, Declared[]>,
+): void {
   const ids = new Map<string, string>();
   for (const [full, owners] of declared) {
     if (owners.length > 1) {
@@ -146,5 +187,4 @@ export function validateTenants(
       );
     ids.set(id, full);
   }
-  return new Set(declared.keys());
 }

@@ -1,5 +1,5 @@
 import type { IsolationDesign } from '../types';
-import { type Checker, SHAPES } from './checker';
+import { type Checker, type Obj, SHAPES } from './checker';
 import { OPTIONS } from './schema';
 
 // Names Vault reserves or creates itself; owning one would break Vault.
@@ -13,6 +13,15 @@ export type Layout = 'single-chain' | IsolationDesign;
 export function validateVault(c: Checker, value: unknown, layout: Layout): void {
   const vault = c.object('vault', value, 'vault');
   if (!vault) return;
+  validateAddress(c, vault);
+  const kvMount = validateKvMount(c, vault.kvMount);
+  validatePolicyAndRole(c, vault, layout);
+  validateAuth(c, vault, kvMount, layout);
+  validateTtls(c, vault);
+}
+
+/** The address, and the namespace HCP Vault requires. */
+function validateAddress(c: Checker, vault: Obj): void {
   const address = c.url('vault.address', vault.address);
   if (vault.namespace !== undefined) {
     c.shape('vault.namespace', vault.namespace, SHAPES.vaultNamespace);
@@ -25,24 +34,30 @@ export function validateVault(c: Checker, value: unknown, layout: Layout): void 
   }
   if (vault.versionOverride !== undefined)
     c.shape('vault.versionOverride', vault.versionOverride, SHAPES.version);
+}
 
-  const kvMount = c.object('vault.kvMount', vault.kvMount, 'vault.kvMount');
-  if (kvMount) {
-    if (RESERVED_MOUNTS.includes(String(kvMount.path)))
-      c.add(
-        'vault.kvMount.path',
-        kvMount.path,
-        `a mount of your own (${RESERVED_MOUNTS.join(', ')} are Vault's)`,
-      );
-    else c.shape('vault.kvMount.path', kvMount.path, SHAPES.mountPath);
-    c.boolean('vault.kvMount.managed', kvMount.managed);
-    for (const flag of ['allowDestroy', 'purgeSecretsOnDestroy'] as const) {
-      if (kvMount[flag] !== undefined) c.boolean(`vault.kvMount.${flag}`, kvMount[flag]);
-    }
+function validateKvMount(c: Checker, value: unknown): Obj | undefined {
+  const kvMount = c.object('vault.kvMount', value, 'vault.kvMount');
+  if (!kvMount) return undefined;
+  if (RESERVED_MOUNTS.includes(String(kvMount.path)))
+    c.add(
+      'vault.kvMount.path',
+      kvMount.path,
+      `a mount of your own (${RESERVED_MOUNTS.join(', ')} are Vault's)`,
+    );
+  else c.shape('vault.kvMount.path', kvMount.path, SHAPES.mountPath);
+  c.boolean('vault.kvMount.managed', kvMount.managed);
+  for (const flag of ['allowDestroy', 'purgeSecretsOnDestroy'] as const) {
+    if (kvMount[flag] !== undefined) c.boolean(`vault.kvMount.${flag}`, kvMount[flag]);
   }
+  return kvMount;
+}
 
-  // A single chain names its policy and role; per-tenant designs derive one per tenant
-  // (eso-<tenant>); the shared store has one of each, named or derived.
+/**
+ * A single chain names its policy and role; per-tenant designs derive one per tenant
+ * (eso-<tenant>); the shared store has one of each, named or derived.
+ */
+function validatePolicyAndRole(c: Checker, vault: Obj, layout: Layout): void {
   const named = layout === 'single-chain';
   for (const [key, shape] of [
     ['policyName', SHAPES.policyName],
@@ -60,7 +75,10 @@ export function validateVault(c: Checker, value: unknown, layout: Layout): void 
       else c.shape(`vault.${key}`, vault[key], shape);
     }
   }
+}
 
+/** The auth path, the method and how it reviews logins. */
+function validateAuth(c: Checker, vault: Obj, kvMount: Obj | undefined, layout: Layout): void {
   if (RESERVED_AUTH_PATHS.includes(String(vault.authPath)))
     c.add(
       'vault.authPath',
@@ -78,21 +96,22 @@ export function validateVault(c: Checker, value: unknown, layout: Layout): void 
     if (jwt) c.oneOf('vault.jwtIssuerCa', vault.jwtIssuerCa, OPTIONS.jwtIssuerCa);
     else c.absent('vault.jwtIssuerCa', vault.jwtIssuerCa, 'it is read by the jwt auth method only');
   }
-  if (c.oneOf('vault.reviewerMode', vault.reviewerMode, OPTIONS.reviewerMode)) {
-    if (vault.reviewerMode === 'token-secret' && jwt)
-      c.add(
-        'vault.reviewerMode',
-        vault.reviewerMode,
-        '"client-jwt" with the jwt auth method: Vault checks signatures itself and reviews nothing',
-      );
-    else if (vault.reviewerMode === 'token-secret' && !named)
-      c.add(
-        'vault.reviewerMode',
-        vault.reviewerMode,
-        '"client-jwt" with tenants: a long-lived reviewer token would be one more credential per cluster, and each tenant\'s own token reviews itself',
-      );
-  }
+  if (!c.oneOf('vault.reviewerMode', vault.reviewerMode, OPTIONS.reviewerMode)) return;
+  if (vault.reviewerMode === 'token-secret' && jwt)
+    c.add(
+      'vault.reviewerMode',
+      vault.reviewerMode,
+      '"client-jwt" with the jwt auth method: Vault checks signatures itself and reviews nothing',
+    );
+  else if (vault.reviewerMode === 'token-secret' && layout !== 'single-chain')
+    c.add(
+      'vault.reviewerMode',
+      vault.reviewerMode,
+      '"client-jwt" with tenants: a long-lived reviewer token would be one more credential per cluster, and each tenant\'s own token reviews itself',
+    );
+}
 
+function validateTtls(c: Checker, vault: Obj): void {
   const ttl = c.positiveInteger('vault.tokenTtlSeconds', vault.tokenTtlSeconds);
   const maxTtl = c.positiveInteger('vault.tokenMaxTtlSeconds', vault.tokenMaxTtlSeconds);
   if (ttl && maxTtl && (vault.tokenTtlSeconds as number) > (vault.tokenMaxTtlSeconds as number)) {

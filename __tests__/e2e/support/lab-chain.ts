@@ -2,8 +2,8 @@
  * Driving the real chain in the lab: cdktf deploy/destroy of a `local` variant, a second plan,
  * the login ESO makes, and direct looks at OpenBao and the API server.
  */
-import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { type RunResult, runProcess } from '../../../common/process';
 import { join } from 'node:path';
 import { waitFor } from '../../../lab/http';
 import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
@@ -28,12 +28,7 @@ export function labEnvironment(extra: Record<string, string> = {}): NodeJS.Proce
   return { ...labProcessEnv(lab()), ...extra };
 }
 
-export interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
-}
+export type Run = RunResult;
 
 /**
  * Runs a command; its output goes to a per-suite log under .lab/e2e-logs (never to the test
@@ -51,53 +46,30 @@ export function exec(
   } = {},
 ): Promise<Run> {
   mkdirSync(LOG_DIR, { recursive: true });
-  const log = join(
+  const logFile = join(
     LOG_DIR,
     `${process.env.JEST_WORKER_ID ?? '0'}-${new Date().toISOString().slice(0, 10)}.log`,
   );
-  appendFileSync(log, `\n$ ${command} ${args.join(' ')}\n`);
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? ROOT,
-      env: options.env ?? labEnvironment(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    let interrupted = false;
-    child.stdout.on('data', (d: Buffer) => {
-      const text = d.toString('utf8');
-      stdout += text;
-      appendFileSync(log, text);
-      const signal = interrupted ? undefined : options.interruptWhen?.(stdout);
-      if (signal) {
-        interrupted = true;
-        // The whole process group: cdktf, and the tofu it started.
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          /* already gone */
-        }
+  let pid: number | undefined;
+  let interrupted = false;
+  return runProcess(command, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? labEnvironment(),
+    input: options.input ?? '',
+    logFile,
+    ownGroup: true,
+    onSpawn: (spawned) => (pid = spawned),
+    onStdout: (soFar) => {
+      const signal = interrupted ? undefined : options.interruptWhen?.(soFar);
+      if (!signal || pid === undefined) return;
+      interrupted = true;
+      // The whole process group: cdktf, and the tofu it started.
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        /* already gone */
       }
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
-      appendFileSync(log, d.toString('utf8'));
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({
-        code: code ?? (signal ? 137 : 1),
-        stdout,
-        stderr,
-        seconds: (Date.now() - started) / 1000,
-      }),
-    );
-    // A command that never reads its input may exit first: its closed pipe is not an error.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
+    },
   });
 }
 
