@@ -3,18 +3,12 @@ import { Construct } from 'constructs';
 import type { EsoApiGate } from './eso-api-gate';
 import { CheckBlock } from './terraform-blocks';
 
-/** How long an apply waits for ESO to report a store or an ExternalSecret Ready. */
-export const READY_TIMEOUT = '2m';
-
 /** What the stack says about waiting for ESO; the same for the store and every ExternalSecret. */
 export interface Readiness {
   /** What to run when an object is not Ready, e.g. `npm run doctor -- --env dev`. */
   readonly diagnose: string;
-  /**
-   * How long an apply waits for Ready (Go duration).
-   * @default READY_TIMEOUT
-   */
-  readonly timeout?: string;
+  /** How long an apply waits for Ready (Go duration). */
+  readonly timeout: string;
 }
 
 /**
@@ -25,7 +19,7 @@ export interface Readiness {
  * without it, server-side apply stops on the field manager conflict).
  */
 export function readyWait(readiness: Readiness): Record<string, unknown> {
-  const timeout = readiness.timeout ?? READY_TIMEOUT;
+  const { timeout } = readiness;
   return {
     wait: { condition: [{ type: 'Ready', status: 'True' }] },
     timeouts: { create: timeout, update: timeout },

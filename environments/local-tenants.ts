@@ -1,3 +1,10 @@
+import {
+  LAB_CLUSTER_NAME,
+  LAB_REGION,
+  LAB_VAULT_ADDRESS,
+  LAB_VAULT_API_VERSION,
+  LAB_VAULT_NAMESPACE,
+} from '../common/lab-coordinates';
 import type { EnvironmentConfig } from './types';
 
 /**
@@ -10,8 +17,8 @@ import type { EnvironmentConfig } from './types';
 export const localTenants: EnvironmentConfig = {
   name: 'local-tenants',
   aws: {
-    region: 'us-west-2',
-    clusterName: 'eks-vault-eso-lab',
+    region: LAB_REGION,
+    clusterName: LAB_CLUSTER_NAME,
   },
   kubernetes: {
     auth: 'eks-token',
@@ -21,9 +28,9 @@ export const localTenants: EnvironmentConfig = {
     tokenAudience: 'vault',
   },
   vault: {
-    address: 'http://127.0.0.1:18200',
-    namespace: 'admin',
-    versionOverride: '1.14.0',
+    address: LAB_VAULT_ADDRESS,
+    namespace: LAB_VAULT_NAMESPACE,
+    versionOverride: LAB_VAULT_API_VERSION,
     kvMount: { path: 'teams', managed: true, allowDestroy: true },
     authPath: 'jwt-teams',
     authMethod: 'jwt',

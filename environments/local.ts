@@ -1,17 +1,24 @@
+import {
+  LAB_CLUSTER_NAME,
+  LAB_REGION,
+  LAB_VAULT_ADDRESS,
+  LAB_VAULT_API_VERSION,
+  LAB_VAULT_NAMESPACE,
+} from '../common/lab-coordinates';
 import type { SingleChainConfig } from './types';
 
 /**
  * local: the lab (`npm run lab -- up`). Same names as dev, on 127.0.0.1: OpenBao with the
  * namespace `admin` plays HCP Vault, moto plays EKS and answers with the lab's kube-apiserver.
- * The addresses follow the lab's default ports; change both together.
+ * The addresses are the lab's (common/lab-coordinates.ts), which the lab starts its servers at.
  */
 export const local: SingleChainConfig = {
   name: 'local',
   // No endpoints: the lab's environment (AWS_ENDPOINT_URL, see `npm run lab -- env`) points the
   // AWS SDK at the EKS emulator, so the provider block is the one dev, staging and prod ship.
   aws: {
-    region: 'us-west-2',
-    clusterName: 'eks-vault-eso-lab',
+    region: LAB_REGION,
+    clusterName: LAB_CLUSTER_NAME,
   },
   kubernetes: {
     auth: 'eks-token',
@@ -24,10 +31,10 @@ export const local: SingleChainConfig = {
     tokenAudience: 'https://kubernetes.default.svc',
   },
   vault: {
-    address: 'http://127.0.0.1:18200',
-    namespace: 'admin',
+    address: LAB_VAULT_ADDRESS,
+    namespace: LAB_VAULT_NAMESPACE,
     // OpenBao's API baseline; stops the provider sending fields of newer Vault versions.
-    versionOverride: '1.14.0',
+    versionOverride: LAB_VAULT_API_VERSION,
     kvMount: { path: 'secret', managed: true, allowDestroy: true },
     policyName: 'my-policy',
     authPath: 'kubernetes-my-auth',

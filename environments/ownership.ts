@@ -1,9 +1,9 @@
+import { authMethodOf, tenantsOf } from './tenants';
 /**
  * Objects two environments would both own. Copying an environment file and changing only its
  * name synthesizes two stacks that manage one chain: each deploy undoes the other, and destroying
  * one deletes what the other still uses. Refused at load, every collision at once.
  */
-import { tenantsOf } from './tenants';
 import type { EnvironmentConfig } from './types';
 import type { ConfigProblem } from './validate';
 
@@ -30,7 +30,7 @@ function clusterObjects(env: EnvironmentConfig): Owned[] {
   const objects: Owned[] = [
     { key: 'eso.storeName', id: `css/${env.eso.storeName}`, value: env.eso.storeName },
   ];
-  if (env.tenants === undefined || (env.vault.authMethod ?? 'kubernetes') === 'kubernetes')
+  if (env.tenants === undefined || authMethodOf(env) === 'kubernetes')
     objects.push({
       key: 'kubernetes.clusterRoleBindingName',
       id: `crb/${env.kubernetes.clusterRoleBindingName}`,

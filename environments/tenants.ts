@@ -4,6 +4,7 @@
  * `tenants` key) is exactly one tenant, whose objects keep the names and Terraform addresses
  * they always had.
  */
+import { DEFAULTS } from './defaults';
 import type {
   EnvironmentConfig,
   IsolationDesign,
@@ -13,7 +14,7 @@ import type {
   VaultAuthMethod,
 } from './types';
 
-export const DEFAULT_SERVICE_ACCOUNT = 'vault-auth';
+export const DEFAULT_SERVICE_ACCOUNT = DEFAULTS.serviceAccountName;
 
 /** A tenant's secret, with its full name in the KV mount. */
 export interface TenantSecret extends Omit<SecretConfig, 'path'> {
@@ -51,11 +52,13 @@ export function isSingleChain(config: EnvironmentConfig): config is SingleChainC
 }
 
 export function isolationOf(config: EnvironmentConfig): IsolationDesign | 'single-chain' {
-  return config.tenants === undefined ? 'single-chain' : (config.eso.isolation ?? 'per-tenant');
+  return config.tenants === undefined
+    ? 'single-chain'
+    : (config.eso.isolation ?? DEFAULTS.isolation);
 }
 
 export function authMethodOf(config: EnvironmentConfig): VaultAuthMethod {
-  return config.vault.authMethod ?? 'kubernetes';
+  return config.vault.authMethod ?? DEFAULTS.authMethod;
 }
 
 /** The one policy and role of the shared-store design. */
@@ -102,7 +105,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
       },
     ];
   }
-  const isolation = config.eso.isolation ?? 'per-tenant';
+  const isolation = config.eso.isolation ?? DEFAULTS.isolation;
   const shared = sharedNames(config);
   return config.tenants.map((tenant): ResolvedTenant => {
     const prefix = tenantPrefix(isolation, tenant);

@@ -144,7 +144,7 @@ export interface VaultConfig {
    * How ESO logs in: `kubernetes` (Vault reviews each token with the API server's TokenReview)
    * or `jwt` (Vault checks each token's signature against the cluster's OIDC issuer: no path
    * from Vault to the API server, no auth-delegator binding, no reviewer credential).
-   * @default 'kubernetes'
+   * @default DEFAULTS.authMethod (`environments/defaults.ts`)
    */
   readonly authMethod?: VaultAuthMethod;
   /** Name of the role ESO logs in with. Single-chain only (tenants' are derived). */
@@ -165,12 +165,12 @@ export interface VaultConfig {
   /**
    * `token-secret` mode: lifetime asked for Vault's reviewer JWT, in seconds (the API server may
    * grant less). Bump `reviewerTokenVersion` before it ends.
-   * @default 31536000 (one year)
+   * @default DEFAULTS.reviewerTokenTtlSeconds
    */
   readonly reviewerTokenTtlSeconds?: number;
   /**
    * `token-secret` mode: bump to mint a new reviewer JWT and send it to Vault.
-   * @default 1
+   * @default DEFAULTS.firstVersion
    */
   readonly reviewerTokenVersion?: number;
 }
@@ -208,7 +208,7 @@ export interface SecretConfig {
   readonly listMetadata?: boolean;
   /**
    * Version of the write-only value; bump it to write a new value from the variable.
-   * @default 1
+   * @default DEFAULTS.firstVersion
    */
   readonly writeOnlyVersion?: number;
 }
@@ -227,7 +227,7 @@ export interface EsoConfig {
    * `shared-store`: one ClusterSecretStore whose login is the service account of the
    * ExternalSecret's own namespace (referent authentication), one role bound to the tenant
    * namespaces and one templated policy that grants each namespace its own prefix only.
-   * @default 'per-tenant'
+   * @default DEFAULTS.isolation
    */
   readonly isolation?: IsolationDesign;
   /** How the store authenticates to Vault. */
@@ -237,7 +237,7 @@ export interface EsoConfig {
   /**
    * How long an apply that creates or changes the store or an ExternalSecret waits for ESO to
    * report it Ready before the deploy fails (Go duration).
-   * @default "2m"
+   * @default DEFAULTS.readyTimeout
    */
   readonly readyTimeout?: string;
 }
@@ -284,7 +284,7 @@ export interface TenantConfig {
   readonly allowNamespaceDestroy?: boolean;
   /**
    * The service account ESO logs in as, in the tenant's namespace.
-   * @default "vault-auth"
+   * @default DEFAULTS.serviceAccountName
    */
   readonly serviceAccountName?: string;
   /**

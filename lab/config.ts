@@ -1,6 +1,7 @@
 // Lab configuration, read from environment variables only (see lab/README.md).
 import * as os from 'os';
 import * as path from 'path';
+import { LAB_CLUSTER_NAME, LAB_HOST, LAB_REGION, LAB_VAULT_PORT } from '../common/lab-coordinates';
 import { LabError } from './report';
 
 /** The repository root: lab/ lives directly under it. */
@@ -32,7 +33,7 @@ export interface LabConfig {
 }
 
 const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
-  vault: ['LAB_VAULT_PORT', 18200],
+  vault: ['LAB_VAULT_PORT', LAB_VAULT_PORT],
   etcd: ['LAB_ETCD_PORT', 12379],
   etcdPeer: ['LAB_ETCD_PEER_PORT', 12380],
   apiserver: ['LAB_APISERVER_PORT', 16443],
@@ -42,8 +43,8 @@ const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
   esoHealth: ['LAB_ESO_HEALTH_PORT', 18082],
 };
 
-export const EKS_CLUSTER_NAME = 'eks-vault-eso-lab';
-export const EKS_REGION = 'us-west-2';
+export const EKS_CLUSTER_NAME = LAB_CLUSTER_NAME;
+export const EKS_REGION = LAB_REGION;
 
 function readPort(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
   const raw = env[variable];
@@ -88,7 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
   return {
     labDir: absoluteOrUndefined(env.LAB_DIR) ?? path.join(REPO_ROOT, '.lab'),
     cacheDir: absoluteOrUndefined(env.LAB_CACHE_DIR) ?? defaultCacheDir(env),
-    host: '127.0.0.1',
+    host: LAB_HOST,
     ports,
     clusterName: EKS_CLUSTER_NAME,
     region: EKS_REGION,

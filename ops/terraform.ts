@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { type RunResult, runProcess, runShielded } from '../common/process';
 import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
@@ -74,8 +74,10 @@ export function cdktfArgs(
   ];
 }
 
-/** The app command of cdktf.json, split into words (it holds no quoting). */
-export const DEFAULT_APP = 'node scripts/run-ts.js main.ts';
+/** The app command of cdktf.json (split into words where run: it holds no quoting). */
+export const DEFAULT_APP = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdktf.json'), 'utf8')) as { app: string }
+).app;
 
 /**
  * Synthesizes one environment into the project's cdktf.out (where its local state path points)

@@ -43,13 +43,11 @@ import {
   sharedNames,
   tenantsOf,
 } from '../environments/tenants';
+import { DEFAULTS } from '../environments/defaults';
 import type { EnvironmentConfig } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
 import { withoutBinaryVersionCheck } from '../constructs/terraform-blocks';
 import type { DeclaredTenant, StackJson } from '../common/stack-json';
-
-/** Lifetime asked for Vault's reviewer JWT in token-secret mode unless configured: one year. */
-export const DEFAULT_REVIEWER_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
 
 /** Each secret once, though two tenants may share one. */
 function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
@@ -120,7 +118,7 @@ export class EsoVaultStack extends TerraformStack {
       // Said wherever the chain may break: the doctor walks it link by link.
       readiness: {
         diagnose: `npm run doctor -- --env ${config.name}`,
-        timeout: config.eso.readyTimeout,
+        timeout: config.eso.readyTimeout ?? DEFAULTS.readyTimeout,
       },
     };
     const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
@@ -230,8 +228,8 @@ export class EsoVaultStack extends TerraformStack {
           tenant.singleChain && config.vault.reviewerMode === 'token-secret'
             ? {
                 ttlSeconds:
-                  config.vault.reviewerTokenTtlSeconds ?? DEFAULT_REVIEWER_TOKEN_TTL_SECONDS,
-                version: config.vault.reviewerTokenVersion ?? 1,
+                  config.vault.reviewerTokenTtlSeconds ?? DEFAULTS.reviewerTokenTtlSeconds,
+                version: config.vault.reviewerTokenVersion ?? DEFAULTS.firstVersion,
               }
             : undefined,
       });
@@ -479,7 +477,7 @@ export class EsoVaultStack extends TerraformStack {
       values: {
         kind: 'write-only',
         json: `\${jsonencode(var.${variable})}`,
-        version: secret.writeOnlyVersion ?? 1,
+        version: secret.writeOnlyVersion ?? DEFAULTS.firstVersion,
       },
     };
   }

@@ -1,6 +1,6 @@
 /** House rules that a file edit could silently break. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
@@ -114,4 +114,23 @@ describe('the layer allow-list (CONTRIBUTING.md, read by eslint.config.mjs)', ()
   it.each(allowed.map((c, i) => [c[0], denied.length + i] as const))('%s', (_what, i) => {
     expect(messages[i]).toEqual([]);
   });
+});
+
+it('every construct file has its own test file', () => {
+  const constructs = readdirSync(join(root, 'constructs'))
+    .filter((f) => f.endsWith('.ts'))
+    // A file of types only (an interface the login constructs implement) has nothing to test.
+    .filter((f) =>
+      /^export (class|function) /m.test(readFileSync(join(root, 'constructs', f), 'utf8')),
+    );
+  const tests = new Set(readdirSync(join(root, '__tests__/unit/constructs')));
+  expect(constructs.filter((f) => !tests.has(f.replace(/\.ts$/, '.test.ts')))).toEqual([]);
+});
+
+it('the decision index lists every decision record', () => {
+  const dir = join(root, 'docs/decisions');
+  const index = readFileSync(join(dir, 'README.md'), 'utf8');
+  const records = readdirSync(dir).filter((f) => /^\d{4}-.+\.md$/.test(f));
+  expect(records.length).toBeGreaterThan(0);
+  expect(records.filter((f) => !index.includes(`(${f})`))).toEqual([]);
 });

@@ -2,12 +2,13 @@
 import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { LAB_VAULT_NAMESPACE } from '../../common/lab-coordinates';
 import { request } from '../http';
 import type { LabContext } from './context';
 import { baoPath, ensurePrivateDir, vaultAddr, writeFileAtomic } from './context';
 import type { Health, ServiceDefinition } from './service';
 
-export const VAULT_NAMESPACE = 'admin';
+export const VAULT_NAMESPACE = LAB_VAULT_NAMESPACE;
 
 /** One random root token per lab, kept in a 0600 file (the dev server is in-memory: a restart reuses it). */
 export function ensureRootToken(ctx: LabContext): string {
