@@ -237,9 +237,9 @@ export async function savedPlanJson(v: StackVariant): Promise<Run> {
 
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
 export async function ensureDestroyed(v: StackVariant): Promise<void> {
-  if (existsSync(stateFile(v))) await destroyRecorded(v);
-  // Nothing of it is deployed any more: its ledger goes too.
+  // Whatever the variant declares now, all it deployed goes: its ledger must not refuse that.
   rmSync(ledgerPath(v.name, E2E_LEDGER_DIR), { force: true });
+  if (existsSync(stateFile(v))) await destroyRecorded(v);
   const config = variantConfig(v);
   await sweepUnrecorded(config);
   for (const tenant of tenantsOf(config).filter((t) => t.manageNamespace))
