@@ -4,6 +4,7 @@ import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { kvV2Paths, splitSecretName } from '../common/chain/kv-path';
+import { hclString } from '../common/hcl';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
 import type { DeclaredSecret } from '../common/stack-json';
 import { DestroyGuard } from './destroy-guard';
@@ -50,11 +51,6 @@ export interface KvV2SecretsProps {
    * @default none
    */
   readonly retiredSecrets?: readonly string[];
-}
-
-/** A Terraform string literal: JSON's escapes, and `${`/`%{` escaped as template markers. */
-function hclString(text: string): string {
-  return JSON.stringify(text).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
 }
 
 /**
