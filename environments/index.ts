@@ -6,6 +6,7 @@ import { staging } from './staging';
 import { sharedOwnership } from './ownership';
 import type { EnvironmentConfig } from './types';
 import { ConfigError, type ConfigProblem, validateEnvironment } from './validate';
+import { isObject } from './validate/checker';
 
 export * from './types';
 export { ConfigError, formatProblems, validateEnvironment } from './validate';
@@ -20,29 +21,60 @@ export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
   localTenants,
 ];
 
+/** The name an entry of the list goes by in messages: its own, or its place in the list. */
+function nameOf(entry: unknown, index: number): string {
+  return isObject(entry) && typeof entry.name === 'string' && entry.name !== ''
+    ? entry.name
+    : `ALL_ENVIRONMENTS[${index}]`;
+}
+
+/**
+ * Entries that are no environment at all: an import that found nothing (a copied file that still
+ * exports `dev`), or a value of another kind. Said before anything reads their keys.
+ */
+function listProblems(environments: readonly unknown[]): ConfigProblem[] {
+  return environments.flatMap((entry, i): ConfigProblem[] =>
+    isObject(entry)
+      ? []
+      : [
+          {
+            environment: `ALL_ENVIRONMENTS[${i}]`,
+            key: '(environment)',
+            value: entry,
+            allowed:
+              entry === undefined
+                ? 'an environment object: the import in environments/index.ts found nothing (does its file export that name? a copied file may still say `export const dev`)'
+                : 'an environment object (EnvironmentConfig), as environments/dev.ts exports',
+          },
+        ],
+  );
+}
+
 /**
  * Validates the given environments (all problems at once) and returns those selected by name.
- * Throws `ConfigError` listing every problem, or naming unknown selections, before any stack exists.
+ * Throws `ConfigError` listing every problem, or naming unknown selections, before any stack
+ * exists; any list (an undefined entry, a number, a duplicate) is reported, never crashes.
  */
 export function loadEnvironments(
   selected?: readonly string[],
   environments: readonly unknown[] = ALL_ENVIRONMENTS,
 ): EnvironmentConfig[] {
-  const problems: ConfigProblem[] = environments.flatMap((env, i) =>
-    validateEnvironment(env, `environment #${i}`),
-  );
-  const valid = environments as readonly EnvironmentConfig[];
-  const names = valid.map((e) => e.name);
+  const problems: ConfigProblem[] = listProblems(environments);
+  environments.forEach((env, i) => {
+    if (isObject(env)) problems.push(...validateEnvironment(env, nameOf(env, i)));
+  });
+  const names = environments.map(nameOf);
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) {
+    if (isObject(environments[i]) && names.indexOf(name) !== i) {
       problems.push({
         environment: name,
         key: 'name',
         value: name,
-        allowed: 'a name no other environment uses',
+        allowed: `a name no other environment uses (ALL_ENVIRONMENTS[${names.indexOf(name)}] and [${i}] are both "${name}": a copied file keeps the name it was copied from, or one file is imported twice)`,
       });
     }
   });
+  const valid = environments as readonly EnvironmentConfig[];
   // Only when each is valid on its own: the comparison reads their keys.
   if (problems.length === 0) problems.push(...sharedOwnership(valid));
   for (const wanted of selected ?? []) {

@@ -4,8 +4,7 @@
  * the first broken link, instead of only "Operation timed out".
  */
 import { join } from 'node:path';
-import { ALL_ENVIRONMENTS } from '../environments';
-import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import { environmentNames, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
 import { cdktfArgs, DEFAULT_APP, PROJECT_ROOT, runCdktfShielded, runInherited } from './terraform';
 
 const TOOL = 'deploy';
@@ -15,7 +14,7 @@ Runs cdktf deploy for one environment. Every apply that creates or changes the E
 ExternalSecret waits until ESO reports it Ready; if the deploy fails, the doctor runs and names
 the broken link (Vault namespace, policy path, role binding, audience, ...) and its fix.
 
-  --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME            the environment (one of ${environmentNames()})
   --auto-approve        apply without asking
   --skip-provider-lock  for mirrors without registry access (the lab): cdktf's providers lock
                         asks the registry

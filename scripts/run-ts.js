@@ -28,13 +28,18 @@ function compile(source, filename) {
     // not cached yet
   }
   esbuild ??= require('esbuild');
-  const { code } = esbuild.transformSync(source, {
-    loader: 'ts',
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: 'inline',
-    sourcefile: filename,
-  });
+  let code;
+  try {
+    ({ code } = esbuild.transformSync(source, {
+      loader: 'ts',
+      format: 'cjs',
+      target: 'node20',
+      sourcemap: 'inline',
+      sourcefile: filename,
+    }));
+  } catch (error) {
+    throw sourceError(error, filename);
+  }
   try {
     fs.mkdirSync(cacheDir, { recursive: true });
     const temporary = `${cached}.${process.pid}`;
@@ -44,6 +49,23 @@ function compile(source, filename) {
     // A read-only node_modules only costs the cache.
   }
   return code;
+}
+
+/** The code of a SyntaxError for a project file that does not compile (ops/cli.ts reads it too). */
+const SOURCE_ERROR = 'ERR_TS_SOURCE';
+
+/**
+ * A file that does not compile is a mistake in it, not in this runner: a SyntaxError whose message
+ * is esbuild's first error with the file (relative to the project) and line, without its stack.
+ */
+function sourceError(error, filename) {
+  const first = Array.isArray(error.errors) ? error.errors[0] : undefined;
+  if (!first) return error;
+  const where = first.location
+    ? `${path.relative(root, first.location.file || filename)}:${first.location.line}:${first.location.column + 1}`
+    : path.relative(root, filename);
+  const more = error.errors.length > 1 ? ` (and ${error.errors.length - 1} more)` : '';
+  return Object.assign(new SyntaxError(`${where}: ${first.text}${more}`), { code: SOURCE_ERROR });
 }
 
 // Only the project's own TypeScript; dependencies ship JavaScript.
@@ -56,4 +78,11 @@ if (process.env.RUN_TS_SOURCE_MAPS === '1') process.setSourceMapsEnabled(true);
 
 const file = path.resolve(entry);
 process.argv = [process.argv[0], file, ...args];
-Module._load(file, null, true);
+try {
+  Module._load(file, null, true);
+} catch (error) {
+  // A file of the program that does not compile: one line naming it, no stack trace (exit 1).
+  if (error?.code !== SOURCE_ERROR) throw error;
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exitCode = 1;
+}
