@@ -1,6 +1,6 @@
 // Wires the app: pick environments, build one stack each, synthesize. Nothing else lives here.
 import { App } from 'cdktf';
-import { ConfigError, loadEnvironments } from './environments';
+import { ConfigError, environmentWarnings, loadEnvironments } from './environments';
 import { EsoVaultStack } from './stacks/eso-vault-stack';
 
 // ENVIRONMENTS=dev,local narrows synthesis to those stacks; unset means every environment.
@@ -12,6 +12,7 @@ const selected = (process.env.ENVIRONMENTS ?? '')
 try {
   // Validate before the App exists: a bad configuration writes nothing at all.
   const environments = loadEnvironments(selected);
+  for (const line of environmentWarnings(environments)) process.stderr.write(`warning: ${line}\n`);
   const app = new App();
   for (const config of environments) {
     new EsoVaultStack(app, config.name, { config });

@@ -5,7 +5,12 @@ import { prod } from './prod';
 import { staging } from './staging';
 import { sharedOwnership } from './ownership';
 import type { EnvironmentConfig } from './types';
-import { ConfigError, type ConfigProblem, validateEnvironment } from './validate';
+import {
+  ConfigError,
+  type ConfigProblem,
+  labSettingWarnings,
+  validateEnvironment,
+} from './validate';
 import { isObject } from './validate/checker';
 
 export * from './types';
@@ -91,4 +96,12 @@ export function loadEnvironments(
   return selected && selected.length > 0
     ? valid.filter((e) => selected.includes(e.name))
     : [...valid];
+}
+
+/**
+ * What valid environments allow that a person should hear about at every synthesis and command:
+ * the lab's destroy opt-ins at a real Vault (one line each, for stderr).
+ */
+export function environmentWarnings(environments: readonly EnvironmentConfig[]): string[] {
+  return environments.flatMap((env) => labSettingWarnings(env));
 }

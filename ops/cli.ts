@@ -143,7 +143,10 @@ export function environmentNames(): string {
  */
 export function selectEnvironments(names: readonly string[]): EnvironmentConfig[] {
   try {
-    return environments().loadEnvironments(names);
+    const { loadEnvironments, environmentWarnings } = environments();
+    const selected = loadEnvironments(names);
+    for (const line of environmentWarnings(selected)) process.stderr.write(`warning: ${line}\n`);
+    return selected;
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;

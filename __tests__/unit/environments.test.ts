@@ -12,6 +12,9 @@ import { withTenants } from '../support/tenants';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** The lab's Vault at an address Terraform Cloud's runners could reach. */
+const REAL_VAULT = { address: 'https://vault.example.com', versionOverride: null };
+
 function problemsOf(config: unknown) {
   return validateEnvironment(config).map(
     (p) => `${p.key} = ${JSON.stringify(p.value)}: ${p.allowed}`,
@@ -138,7 +141,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       'ttl not positive',
       { vault: { tokenTtlSeconds: 0 } },
-      'vault.tokenTtlSeconds = 0: a positive whole number',
+      'vault.tokenTtlSeconds = 0: a whole number from 1 to 9223372036 (Vault reads TTLs as Go durations, which end there)',
     ],
     [
       'ttl above max ttl',
@@ -198,12 +201,15 @@ describe('validation errors name the key, the value and what is allowed', () => 
     ],
     [
       'cloud backend without workspace or tags',
-      { backend: { type: 'cloud', organization: 'acme' } },
+      { backend: { type: 'cloud', organization: 'acme' }, vault: REAL_VAULT },
       'backend.workspace = undefined: exactly one of backend.workspace or backend.tags',
     ],
     [
       'cloud backend with both',
-      { backend: { type: 'cloud', organization: 'acme', workspace: 'w', tags: ['t'] } },
+      {
+        backend: { type: 'cloud', organization: 'acme', workspace: 'w', tags: ['t'] },
+        vault: REAL_VAULT,
+      },
       'backend.workspace = "w": exactly one of backend.workspace or backend.tags',
     ],
     [
@@ -229,7 +235,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       "Vault's system mount",
       { vault: { kvMount: { path: 'sys', managed: true } } },
-      'vault.kvMount.path = "sys": a mount of your own (sys, identity, cubbyhole are Vault\'s)',
+      'vault.kvMount.path = "sys": a mount of your own, not under sys/, auth/, identity/, cubbyhole/ (Vault\'s own)',
     ],
     [
       'managing kube-system',
@@ -239,7 +245,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       'a binding named like a built-in one',
       { kubernetes: { clusterRoleBindingName: 'cluster-admin' } },
-      'kubernetes.clusterRoleBindingName = "cluster-admin": a name of your own (cluster-admin and system:* are bindings Kubernetes creates itself)',
+      'kubernetes.clusterRoleBindingName = "cluster-admin": a name of your own (cluster-admin, system:*, kubeadm:*, eks:* and aws-node are bindings Kubernetes and EKS create and reconcile themselves)',
     ],
     [
       'a system: binding',
@@ -264,6 +270,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
       {
         kubernetes: { auth: 'exec' },
         backend: { type: 'cloud', organization: 'acme', workspace: 'w' },
+        vault: REAL_VAULT,
       },
       'kubernetes.auth = "exec": "eks-token" with a cloud backend: Terraform Cloud\'s hosted runners have no AWS CLI',
     ],
@@ -331,6 +338,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     const onAgent = variant({
       kubernetes: { auth: 'exec' },
       backend: { type: 'cloud', organization: 'acme', workspace: 'w', runsOnAgentWithAwsCli: true },
+      vault: REAL_VAULT,
     });
     expect(problemsOf(onAgent)).toEqual([]);
   });

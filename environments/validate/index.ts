@@ -13,8 +13,10 @@ import { OPTIONS } from './schema';
 import { validateRetiredSecrets, validateSecretList } from './secrets';
 import { validateTenants } from './tenants';
 import { type Layout, validateVault } from './vault';
+import { validateAddressesForBackend, validateSize, validateText } from './whole';
 
 export { ConfigError, type ConfigProblem, formatProblems } from './checker';
+export { labSettingWarnings } from './whole';
 
 function layoutOf(env: Obj): Layout {
   if (env.tenants === undefined) return 'single-chain';
@@ -66,6 +68,9 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);
   validateJwtAudience(c, env);
+  validateAddressesForBackend(c, env);
+  validateSize(c, env);
+  validateText(c, env);
   return c.problems;
 }
 

@@ -1,5 +1,8 @@
+import { isWellFormed } from '../../common/hcl';
 import { kebabId } from '../../common/names';
+import { findSecretLikeValues } from '../../common/secret-shapes';
 import { type Checker, isObject, SHAPES } from './checker';
+import { LIMITS } from './limits';
 
 export interface SecretListOptions {
   /** The value mode (`secretValues`), when valid. */
@@ -88,6 +91,7 @@ function validateValues(
       );
       return;
     }
+    let bytes = 0;
     for (const [k, v] of Object.entries(placeholder)) {
       if (!/^[-._a-zA-Z0-9]+$/.test(k))
         c.add(
@@ -95,8 +99,15 @@ function validateValues(
           k,
           'keys of letters, digits, "-", "_" and "." (valid Kubernetes Secret keys)',
         );
-      if (typeof v !== 'string') c.add(`${at}.placeholder.${k}`, v, 'a string');
+      if (typeof v === 'string') bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+      placeholderValue(c, `${at}.placeholder.${k}`, v);
     }
+    if (bytes > LIMITS.maxSecretBytes)
+      c.add(
+        `${at}.placeholder`,
+        `(${bytes} bytes)`,
+        `at most ${LIMITS.maxSecretBytes} bytes of keys and values: a Kubernetes Secret holds at most 1 MiB`,
+      );
   } else if (valueMode === 'write-only' && placeholder !== undefined) {
     c.add(
       `${at}.placeholder`,
@@ -104,6 +115,28 @@ function validateValues(
       'nothing in "write-only" mode: values come from the variable secret_values_<name>, never from this file',
     );
   }
+}
+
+/**
+ * One placeholder value: any text (`${` included: it is written as a literal), but never a
+ * credential, which this committed file and cdk.tf.json would then hold. Shown by its shape only.
+ */
+function placeholderValue(c: Checker, key: string, value: unknown): void {
+  if (typeof value !== 'string') {
+    c.add(key, value, 'a string');
+    return;
+  }
+  if (!isWellFormed(value)) {
+    c.add(key, value, 'text without a lone surrogate (half of a character that has no UTF-8 form)');
+    return;
+  }
+  const [credential] = findSecretLikeValues(value);
+  if (credential)
+    c.add(
+      key,
+      `(shaped like a ${credential.name}: ${credential.sample})`,
+      'a placeholder, not a credential: this file is committed and its values are written into cdk.tf.json; put real values into Vault (or use secretValues "write-only")',
+    );
 }
 
 /** `retiredSecrets`: full names in the mount, none still declared. */
