@@ -4,6 +4,7 @@ import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { kvV2Paths, splitSecretName } from '../common/chain/kv-path';
+import { allowAnyChildId } from '../common/construct-ids';
 import { hclString } from '../common/hcl';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
 import type { DeclaredSecret } from '../common/stack-json';
@@ -79,6 +80,8 @@ export class KvV2Secrets extends Construct {
 
   constructor(scope: Construct, id: string, props: KvV2SecretsProps) {
     super(scope, id);
+    // Children named after the mount and the secrets, which may be "constructor".
+    allowAnyChildId(this);
     const mount = this.mount(props);
     this.mountPath = mount.path;
     this.mountAddress = mount.address;
@@ -123,7 +126,7 @@ export class KvV2Secrets extends Construct {
   private writers(props: KvV2SecretsProps): Map<string, string> {
     const addresses = new Map<string, string>();
     const folders = new Map<string, DataVaultKvSecretsListV2>();
-    const mountScope = new Construct(this, kebabId(props.mountPath));
+    const mountScope = allowAnyChildId(new Construct(this, kebabId(props.mountPath)));
     for (const secret of props.secrets) {
       const scopeOfSecret = new Construct(mountScope, kebabId(secret.name));
       let writer: RawResource;

@@ -92,7 +92,7 @@ function vaultObjects(env: EnvironmentConfig): Owned[] {
     if (!seen.has(policy)) {
       seen.add(policy);
       objects.push({
-        key: t.singleChain ? 'vault.policyName' : at('name'),
+        key: t.singleChain || isolationOf(env) === 'shared-store' ? 'vault.policyName' : at('name'),
         id: policy,
         value: t.policyName,
       });

@@ -33,7 +33,15 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
 
 function show(value: unknown): string {
   if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    // A bigint is shown as written; anything else JSON cannot write (a cycle) by its kind.
+    text =
+      JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ??
+      String(typeof value);
+  } catch {
+    text = `(${typeof value})`;
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -33,7 +33,12 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   const env = c.object('', raw, '');
   if (!env) return c.problems;
 
-  c.shape('name', env.name, SHAPES.kebab);
+  if (c.shape('name', env.name, SHAPES.kebab) && env.name in Object.prototype)
+    c.add(
+      'name',
+      env.name,
+      `another name: cdktf looks stacks up by name in plain objects, where "${env.name}" is taken by JavaScript itself`,
+    );
   const layout = layoutOf(env);
   const tenanted = layout !== 'single-chain';
   validateAws(c, env.aws);

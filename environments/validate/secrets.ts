@@ -1,6 +1,5 @@
 import { isWellFormed } from '../../common/hcl';
 import { kebabId } from '../../common/names';
-import { findSecretLikeValues } from '../../common/secret-shapes';
 import { type Checker, isObject, SHAPES } from './checker';
 import { LIMITS } from './limits';
 
@@ -117,26 +116,15 @@ function validateValues(
   }
 }
 
-/**
- * One placeholder value: any text (`${` included: it is written as a literal), but never a
- * credential, which this committed file and cdk.tf.json would then hold. Shown by its shape only.
- */
+/** One placeholder value: any text (`${` included: it is written as a literal). */
 function placeholderValue(c: Checker, key: string, value: unknown): void {
   if (typeof value !== 'string') {
     c.add(key, value, 'a string');
     return;
   }
-  if (!isWellFormed(value)) {
+  if (!isWellFormed(value))
     c.add(key, value, 'text without a lone surrogate (half of a character that has no UTF-8 form)');
-    return;
-  }
-  const [credential] = findSecretLikeValues(value);
-  if (credential)
-    c.add(
-      key,
-      `(shaped like a ${credential.name}: ${credential.sample})`,
-      'a placeholder, not a credential: this file is committed and its values are written into cdk.tf.json; put real values into Vault (or use secretValues "write-only")',
-    );
+  // Credential shapes: refused with every other key's in validateText (whole.ts).
 }
 
 /** `retiredSecrets`: full names in the mount, none still declared. */

@@ -3,6 +3,7 @@
  * settings of one section that another makes wrong (a lab setting at a real address, a loopback
  * address where Terraform Cloud runs).
  */
+import { findSecretLikeValues } from '../../common/secret-shapes';
 import { type Checker, isLoopback, isObject, type Obj } from './checker';
 import { LIMITS } from './limits';
 import { vaultIsLocal } from './vault';
@@ -26,15 +27,29 @@ function* texts(value: unknown, path: string, seen: Set<unknown>): Generator<[st
   }
 }
 
-/** No text anywhere holds a cdktf token marker. */
+/**
+ * No text anywhere holds a credential (this file is committed, and its text is written into
+ * cdk.tf.json; shown by its shape only) or a cdktf token marker.
+ */
 export function validateText(c: Checker, env: Obj): void {
-  for (const [key, text] of texts(env, '', new Set()))
+  for (const [key, text] of texts(env, '', new Set())) {
+    const [credential] = findSecretLikeValues(text);
+    // A key refused already (a URL with credentials) is not said twice.
+    if (credential && !c.problems.some((p) => p.key === key))
+      c.add(
+        key,
+        `(shaped like a ${credential.name}: ${credential.sample})`,
+        key.includes('.placeholder.')
+          ? 'a placeholder, not a credential: this file is committed and its values are written into cdk.tf.json; put real values into Vault (or use secretValues "write-only")'
+          : 'text that is not a credential: this file is committed and its values are written into cdk.tf.json; credentials come from sensitive variables or the environment',
+      );
     if (TOKEN_MARKER.test(text))
       c.add(
         key,
         text,
         'text without cdktf\'s token marker "${TfToken[" (or "#{" / "&{"): cdktf would replace it with another value at synthesis',
       );
+  }
 }
 
 /** At most LIMITS.maxSecrets secrets in one environment, tenants' included. */
