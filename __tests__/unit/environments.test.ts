@@ -26,12 +26,28 @@ describe('the real environments', () => {
     expect(validateEnvironment(env)).toEqual([]);
   });
 
-  it('are every environment file of environments/, each registered once', () => {
+  it('are every environment file of environments/, each registered once, named after its file', () => {
     const support = new Set(['index.ts', 'types.ts', 'ownership.ts', 'tenants.ts', 'defaults.ts']);
     const files = readdirSync(join(__dirname, '..', '..', 'environments'))
       .filter((f) => f.endsWith('.ts') && !support.has(f))
       .map((f) => f.replace(/\.ts$/, ''));
-    expect(ALL_ENVIRONMENTS.map((e) => e.name).sort()).toEqual(files.sort());
+    const names = ALL_ENVIRONMENTS.map((e) => e.name);
+    // What to do, said for each file and environment that breaks the rule.
+    const problems = [
+      ...files
+        .filter((f) => !names.includes(f))
+        .map(
+          (f) =>
+            `environments/${f}.ts: no environment of ALL_ENVIRONMENTS is named "${f}": set name: '${f}' in it (a file is named after its environment), and add its export to ALL_ENVIRONMENTS in environments/index.ts`,
+        ),
+      ...names
+        .filter((n) => !files.includes(n))
+        .map(
+          (n) =>
+            `environment "${n}" has no file environments/${n}.ts: name its file after it (or its name after its file)`,
+        ),
+    ];
+    expect(problems).toEqual([]);
   });
 
   it('own no object together: every pair deploys to another cluster or Vault, or uses other names', () => {
