@@ -132,4 +132,22 @@ describe('a broken environment list', () => {
         '  - dev-eu: name = "dev-eu": a name no other environment uses (ALL_ENVIRONMENTS[0] and [5] are both "dev-eu": a copied file keeps the name it was copied from, or one file is imported twice)\n',
     );
   });
+
+  it("the lab's destroy opt-in at a real Vault: synthesis goes on, and says so on stderr", () => {
+    const dev = join(dir, 'environments', 'dev.ts');
+    writeFileSync(
+      dev,
+      readFileSync(dev, 'utf8').replace(
+        "kvMount: { path: 'secret', managed: false }",
+        "kvMount: { path: 'secret', managed: true, allowDestroy: true }",
+      ),
+    );
+    const outdir = join(dir, 'out');
+    const synth = run(dir, ['main.ts'], { CDKTF_OUTDIR: outdir, ENVIRONMENTS: 'dev' });
+    expect(synth.status).toBe(0);
+    expect(synth.stderr).toBe(
+      'warning: dev: vault.kvMount.allowDestroy = true at a real Vault (https://xxxxxxx.hashicorp.cloud:8200): `npm run destroy -- --env dev` deletes what it protects, with everything in it. The lab sets it because its tests rebuild everything; keep it only in the change that decommissions this environment.\n',
+    );
+    expect(readdirSync(join(outdir, 'stacks'))).toEqual(['dev']);
+  });
 });

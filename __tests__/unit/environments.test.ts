@@ -1,6 +1,7 @@
 import {
   ALL_ENVIRONMENTS,
   ConfigError,
+  environmentWarnings,
   loadEnvironments,
   validateEnvironment,
 } from '../../environments';
@@ -513,5 +514,27 @@ describe('tenants: validation keeps teams apart before anything is built', () =>
     expect(problemsOf(apiAudience)).toEqual([
       'kubernetes.tokenAudience = "https://kubernetes.default.svc": an audience of Vault\'s own with the jwt auth method, such as "vault" (the API server accepts tokens for "https://kubernetes.default.svc", so a login token would also be an API bearer token)',
     ]);
+  });
+});
+
+describe("the lab's settings at a real Vault", () => {
+  it('destroy opt-ins are allowed (decommissioning) and said at every load, one line per key', () => {
+    const decommissioning = variant(
+      {
+        kubernetes: { manageNamespace: true, allowNamespaceDestroy: true },
+        vault: { kvMount: { path: 'secret', managed: true, allowDestroy: true } },
+      },
+      dev,
+    );
+    expect(problemsOf(decommissioning)).toEqual([]);
+    expect(environmentWarnings([decommissioning])).toEqual([
+      'dev: vault.kvMount.allowDestroy = true at a real Vault (https://xxxxxxx.hashicorp.cloud:8200): `npm run destroy -- --env dev` deletes what it protects, with everything in it. The lab sets it because its tests rebuild everything; keep it only in the change that decommissions this environment.',
+      expect.stringContaining('dev: kubernetes.allowNamespaceDestroy = true at a real Vault'),
+    ]);
+  });
+
+  it('say nothing for the lab itself, nor for the shipped environments', () => {
+    expect(environmentWarnings(ALL_ENVIRONMENTS)).toEqual([]);
+    expect(local.vault.kvMount.allowDestroy).toBe(true);
   });
 });
