@@ -115,7 +115,7 @@ function environments(): typeof Environments {
   } catch (error) {
     if ((error as { code?: unknown }).code === SOURCE_ERROR)
       throw new UsageError(
-        `the environment files do not compile: ${(error as Error).message}; nothing was run`,
+        `the environment files do not load: ${(error as Error).message}; nothing was run`,
       );
     throw error;
   }

@@ -68,9 +68,25 @@ function sourceError(error, filename) {
   return Object.assign(new SyntaxError(`${where}: ${first.text}${more}`), { code: SOURCE_ERROR });
 }
 
+/**
+ * An environment file is data a person writes: an error while it runs (a misspelt constant is a
+ * ReferenceError, since nothing here checks types) is a mistake in it, said as one line naming
+ * the file, like a syntax error. Elsewhere an error while loading is a bug and keeps its stack.
+ */
+const ENVIRONMENTS_DIR = path.join(root, 'environments');
+
 // Only the project's own TypeScript; dependencies ship JavaScript.
 require.extensions['.ts'] = (module, filename) => {
-  module._compile(compile(fs.readFileSync(filename, 'utf8'), filename), filename);
+  const code = compile(fs.readFileSync(filename, 'utf8'), filename);
+  try {
+    module._compile(code, filename);
+  } catch (error) {
+    if (path.dirname(filename) !== ENVIRONMENTS_DIR || error?.code === SOURCE_ERROR) throw error;
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw Object.assign(new SyntaxError(`${path.relative(root, filename)}: ${what}`), {
+      code: SOURCE_ERROR,
+    });
+  }
 };
 // Source-mapped stack traces on request only: cdktf records a stack trace for every token it
 // creates, and mapping those costs about 0.3 s for the app and 1 s for the 200-secret benchmark.

@@ -4,8 +4,7 @@
  * line or a list, never with a stack trace, and every command's --help still works. Each case runs
  * in a copy of this checkout (its files, node_modules linked) with one file changed.
  */
-import { spawnSync } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -21,6 +20,9 @@ import { dirname, join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 const COMMANDS = ['deploy', 'diff', 'destroy', 'adopt', 'recover', 'drift', 'doctor'];
 const STACK_TRACE = /\n\s+at /;
+
+// Each case starts node processes (a second or two each on a busy machine).
+jest.setTimeout(60_000);
 
 /** A copy of the checkout's files (tracked and new, not ignored), with node_modules linked. */
 function copyCheckout(): string {
@@ -66,15 +68,31 @@ function addCopy(dir: string, edit: (text: string) => string, importName = 'devE
 }
 
 /** Every command still prints its usage (exit 0) and says, in it, why no environment loads. */
-function expectEveryHelp(dir: string, saying: string): void {
-  for (const command of COMMANDS) {
-    const help = run(dir, [`ops/${command}.ts`, '--help']);
-    expect({ command, status: help.status, stderr: help.stderr }).toEqual({
-      command,
+async function expectEveryHelp(dir: string, saying: string): Promise<void> {
+  // All at once: each is a node process that only prints.
+  const helps = await Promise.all(
+    COMMANDS.map(
+      (command) =>
+        new Promise<{ command: string; status: number | null; stdout: string; stderr: string }>(
+          (resolve) => {
+            execFile(
+              process.execPath,
+              ['scripts/run-ts.js', `ops/${command}.ts`, '--help'],
+              { cwd: dir, encoding: 'utf8' },
+              (error, stdout, stderr) =>
+                resolve({ command, status: error ? Number(error.code) : 0, stdout, stderr }),
+            );
+          },
+        ),
+    ),
+  );
+  for (const help of helps) {
+    expect({ command: help.command, status: help.status, stderr: help.stderr }).toEqual({
+      command: help.command,
       status: 0,
       stderr: '',
     });
-    expect(help.stdout).toContain(`usage: npm run ${command}`);
+    expect(help.stdout).toContain(`usage: npm run ${help.command}`);
     expect(help.stdout).toContain(saying);
   }
 }
@@ -86,7 +104,7 @@ describe('a broken environment list', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('an import that finds nothing (the copy still exports `dev`) is named, everywhere', () => {
+  it('an import that finds nothing (the copy still exports `dev`) is named, everywhere', async () => {
     addCopy(dir, (text) => text.replace("name: 'dev'", "name: 'dev-eu'"));
     const outdir = join(dir, 'out');
     const synth = run(dir, ['main.ts'], { CDKTF_OUTDIR: outdir });
@@ -96,14 +114,14 @@ describe('a broken environment list', () => {
         '  - ALL_ENVIRONMENTS[5]: (environment) = (missing): an environment object: the import in environments/index.ts found nothing (does its file export that name? a copied file may still say `export const dev`)\n',
     );
     expect(() => readdirSync(outdir)).toThrow();
-    expectEveryHelp(dir, '(ALL_ENVIRONMENTS[5]: no environment)');
+    await expectEveryHelp(dir, '(ALL_ENVIRONMENTS[5]: no environment)');
     const deploy = run(dir, ['ops/deploy.ts', '--env', 'dev']);
     expect(deploy.status).toBe(2);
     expect(deploy.stderr).toContain('ALL_ENVIRONMENTS[5]: (environment) = (missing)');
     expect(deploy.stderr).not.toMatch(STACK_TRACE);
   });
 
-  it('a file that does not compile is one line with its file, line and column', () => {
+  it('a file that does not compile is one line with its file, line and column', async () => {
     addCopy(dir, (text) =>
       text
         .replace("name: 'dev',", "name: 'dev-eu'")
@@ -115,12 +133,29 @@ describe('a broken environment list', () => {
       status: 1,
       stderr: `error: ${line}\n`,
     });
-    expectEveryHelp(dir, `none loaded: the environment files do not compile: ${line}`);
+    await expectEveryHelp(dir, `none loaded: the environment files do not load: ${line}`);
     const doctor = run(dir, ['ops/doctor.ts', '--env', 'dev']);
     expect(doctor.status).toBe(2);
     expect(doctor.stderr).toBe(
-      `doctor: the environment files do not compile: ${line}; nothing was run\n(run with --help for usage)\n`,
+      `doctor: the environment files do not load: ${line}; nothing was run\n(run with --help for usage)\n`,
     );
+  });
+
+  it('a misspelt constant (a ReferenceError when the file runs) is one line naming the file', () => {
+    const local = join(dir, 'environments', 'local.ts');
+    writeFileSync(
+      local,
+      readFileSync(local, 'utf8').replace('region: LAB_REGION,', 'region: LAB_REGON,'),
+    );
+    const line = 'environments/local.ts: ReferenceError: LAB_REGON is not defined';
+    const synth = run(dir, ['main.ts'], { CDKTF_OUTDIR: join(dir, 'out') });
+    expect({ status: synth.status, stderr: synth.stderr }).toEqual({
+      status: 1,
+      stderr: `error: ${line}\n`,
+    });
+    const drift = run(dir, ['ops/drift.ts', '--help']);
+    expect(drift.status).toBe(0);
+    expect(drift.stdout).toContain(`none loaded: the environment files do not load: ${line}`);
   });
 
   it('two imports of one name (the copy imported as `dev`) are named by their places', () => {
