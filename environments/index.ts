@@ -3,6 +3,7 @@ import { local } from './local';
 import { localTenants } from './local-tenants';
 import { prod } from './prod';
 import { staging } from './staging';
+import { LEDGER_DIR, ledgerPath, ledgerProblems, readLedger } from './ledger';
 import { sharedOwnership } from './ownership';
 import type { EnvironmentConfig } from './types';
 import {
@@ -55,14 +56,44 @@ function listProblems(environments: readonly unknown[]): ConfigProblem[] {
   );
 }
 
+/** An environment against its ledger; a ledger file that does not read is a problem too. */
+function ledgerProblemsOf(env: EnvironmentConfig, dir: string): ConfigProblem[] {
+  let ledger;
+  try {
+    ledger = readLedger(env.name, dir);
+  } catch (error) {
+    const why = (error as Error).message.split('\n')[0];
+    return [
+      {
+        environment: env.name,
+        key: '(ledger)',
+        value: ledgerPath(env.name, dir),
+        allowed: `a ledger as npm run deploy writes it: ${why}${why.includes('restore it from git') ? '' : '; restore it from git'}`,
+      },
+    ];
+  }
+  return ledgerProblems(env, ledger);
+}
+
+export interface LoadOptions {
+  /**
+   * Where the ledgers are (`environments/ledgers/<name>.json`): each environment is checked
+   * against its own, so a deployed secret never leaves or moves unsaid.
+   * @default LEDGER_DIR
+   */
+  readonly ledgerDir?: string;
+}
+
 /**
- * Validates the given environments (all problems at once) and returns those selected by name.
- * Throws `ConfigError` listing every problem, or naming unknown selections, before any stack
- * exists; any list (an undefined entry, a number, a duplicate) is reported, never crashes.
+ * Validates the given environments (all problems at once, against their ledgers too) and returns
+ * those selected by name. Throws `ConfigError` listing every problem, or naming unknown
+ * selections, before any stack exists; any list (an undefined entry, a number, a duplicate) is
+ * reported, never crashes.
  */
 export function loadEnvironments(
   selected?: readonly string[],
   environments: readonly unknown[] = ALL_ENVIRONMENTS,
+  options: LoadOptions = {},
 ): EnvironmentConfig[] {
   const problems: ConfigProblem[] = listProblems(environments);
   environments.forEach((env, i) => {
@@ -82,6 +113,9 @@ export function loadEnvironments(
   const valid = environments as readonly EnvironmentConfig[];
   // Only when each is valid on its own: the comparison reads their keys.
   if (problems.length === 0) problems.push(...sharedOwnership(valid));
+  if (problems.length === 0)
+    for (const env of valid)
+      problems.push(...ledgerProblemsOf(env, options.ledgerDir ?? LEDGER_DIR));
   for (const wanted of selected ?? []) {
     if (!names.includes(wanted)) {
       problems.push({

@@ -9,6 +9,12 @@ import { ALL_ENVIRONMENTS } from '../../environments';
 
 export const CORPUS_DIR = join(__dirname, '..', 'corpus');
 
+/**
+ * A ledger directory that holds none: a copy of a shipped environment is a new environment,
+ * never deployed, so nothing it changes was deployed under another name.
+ */
+export const NO_LEDGERS = join(CORPUS_DIR, 'no-ledgers');
+
 /** Another environment loaded beside the case: a shipped one by name, or one changed. */
 type Other = string | { readonly base: string; readonly set?: Record<string, unknown> };
 

@@ -18,7 +18,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const COMMANDS = ['deploy', 'diff', 'destroy', 'adopt', 'recover', 'drift', 'doctor'];
+const COMMANDS = [
+  'deploy',
+  'diff',
+  'destroy',
+  'adopt',
+  'recover',
+  'drift',
+  'doctor',
+  'ledger',
+  'move-secret',
+  'adopt-secret',
+];
 const STACK_TRACE = /\n\s+at /;
 
 // Each case starts node processes (a second or two each on a busy machine).

@@ -7,7 +7,7 @@ import { ConfigError, formatProblems, loadEnvironments } from '../../environment
 import type { EnvironmentConfig } from '../../environments/types';
 import { hclString } from '../../common/hcl';
 import { synthJson } from '../support/stack';
-import { type CorpusCase, corpus, environmentsOf } from '../support/corpus';
+import { type CorpusCase, NO_LEDGERS, corpus, environmentsOf } from '../support/corpus';
 
 const BAD = corpus('bad');
 const GOOD = corpus('good');
@@ -15,7 +15,7 @@ const GOOD = corpus('good');
 /** The problems loading a case's environments reports (none: it loaded). */
 function problemsOf(c: CorpusCase) {
   try {
-    loadEnvironments(undefined, environmentsOf(c));
+    loadEnvironments(undefined, environmentsOf(c), { ledgerDir: NO_LEDGERS });
     return [];
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -16,7 +16,7 @@ import {
 import type { EnvironmentConfig } from '../../environments/types';
 import { KNOWN_KEYS } from '../../environments/validate/schema';
 import { synthText } from '../support/stack';
-import { environmentOf } from '../support/corpus';
+import { NO_LEDGERS, environmentOf } from '../support/corpus';
 
 /** Canaries: configuration text that, evaluated by Terraform, would show up unescaped. */
 const CANARIES = ['${file("/etc/hostname")}', '${var.fuzz}', '%{ if true }fuzz%{ endif }'];
@@ -96,14 +96,12 @@ function paths(node: unknown, at = ''): { all: string[]; objects: string[] } {
 
 /** The section of KNOWN_KEYS an object path belongs to (`tenants[0].secrets[1]` -> `secrets[]`). */
 function sectionOf(objectPath: string): keyof typeof KNOWN_KEYS | undefined {
-  const last = objectPath
-    .replace(/\[\d+\]/g, '[]')
-    .split('.')
-    .slice(-1)[0];
   if (objectPath === '') return '';
-  if (last === 'secrets[]' || last === 'tenants[]') return last;
-  if (objectPath === 'vault.kvMount' || objectPath === 'aws.endpoints') return objectPath;
-  return last in KNOWN_KEYS ? (last as keyof typeof KNOWN_KEYS) : undefined;
+  const normalized = objectPath.replace(/\[\d+\]/g, '[]');
+  // The longest section the path ends with: `tenants[].secrets[].movedFrom` -> `secrets[].movedFrom`.
+  return (Object.keys(KNOWN_KEYS) as (keyof typeof KNOWN_KEYS)[])
+    .filter((k) => k !== '' && (normalized === k || normalized.endsWith(`.${k}`)))
+    .sort((a, b) => b.length - a.length)[0];
 }
 
 /** Paths a mutation may touch: what the base holds, every key its objects may hold, one unknown. */
@@ -132,7 +130,7 @@ const mutation = fc.constantFrom(...ALL_ENVIRONMENTS.map((e) => e.name)).chain((
 /** Loads one mutated environment: valid, or a ConfigError; anything else fails the property. */
 function load(env: unknown): EnvironmentConfig | ConfigError {
   try {
-    return loadEnvironments(undefined, [env])[0];
+    return loadEnvironments(undefined, [env], { ledgerDir: NO_LEDGERS })[0];
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;

@@ -39,6 +39,8 @@ interface World {
   vaultReachesCluster: boolean;
   /** Paths denied to every login whatever its policies say (an identity group's deny). */
   denied: Set<string>;
+  /** Secrets made by hand (no ESO label), `namespace/name`. */
+  handMade: Set<string>;
 }
 
 /** A Vault that answers from the world, and enforces policies as the rendered paths say. */
@@ -162,6 +164,12 @@ class FakeKubectl implements DoctorKubectl {
         stdout: JSON.stringify({ issuer: 'https://oidc.example/id/LAB' }),
         stderr: '',
       };
+    if (args[0] === 'get' && args[1] === 'secret' && args.includes('--field-selector')) {
+      const namespace = args[args.indexOf('-n') + 1];
+      const name = args[args.indexOf('--field-selector') + 1].replace('metadata.name=', '');
+      const handMade = this.world.handMade.has(`${namespace}/${name}`);
+      return { code: 0, stdout: handMade ? `secret/${name}\n` : '', stderr: '' };
+    }
     if (args[0] === 'auth') {
       const subject = args[4].replace('--as=system:serviceaccount:', '').replace(':', '/');
       return { code: 0, stdout: this.world.canReview.has(subject) ? 'yes' : 'no', stderr: '' };
@@ -191,6 +199,7 @@ function healthyWorld(config: EnvironmentConfig): World {
     healthStatus: 200,
     vaultReachesCluster: true,
     denied: new Set(),
+    handMade: new Set(),
   };
   const shared = config.eso.isolation === 'shared-store';
   for (const tenant of tenants) {
@@ -276,6 +285,7 @@ describe('doctor, single chain', () => {
         'kubernetes-rbac',
         'login',
         'read-secrets',
+        'targets-kept',
         'eso-ready',
       ].map((id) => [id, 'ok']),
     );
@@ -354,6 +364,12 @@ describe('doctor, single chain', () => {
       (w) => w.denied.add('secret/data/my-secret'),
       'read-secrets',
       /The login token may not read "secret\/data\/my-secret" \(403: permission denied\)/,
+    ],
+    [
+      'a hand-made Secret of a target name, which ESO may not take over',
+      (w) => w.handMade.add(`${dev.kubernetes.namespace}/vault-secret`),
+      'targets-kept',
+      /^Secret "[a-z-]+\/vault-secret" was not created by External Secrets: ExternalSecret "vault-external-secret" may not take it over/,
     ],
     [
       'an ExternalSecret that never synced',

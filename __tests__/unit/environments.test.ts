@@ -10,7 +10,8 @@ import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import { variant } from '../support/stack';
 import { withTenants } from '../support/tenants';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The lab's Vault at an address Terraform Cloud's runners could reach. */
@@ -28,7 +29,14 @@ describe('the real environments', () => {
   });
 
   it('are every environment file of environments/, each registered once, named after its file', () => {
-    const support = new Set(['index.ts', 'types.ts', 'ownership.ts', 'tenants.ts', 'defaults.ts']);
+    const support = new Set([
+      'index.ts',
+      'types.ts',
+      'ownership.ts',
+      'tenants.ts',
+      'defaults.ts',
+      'ledger.ts',
+    ]);
     const files = readdirSync(join(__dirname, '..', '..', 'environments'))
       .filter((f) => f.endsWith('.ts') && !support.has(f))
       .map((f) => f.replace(/\.ts$/, ''));
@@ -536,5 +544,31 @@ describe("the lab's settings at a real Vault", () => {
   it('say nothing for the lab itself, nor for the shipped environments', () => {
     expect(environmentWarnings(ALL_ENVIRONMENTS)).toEqual([]);
     expect(local.vault.kvMount.allowDestroy).toBe(true);
+  });
+});
+
+describe('a ledger file that does not read', () => {
+  it('is a problem naming the file, never a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledgers-'));
+    try {
+      writeFileSync(join(dir, 'local.json'), '{ "entries": [ ');
+      writeFileSync(join(dir, 'dev.json'), '{ "environment": "dev" }');
+      let error: unknown;
+      try {
+        loadEnvironments(undefined, [local, dev], { ledgerDir: dir });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((p) => `${p.environment}: ${p.key}`)).toEqual([
+        'local: (ledger)',
+        'dev: (ledger)',
+      ]);
+      expect((error as ConfigError).message).toContain(
+        `dev: (ledger) = "${join(dir, 'dev.json')}": a ledger as npm run deploy writes it: ${join(dir, 'dev.json')} is not a ledger (no "entries" list); restore it from git`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,7 @@ import { policyGrants } from './links/policy-grants';
 import { readSecrets } from './links/read-secrets';
 import { role } from './links/role';
 import { secretsExist } from './links/secrets-exist';
+import { targetsKept } from './links/targets-kept';
 import { vaultNamespace } from './links/vault-namespace';
 import { vaultReachable } from './links/vault-reachable';
 import {
@@ -39,6 +40,7 @@ export const LINKS: readonly Link[] = [
   kubernetesRbac,
   login,
   readSecrets,
+  targetsKept,
   esoReady,
 ];
 
