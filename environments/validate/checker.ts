@@ -73,23 +73,27 @@ export const SHAPES = {
     words: 'an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
   },
   vaultNamespace: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+    re: /^[\w-]*[A-Za-z0-9][\w-]*(\/[\w-]*[A-Za-z0-9][\w-]*)*$/,
     words: 'a Vault namespace path such as "admin" or "admin/team" (no leading or trailing "/")',
   },
   mountPath: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
-    words: 'a Vault mount path such as "secret" (no leading or trailing "/")',
+    // Each part with a letter or digit: construct ids are made of them.
+    re: /^[\w-]*[A-Za-z0-9][\w-]*(\/[\w-]*[A-Za-z0-9][\w-]*)*$/,
+    words:
+      'a Vault mount path such as "secret" (no leading or trailing "/"; each part with a letter or digit)',
   },
   authPath: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
-    words: 'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/")',
+    re: /^[\w-]*[A-Za-z0-9][\w-]*(\/[\w-]*[A-Za-z0-9][\w-]*)*$/,
+    words:
+      'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/"; each part with a letter or digit)',
   },
   secretName: {
     // Parts of letters, digits, "_", "-" and "."; never "." or "..", nor the stack's folder
     // markers (".eks-vault-eso-<stack>").
-    re: /^(?!\.\.?(\/|$))(?!(.*\/)?\.\.?(\/|$))(?!(.*\/)?\.eks-vault-eso-)[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+    // Each part with a letter or digit: construct ids and variable names are made of them.
+    re: /^(?!(.*\/)?\.eks-vault-eso-)[\w.-]*[A-Za-z0-9][\w.-]*(\/[\w.-]*[A-Za-z0-9][\w.-]*)*$/,
     words:
-      'a KV secret name such as "my-secret" or "app/config.v2" (letters, digits, "_", "-", "."; "/" between parts; no part "." or "..")',
+      'a KV secret name such as "my-secret" or "app/config.v2" (letters, digits, "_", "-", "."; "/" between parts, each with a letter or digit)',
   },
   policyName: {
     re: /^(?!\.\.?$)[a-z0-9_.-]+$/,
