@@ -8,8 +8,15 @@ import { join } from 'node:path';
 import { providerConfig } from '../common/stack-json';
 import { SynthesizedStack } from '../common/synthesized-stack';
 import { LEDGER_DIR, ledgerPath, writeLedger } from '../environments/ledger';
-import { ALL_ENVIRONMENTS } from '../environments';
-import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import {
+  CommandError,
+  environmentNames,
+  EXIT,
+  parseFlags,
+  progress,
+  requiredStack,
+  runMain,
+} from './cli';
 import { Kubectl } from './kubectl';
 import { deployedEntries, ledgerOfStack } from './ledger-state';
 import { bringValue, pendingArrivals, takeoverRisks } from './secret-values';
@@ -41,7 +48,7 @@ Every apply that creates or changes the ESO store or an ExternalSecret waits unt
 it Ready; if the deploy fails, the doctor runs and names the broken link (Vault namespace,
 policy path, role binding, audience, ...) and its fix.
 
-  --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME            the environment (one of ${environmentNames()})
   --auto-approve        apply without asking
   --skip-provider-lock  for mirrors without registry access (the lab): cdktf's providers lock
                         asks the registry

@@ -2,8 +2,14 @@
  * Doctor: checks a deployed environment link by link and explains the first broken one, instead
  * of the bare 403 Vault gives.
  */
-import { ALL_ENVIRONMENTS } from '../environments';
-import { CommandError, EXIT, parseFlags, requiredEnvironment, runMain } from './cli';
+import {
+  environmentNames,
+  CommandError,
+  EXIT,
+  parseFlags,
+  requiredEnvironment,
+  runMain,
+} from './cli';
 import { tenantsOf } from '../environments/tenants';
 import { diagnose } from './doctor/diagnose';
 import type { CheckResult } from './doctor/model';
@@ -20,7 +26,7 @@ ESO store and ExternalSecrets Ready. The first broken link is explained in words
 In an environment with tenants the links from "secrets" on are walked for each tenant, and the
 login also tries to read one secret of every other tenant (which must be refused).
 
-  --env NAME        the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME        the environment (one of ${environmentNames()})
   --json            print the result as JSON
   --context NAME    kubectl context (default: the current one)
 

@@ -74,6 +74,20 @@ const VARIANTS: Record<string, EnvironmentConfig> = {
     eso: { apiVersion: 'external-secrets.io/v1beta1', readyTimeout: '30s' },
   }),
   'local-retired': variant({ retiredSecrets: ['old/one', 'gone'] }),
+  // Placeholder text that holds template syntax, quotes and controls: written as literals.
+  'local-template-text': variant({
+    secrets: [
+      {
+        name: 'my-secret',
+        externalSecretName: 'vault-external-secret',
+        targetSecretName: 'vault-secret',
+        placeholder: {
+          tpl: '${file("/etc/hostname")} %{ if true }x%{ endif } $${y}',
+          q: 'a"b\\c\nd',
+        },
+      },
+    ],
+  }),
   'tenants-per-tenant-kubernetes': withTenants({
     isolation: 'per-tenant',
     authMethod: 'kubernetes',

@@ -28,6 +28,7 @@ import {
   secretValuesVariableName,
   tenantScopeId,
 } from '../common/names';
+import { allowAnyChildId } from '../common/construct-ids';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
 import { NamespacePrefixPolicy } from '../constructs/namespace-prefix-policy';
 import { SecretReadPolicy } from '../constructs/secret-read-policy';
@@ -127,7 +128,8 @@ interface ChainParts {
  */
 export class EsoVaultStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EsoVaultStackProps) {
-    super(scope, id);
+    // The stack's id is the environment's name, which may be "constructor".
+    super(allowAnyChildId(scope), id);
     const { config } = props;
     this.configureBackend(config);
     this.pinVersions();

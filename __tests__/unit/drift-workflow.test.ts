@@ -15,13 +15,35 @@ const ROOT = join(__dirname, '..', '..');
 
 describe('the scheduled drift workflow', () => {
   const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'drift.yml'), 'utf8')) as {
-    jobs: { drift: { strategy: { matrix: { environment: string[] } } } };
+    jobs: {
+      environments: { steps: { id?: string; run?: string }[] };
+      drift: { needs: string; strategy: { matrix: { environment: string } } };
+    };
   };
 
-  it('checks exactly the environments whose state is remote, from the configuration', () => {
-    const remote = ALL_ENVIRONMENTS.filter((e) => e.backend.type === 'cloud').map((e) => e.name);
-    expect(remote.length).toBeGreaterThan(0);
-    expect(workflow.jobs.drift.strategy.matrix.environment).toEqual(remote);
+  it('checks exactly the environments whose state is remote, derived from the configuration', () => {
+    expect(workflow.jobs.drift.needs).toBe('environments');
+    expect(workflow.jobs.drift.strategy.matrix.environment).toBe(
+      '${{ fromJSON(needs.environments.outputs.remote) }}',
+    );
+    // The step that lists them, run as the runner would (GITHUB_OUTPUT a file).
+    const list = workflow.jobs.environments.steps.find((s) => s.id === 'list');
+    const dir = mkdtempSync(join(tmpdir(), 'drift-matrix-'));
+    try {
+      const output = join(dir, 'output');
+      writeFileSync(output, '');
+      const ran = spawnSync('bash', ['--norc', '-euo', 'pipefail', '-c', list?.run ?? 'exit 9'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, GITHUB_OUTPUT: output },
+      });
+      expect(ran.stderr).toBe('');
+      const remote = ALL_ENVIRONMENTS.filter((e) => e.backend.type === 'cloud').map((e) => e.name);
+      expect(remote.length).toBeGreaterThan(0);
+      expect(readFileSync(output, 'utf8')).toBe(`remote=${JSON.stringify(remote)}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

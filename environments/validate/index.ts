@@ -13,8 +13,10 @@ import { OPTIONS } from './schema';
 import { validateRetiredSecrets, validateSecretList } from './secrets';
 import { validateTenants } from './tenants';
 import { type Layout, validateVault } from './vault';
+import { validateAddressesForBackend, validateSize, validateText } from './whole';
 
 export { ConfigError, type ConfigProblem, formatProblems } from './checker';
+export { labSettingWarnings } from './whole';
 
 function layoutOf(env: Obj): Layout {
   if (env.tenants === undefined) return 'single-chain';
@@ -31,7 +33,12 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   const env = c.object('', raw, '');
   if (!env) return c.problems;
 
-  c.shape('name', env.name, SHAPES.kebab);
+  if (c.shape('name', env.name, SHAPES.kebab) && env.name in Object.prototype)
+    c.add(
+      'name',
+      env.name,
+      `another name: cdktf looks stacks up by name in plain objects, where "${env.name}" is taken by JavaScript itself`,
+    );
   const layout = layoutOf(env);
   const tenanted = layout !== 'single-chain';
   validateAws(c, env.aws);
@@ -73,6 +80,9 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);
   validateJwtAudience(c, env);
+  validateAddressesForBackend(c, env);
+  validateSize(c, env);
+  validateText(c, env);
   return c.problems;
 }
 
