@@ -201,6 +201,17 @@ async function esoHealth(ctx: LabContext, binary: string): Promise<Health> {
   };
 }
 
+/**
+ * The caller's environment without Vault's variables: the Vault client library inside ESO takes
+ * VAULT_TOKEN as its default token, and ESO 0.16 revoked that token (the lab's root token, when
+ * `use-eso` ran from a shell or a suite with the lab's env) after a store's login.
+ */
+function controllerEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(VAULT|BAO)_/.test(name)),
+  );
+}
+
 function esoLaunch(binary: string, ctx: LabContext) {
   return {
     command: binary,
@@ -214,7 +225,7 @@ function esoLaunch(binary: string, ctx: LabContext) {
       '--enable-leader-election=false',
       '--loglevel=info',
     ],
-    env: { ...process.env, KUBECONFIG: ctx.paths.kubeconfig },
+    env: { ...controllerEnv(), KUBECONFIG: ctx.paths.kubeconfig },
   };
 }
 
