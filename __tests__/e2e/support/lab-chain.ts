@@ -24,6 +24,14 @@ export function lab(): LabInfo {
   return cachedInfo;
 }
 
+/**
+ * How the engine of this run (LAB_ENGINE: tofu unless set) names itself in its messages, e.g.
+ * "will no longer be managed by OpenTofu" / "... by Terraform".
+ */
+export function engineName(): 'OpenTofu' | 'Terraform' {
+  return lab().toolchain.engine === 'terraform' ? 'Terraform' : 'OpenTofu';
+}
+
 export function labEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...labProcessEnv(lab()), ...extra };
 }
@@ -51,9 +59,10 @@ export function exec(
   } = {},
 ): Promise<Run> {
   mkdirSync(LOG_DIR, { recursive: true });
+  // One log per jest process: the suites of both engines run side by side (scripts/test-all.sh).
   const log = join(
     LOG_DIR,
-    `${process.env.JEST_WORKER_ID ?? '0'}-${new Date().toISOString().slice(0, 10)}.log`,
+    `${CDKTF_OUT}-${process.env.JEST_WORKER_ID ?? '0'}-${new Date().toISOString().slice(0, 10)}.log`,
   );
   appendFileSync(log, `\n$ ${command} ${args.join(' ')}\n`);
   const started = Date.now();
