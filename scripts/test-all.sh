@@ -56,19 +56,19 @@ eso_upgrade_suite=__tests__/e2e/09-eso-upgrade.test.ts
 # 06 and 08 cover, so they stay on OpenTofu (lab/README.md, "Engines").
 terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/06-day-two.test.ts)
 # The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
-# paths and stores): under each engine in turn, beside the others, which share the local chain
-# and run one by one.
-(
-  lane=0
-  suites tofu-tenants tofu cdktf.out.tenants "$tenants_suite" || lane=$?
-  suites terraform-tenants terraform cdktf.out.tenants-terraform "$tenants_suite" || lane=$?
-  exit "$lane"
-) >.lab/e2e-tenants.log 2>&1 &
+# paths and stores): it runs beside the chain suites, which share the local chain and run one by
+# one, under each engine in turn. In phases, because 03 restarts OpenBao (a dev server: its data
+# goes): the OpenTofu tenant run ends before 03 gets there, the Terraform one starts after it.
+suites tofu-tenants tofu cdktf.out.tenants "$tenants_suite" >.lab/e2e-tenants.log 2>&1 &
 tenants_pid=$!
 status=0
-suites tofu tofu cdktf.out --testPathIgnorePatterns "$tenants_suite" "$eso_upgrade_suite" || status=$?
-suites terraform terraform cdktf.out.terraform "${terraform_suites[@]}" || status=$?
 tenants_status=0
+suites tofu tofu cdktf.out --testPathIgnorePatterns "$tenants_suite" "$eso_upgrade_suite" || status=$?
+wait "$tenants_pid" || tenants_status=$?
+suites terraform-tenants terraform cdktf.out.tenants-terraform "$tenants_suite" \
+  >>.lab/e2e-tenants.log 2>&1 &
+tenants_pid=$!
+suites terraform terraform cdktf.out.terraform "${terraform_suites[@]}" || status=$?
 wait "$tenants_pid" || tenants_status=$?
 cat .lab/e2e-tenants.log
 upgrade_status=0
