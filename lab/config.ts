@@ -19,6 +19,22 @@ export interface LabPorts {
   esoHealth: number;
 }
 
+/** The Terraform engines the lab builds and runs the stacks with (LAB_ENGINE picks one). */
+export const ENGINES = ['tofu', 'terraform'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const DEFAULT_ENGINE: Engine = 'tofu';
+
+/** LAB_ENGINE: tofu (default) or terraform; anything else is refused, naming both. */
+export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): Engine {
+  const raw = env.LAB_ENGINE;
+  if (raw === undefined || raw === '') return DEFAULT_ENGINE;
+  if ((ENGINES as readonly string[]).includes(raw)) return raw as Engine;
+  throw new LabError(
+    'config',
+    `LAB_ENGINE=${raw} is not an engine the lab has (${ENGINES.join(', ')})`,
+  );
+}
+
 export interface LabConfig {
   labDir: string;
   cacheDir: string;
@@ -26,7 +42,9 @@ export interface LabConfig {
   ports: LabPorts;
   clusterName: string;
   region: string;
-  /** An existing terraform/tofu (a path, or a name looked up on PATH) to use instead of the built tofu. */
+  /** The engine (LAB_ENGINE) that deploys: its binary is TERRAFORM_BINARY_NAME. */
+  engine: Engine;
+  /** An existing terraform/tofu (a path, or a name looked up on PATH) to use instead of the built binary of `engine`. */
   tfBinaryOverride?: string;
   /** An existing filesystem-mirror directory to use instead of the built providers. */
   providerMirrorOverride?: string;
@@ -93,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
     ports,
     clusterName: EKS_CLUSTER_NAME,
     region: EKS_REGION,
+    engine: engineFromEnv(env),
     tfBinaryOverride: env.LAB_TF_BINARY && env.LAB_TF_BINARY !== '' ? env.LAB_TF_BINARY : undefined,
     providerMirrorOverride: absoluteOrUndefined(env.LAB_PROVIDER_MIRROR),
   };

@@ -2,8 +2,8 @@
 // Exported for the e2e tests: readLabInfo(), labEnv(), labProcessEnv().
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LabPorts } from './config';
-import { loadConfig } from './config';
+import type { Engine, LabPorts } from './config';
+import { ENGINES, engineFromEnv, loadConfig } from './config';
 import type { LabContext } from './parts/context';
 import {
   apiserverUrl,
@@ -17,18 +17,18 @@ import {
   webhookUrl,
   writeFileAtomic,
 } from './parts/context';
-import { esoCrdsDir } from './parts/eso';
+import { esoCrdsDir, pinnedEsoVersion, runningEsoVersion } from './parts/eso';
 import type { PartGroup } from './parts/groups';
 import { SERVICE_CLUSTER_IP_RANGE, serviceAccountIssuer } from './parts/kubernetes';
 import { VAULT_NAMESPACE } from './parts/openbao';
 import { SERVICES } from './parts';
 import { pkiFiles } from './parts/pki';
-import { providerBinary, providerMirror, tfBinary } from './parts/terraform';
+import { engineBinary, providerBinary, providerMirror } from './parts/terraform';
 import { labPaths, logPath, pidPath } from './paths';
 import { runningPid } from './process';
 import { LabError } from './report';
 import type { ProviderType } from './toolchain';
-import { PROVIDER_TYPES, providerVersion } from './toolchain';
+import { PROVIDER_TYPES, esoComponent, providerVersion } from './toolchain';
 
 export interface LabInfo {
   schemaVersion: 1;
@@ -61,9 +61,22 @@ export interface LabInfo {
     webhookUrl: string;
     pid?: number;
   };
-  eso: { binary: string; crdsDir: string; metricsUrl: string; healthUrl: string; pid?: number };
+  eso: {
+    /** The version running (ESO_VERSION after `up`, another after `use-eso`). */
+    version: string;
+    binary: string;
+    crdsDir: string;
+    metricsUrl: string;
+    healthUrl: string;
+    pid?: number;
+  };
   toolchain: {
+    /** The engine this reader picked (LAB_ENGINE when read, see readLabInfo). */
+    engine: Engine;
+    /** Its binary: TERRAFORM_BINARY_NAME. */
     tfBinary: string;
+    /** Both engines' binaries: `up` builds both, each suite run picks one. */
+    engines: Record<Engine, string>;
     tfCliConfigFile: string;
     providerMirror: string;
     providers: Record<ProviderType, { version: string; binary: string }>;
@@ -85,12 +98,15 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       version: providerVersion(ctx.versions, type),
       binary: providerBinary(ctx, type),
     };
-  let tf: string;
-  try {
-    tf = tfBinary(ctx);
-  } catch {
-    tf = ctx.config.tfBinaryOverride ?? ctx.tools.tofu;
+  const engines = {} as Record<Engine, string>;
+  for (const engine of ENGINES) {
+    try {
+      engines[engine] = engineBinary(ctx, engine);
+    } catch {
+      engines[engine] = ctx.config.tfBinaryOverride ?? ctx.tools[engine];
+    }
   }
+  const esoVersion = runningEsoVersion(ctx) ?? pinnedEsoVersion(ctx);
   const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds'];
   return {
     schemaVersion: 1,
@@ -133,14 +149,17 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       pid: pidOf(ctx, 'eks-emulator'),
     },
     eso: {
-      binary: ctx.tools.eso,
-      crdsDir: esoCrdsDir(ctx),
+      version: esoVersion,
+      binary: ctx.tools[esoComponent(esoVersion, ctx.versions)],
+      crdsDir: esoCrdsDir(ctx, esoVersion),
       metricsUrl: `http://${config.host}:${config.ports.esoMetrics}/metrics`,
       healthUrl: `http://${config.host}:${config.ports.esoHealth}/healthz`,
       pid: pidOf(ctx, 'eso'),
     },
     toolchain: {
-      tfBinary: tf,
+      engine: ctx.config.engine,
+      tfBinary: engines[ctx.config.engine],
+      engines,
       tfCliConfigFile: paths.tofuRc,
       providerMirror: providerMirror(ctx),
       providers,
@@ -153,8 +172,28 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
   };
 }
 
-/** Reads $LAB_DIR/lab.json (LAB_DIR from the environment, as for the CLI). */
-export function readLabInfo(labDir: string = loadConfig().labDir): LabInfo {
+/**
+ * The lab as seen with `engine`: toolchain.engine and toolchain.tfBinary name it. One lab serves
+ * both engines at once (the suites of each run side by side).
+ */
+export function withEngine(info: LabInfo, engine: Engine): LabInfo {
+  const binary = info.toolchain.engines?.[engine];
+  if (binary === undefined)
+    throw new LabError(
+      'lab',
+      `the lab at ${info.labDir} has no ${engine} (started by an older \`up\`): run \`npm run lab -- up\``,
+    );
+  return { ...info, toolchain: { ...info.toolchain, engine, tfBinary: binary } };
+}
+
+/**
+ * Reads $LAB_DIR/lab.json (LAB_DIR from the environment, as for the CLI), with the engine that
+ * LAB_ENGINE picks (default tofu).
+ */
+export function readLabInfo(
+  labDir: string = loadConfig().labDir,
+  engine: Engine = engineFromEnv(),
+): LabInfo {
   const file = path.join(labDir, 'lab.json');
   let text: string;
   try {
@@ -165,14 +204,16 @@ export function readLabInfo(labDir: string = loadConfig().labDir): LabInfo {
       `no lab at ${labDir} (${file} is missing): start it with \`npm run lab -- up\``,
     );
   }
+  let info: LabInfo;
   try {
-    return JSON.parse(text) as LabInfo;
+    info = JSON.parse(text) as LabInfo;
   } catch {
     throw new LabError(
       'lab',
       `${file} is not valid JSON: run \`npm run lab -- down\` and \`npm run lab -- up\``,
     );
   }
+  return withEngine(info, engine);
 }
 
 /** Variables whose values must be unset, not set, when using the lab. */
@@ -218,6 +259,8 @@ export function labEnv(
     env.TF_CLI_CONFIG_FILE = info.toolchain.tfCliConfigFile;
     // cdktf runs it with node-pty/child_process, both of which take an absolute path.
     env.TERRAFORM_BINARY_NAME = info.toolchain.tfBinary;
+    // Children that read the lab again (the ops tools, a nested jest) pick the same engine.
+    env.LAB_ENGINE = info.toolchain.engine;
   }
   if (options.includeToken !== false) {
     const token = readToken(info);

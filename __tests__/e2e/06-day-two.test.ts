@@ -21,6 +21,7 @@ import {
   destroy,
   destroyedAround,
   diff,
+  engineName,
   ensureDestroyed,
   eventually,
   exec,
@@ -231,8 +232,11 @@ describe('an upgrade that retires a secret in the same change', () => {
       };
       const deployed = await deploy(upgraded);
       expect(ok(deployed)).toEqual({ code: 0, tail: '' });
+      // Each engine names itself: "will no longer be managed by OpenTofu" / "... by Terraform".
       expect(deployed.stdout).toMatch(
-        /will no longer be managed by OpenTofu|removed from the OpenTofu state/,
+        new RegExp(
+          `will no longer be managed by ${engineName()}|removed from the ${engineName()} state`,
+        ),
       );
       expect(await untouched(legacy.name, before)).toEqual(expectUntouched(before));
       expect((await plan(upgraded)).code).toBe(0);

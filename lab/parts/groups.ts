@@ -1,4 +1,5 @@
 import type { Component } from '../toolchain';
+import { esoEarlierVersions } from '../toolchain';
 
 // The groups a user can pick with `up --parts`, and what each one needs.
 
@@ -19,8 +20,10 @@ export const COMPONENTS: Record<PartGroup, readonly Component[]> = {
   vault: [],
   eks: [],
   kubernetes: ['etcd', 'kubernetes'],
-  eso: ['eso'],
-  toolchain: ['tofu', 'provider-vault', 'provider-kubernetes', 'provider-aws'],
+  // The earlier ESO releases too: the upgrade suite switches the lab's controller to them.
+  eso: ['eso', ...esoEarlierVersions().map((v) => `eso-${v}` as const)],
+  // Both engines: the suites run under each (LAB_ENGINE).
+  toolchain: ['tofu', 'terraform', 'provider-vault', 'provider-kubernetes', 'provider-aws'],
 };
 
 export function isPartGroup(name: string): name is PartGroup {

@@ -38,7 +38,11 @@ async function git(args: readonly string[]): Promise<Run> {
  * node_modules when the lockfiles agree, and installs its own otherwise.
  */
 export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> {
-  const dir = join(tmpdir(), `eks-vault-eso-upgrade-${commit.slice(0, 12)}`);
+  // Per engine: the earlier checkout's own cdktf.out must not be shared by two runs.
+  const dir = join(
+    tmpdir(),
+    `eks-vault-eso-upgrade-${commit.slice(0, 12)}-${labEnvironment().LAB_ENGINE ?? 'tofu'}`,
+  );
   if (existsSync(dir)) await git(['worktree', 'remove', '--force', dir]);
   rmSync(dir, { recursive: true, force: true });
   await git(['worktree', 'prune']);
