@@ -82,6 +82,11 @@ function printSummary(info: LabInfo): void {
     ['eks', 'EKS token webhook', info.eks.webhookUrl],
     ['eso', 'ESO controller', `${info.eso.healthUrl}, ${info.eso.metricsUrl}`],
     [
+      'database',
+      'PostgreSQL',
+      `postgresql://${info.postgres.host}:${info.postgres.port} (superuser password in ${info.postgres.superuserPasswordPath})`,
+    ],
+    [
       'toolchain',
       'tofu',
       `${info.toolchain.tfBinary} (TF_CLI_CONFIG_FILE=${info.toolchain.tfCliConfigFile})`,

@@ -23,6 +23,8 @@ import { SERVICE_CLUSTER_IP_RANGE, serviceAccountIssuer } from './parts/kubernet
 import { VAULT_NAMESPACE } from './parts/openbao';
 import { SERVICES } from './parts';
 import { pkiFiles } from './parts/pki';
+import { POSTGRES_SUPERUSER, postgresBinDir, postgresFiles } from './parts/postgres';
+import { LAB_POSTGRES_VAULT_USER } from '../common/lab-coordinates';
 import { providerBinary, providerMirror, tfBinary } from './parts/terraform';
 import { labPaths, logPath, pidPath } from './paths';
 import { runningPid } from './process';
@@ -62,6 +64,16 @@ export interface LabInfo {
     pid?: number;
   };
   eso: { binary: string; crdsDir: string; metricsUrl: string; healthUrl: string; pid?: number };
+  postgres: {
+    host: string;
+    port: number;
+    binDir: string;
+    superuser: string;
+    superuserPasswordPath: string;
+    /** The user the stack's connection gives Vault (no password until a deploy's bootstrap). */
+    vaultUser: string;
+    pid?: number;
+  };
   toolchain: {
     tfBinary: string;
     tfCliConfigFile: string;
@@ -91,7 +103,13 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
   } catch {
     tf = ctx.config.tfBinaryOverride ?? ctx.tools.tofu;
   }
-  const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds'];
+  const partNames = [
+    ...SERVICES.map((service) => service.name),
+    'venv',
+    'eso-crds',
+    'postgres-venv',
+    'postgres-initdb',
+  ];
   return {
     schemaVersion: 1,
     updatedAt: new Date().toISOString(),
@@ -138,6 +156,15 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       metricsUrl: `http://${config.host}:${config.ports.esoMetrics}/metrics`,
       healthUrl: `http://${config.host}:${config.ports.esoHealth}/healthz`,
       pid: pidOf(ctx, 'eso'),
+    },
+    postgres: {
+      host: config.host,
+      port: config.ports.postgres,
+      binDir: postgresBinDir(ctx),
+      superuser: POSTGRES_SUPERUSER,
+      superuserPasswordPath: postgresFiles(ctx).superuserPassword,
+      vaultUser: LAB_POSTGRES_VAULT_USER,
+      pid: pidOf(ctx, 'postgres'),
     },
     toolchain: {
       tfBinary: tf,

@@ -2,7 +2,7 @@ import type { Component } from '../toolchain';
 
 // The groups a user can pick with `up --parts`, and what each one needs.
 
-export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'toolchain'] as const;
+export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'database', 'toolchain'] as const;
 export type PartGroup = (typeof PART_GROUPS)[number];
 
 /** kubernetes authenticates EKS tokens through the emulator's webhook; ESO runs against kubernetes. */
@@ -11,6 +11,7 @@ const NEEDS: Record<PartGroup, PartGroup[]> = {
   eks: [],
   kubernetes: ['eks'],
   eso: ['kubernetes'],
+  database: [],
   toolchain: [],
 };
 
@@ -20,6 +21,7 @@ export const COMPONENTS: Record<PartGroup, readonly Component[]> = {
   eks: [],
   kubernetes: ['etcd', 'kubernetes'],
   eso: ['eso'],
+  database: [],
   toolchain: ['tofu', 'provider-vault', 'provider-kubernetes', 'provider-aws'],
 };
 
