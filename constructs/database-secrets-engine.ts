@@ -1,4 +1,3 @@
-import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { Construct } from 'constructs';
 import { type DatabaseRoleSpec, databasePaths } from '../common/chain/database';
 import { kebabId } from '../common/names';
@@ -9,7 +8,7 @@ import { RawResource } from './terraform-blocks';
 export interface DatabaseConnection {
   /** Connection name, e.g. `orders`. */
   readonly name: string;
-  /** Plugin block of the provider's connection resource, e.g. `postgresql`. */
+  /** Plugin block of the provider's resource, e.g. `postgresql`. */
   readonly plugin: 'postgresql';
   /** URL with Vault's `{{username}}` and `{{password}}` templates. */
   readonly connectionUrl: string;
@@ -34,9 +33,12 @@ export interface DatabaseSecretsEngineProps {
 }
 
 /**
- * Vault's database secrets engine: a mount, each connection with its root password given
- * write-only (never in the plan or the state) and rotated by Vault right after (so that no one,
- * not even the pipeline that gave it, knows it afterwards), and one role per declared credential.
+ * Vault's database secrets engine: one `vault_database_secrets_mount` holding the mount and its
+ * connections, so that its destroy is one unmount, which revokes every lease while the
+ * connections still exist (deleting a connection first would leave leases Vault can no longer
+ * revoke, and the unmount would fail on them). Each connection's root password is given
+ * write-only (never in the plan or the state) and rotated by Vault right after, so that no one,
+ * not even the pipeline that gave it, knows it afterwards. One role per declared credential.
  */
 export class DatabaseSecretsEngine extends Construct {
   /** For each role name, the address of the role resource a reader of its creds waits for. */
@@ -45,11 +47,19 @@ export class DatabaseSecretsEngine extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseSecretsEngineProps) {
     super(scope, id);
     const allowDestroy = props.allowDestroy ?? false;
-    const mount = new Mount(this, 'mount', {
+    const plugins = [...new Set(props.connections.map((c) => c.plugin))];
+    const mount = new RawResource(this, 'mount', 'vault_database_secrets_mount', {
       path: props.mountPath,
-      type: 'database',
       description: 'Dynamic database credentials, read by External Secrets Operator generators',
-      lifecycle: { preventDestroy: !allowDestroy },
+      ...Object.fromEntries(
+        plugins.map((plugin) => [
+          plugin,
+          props.connections
+            .filter((c) => c.plugin === plugin)
+            .map((c) => this.connectionBlock(c, props.roles)),
+        ]),
+      ),
+      lifecycle: { prevent_destroy: !allowDestroy },
     });
     if (!allowDestroy)
       new DestroyGuard(this, 'mount-guard', {
@@ -57,14 +67,40 @@ export class DatabaseSecretsEngine extends Construct {
         allowKey: 'vault.database.allowDestroy',
         identity: { path: props.mountPath },
       });
-    const mountRef = `\${vault_mount.${mount.friendlyUniqueId}.path}`;
-    const connections = new Map<string, RawResource>();
-    for (const connection of props.connections) {
-      const users = props.roles.filter((r) => r.connection === connection.name);
-      connections.set(connection.name, this.connection(connection, mountRef, users));
-    }
-    const roles = new Map<string, string>();
-    for (const role of props.roles) {
+    const mountRef = `\${${mount.address}.path}`;
+    this.rotateRootPasswords(mount.address, mountRef, props.connections);
+    this.roleAddresses = this.roles(mountRef, props.roles);
+  }
+
+  /** Vault rotates each connection's root password after setup, and after each new one. */
+  private rotateRootPasswords(
+    mountAddress: string,
+    mountRef: string,
+    connections: readonly DatabaseConnection[],
+  ): void {
+    connections.forEach((connection) => {
+      const index = connections.filter((c) => c.plugin === connection.plugin).indexOf(connection);
+      new RawResource(this, `rotate-root-${kebabId(connection.name)}`, 'vault_generic_endpoint', {
+        path: databasePaths(mountRef, { connection: connection.name }).rotateRoot,
+        data_json: '{}',
+        // A one-off action: nothing to read back, and nothing to undo on destroy.
+        disable_read: true,
+        disable_delete: true,
+        depends_on: [mountAddress],
+        // Again whenever a new root password is given.
+        lifecycle: {
+          replace_triggered_by: [
+            `${mountAddress}.${connection.plugin}[${index}].password_wo_version`,
+          ],
+        },
+      });
+    });
+  }
+
+  /** One role per credential; returns each role's address by name. */
+  private roles(mountRef: string, roles: readonly DatabaseRoleSpec[]): Map<string, string> {
+    const addresses = new Map<string, string>();
+    for (const role of roles) {
       const resource = new RawResource(
         this,
         `role-${kebabId(role.name)}`,
@@ -72,57 +108,35 @@ export class DatabaseSecretsEngine extends Construct {
         {
           backend: mountRef,
           name: role.name,
-          db_name: `\${${connections.get(role.connection)!.address}.name}`,
+          db_name: role.connection,
           creation_statements: [...role.creationStatements],
           revocation_statements: [...role.revocationStatements],
           default_ttl: role.defaultTtlSeconds,
           max_ttl: role.maxTtlSeconds,
         },
       );
-      roles.set(role.name, resource.address);
+      addresses.set(role.name, resource.address);
     }
-    this.roleAddresses = roles;
+    return addresses;
   }
 
-  /** The connection, and the rotation of its root password right after each one given. */
-  private connection(
+  /** One connection of the mount, listing the roles that use it. */
+  private connectionBlock(
     connection: DatabaseConnection,
-    mountRef: string,
-    users: readonly DatabaseRoleSpec[],
-  ): RawResource {
-    const id = kebabId(connection.name);
-    const resource = new RawResource(
-      this,
-      `connection-${id}`,
-      'vault_database_secret_backend_connection',
-      {
-        backend: mountRef,
-        name: connection.name,
-        allowed_roles: users.map((r) => r.name).sort(),
-        verify_connection: true,
-        [connection.plugin]: [
-          {
-            connection_url: connection.connectionUrl,
-            username: connection.username,
-            // Write-only: the password reaches Vault and nothing else, neither the plan nor the state.
-            password_wo: connection.rootPassword,
-            password_wo_version: connection.rootPasswordVersion,
-          },
-        ],
-      },
-    );
-    new RawResource(this, `rotate-root-${id}`, 'vault_generic_endpoint', {
-      path: databasePaths(mountRef, { connection: connection.name }).rotateRoot,
-      data_json: '{}',
-      // A one-off action: nothing to read back, and nothing to undo on destroy.
-      disable_read: true,
-      disable_delete: true,
-      depends_on: [resource.address],
-      // Again whenever a new root password is given.
-      lifecycle: {
-        replace_triggered_by: [`${resource.address}.${connection.plugin}[0].password_wo_version`],
-      },
-    });
-    return resource;
+    roles: readonly DatabaseRoleSpec[],
+  ): Record<string, unknown> {
+    return {
+      name: connection.name,
+      connection_url: connection.connectionUrl,
+      username: connection.username,
+      // Write-only: the password reaches Vault and nothing else, neither the plan nor the state.
+      password_wo: connection.rootPassword,
+      password_wo_version: connection.rootPasswordVersion,
+      allowed_roles: roles
+        .filter((r) => r.connection === connection.name)
+        .map((r) => r.name)
+        .sort(),
+      verify_connection: true,
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { dev } from './dev';
 import { local } from './local';
 import { localTenants } from './local-tenants';
+import { localDatabase } from './local-database';
 import { prod } from './prod';
 import { staging } from './staging';
 import { sharedOwnership } from './ownership';
@@ -18,6 +19,7 @@ export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
   prod,
   local,
   localTenants,
+  localDatabase,
 ];
 
 /**

@@ -55,6 +55,7 @@ describe('every real environment passes every rule', () => {
       'CHAIN-004',
       'CHAIN-005',
       'CHAIN-006',
+      'CHAIN-007',
     ]);
   });
 });

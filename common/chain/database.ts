@@ -71,7 +71,8 @@ export function vaultDynamicSecretManifest(spec: VaultDynamicSecretSpec): Record
     apiVersion: GENERATOR_API_VERSION,
     kind: VAULT_DYNAMIC_SECRET_KIND,
     metadata: { name: spec.name, namespace: spec.namespace },
-    spec: { method: 'GET', path: spec.path, resultType: 'Data', provider: { vault } },
+    // The generator's provider is Vault's provider block itself (no `vault:` level, unlike a store).
+    spec: { method: 'GET', path: spec.path, resultType: 'Data', provider: vault },
   };
 }
 
@@ -90,7 +91,7 @@ export function readVaultDynamicSecret(
   manifest: unknown,
   read: ValueReader,
 ): VaultDynamicSecretRead {
-  const vault = at(manifest, 'spec.provider.vault');
+  const vault = at(manifest, 'spec.provider');
   return {
     name: read.text(at(manifest, 'metadata.name')),
     namespace: read.text(at(manifest, 'metadata.namespace')),

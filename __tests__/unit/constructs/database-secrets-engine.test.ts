@@ -38,20 +38,21 @@ const only = (text: string, type: string): Record<string, unknown> => {
 };
 
 describe('DatabaseSecretsEngine', () => {
-  it('gives the root password write-only, with its version, and lists the roles it serves', () => {
-    const connection = only(synth(true), 'vault_database_secret_backend_connection');
-    expect(connection).toEqual(
+  it('holds each connection in the mount, its root password write-only, listing its roles', () => {
+    const mount = only(synth(true), 'vault_database_secrets_mount');
+    expect(mount).toEqual(
       partial({
-        backend: ref('vault_mount', 'path'),
-        name: 'orders',
-        allowed_roles: ['payments-app', 'search-app'],
-        verify_connection: true,
+        path: 'database',
+        lifecycle: { prevent_destroy: false },
         postgresql: [
           {
+            name: 'orders',
             connection_url: 'postgresql://{{username}}:{{password}}@db:5432/orders',
             username: 'vault_admin',
             password_wo: '${var.database_root_password_orders}',
             password_wo_version: 2,
+            allowed_roles: ['payments-app', 'search-app'],
+            verify_connection: true,
           },
         ],
       }),
@@ -62,13 +63,15 @@ describe('DatabaseSecretsEngine', () => {
     const rotate = only(synth(true), 'vault_generic_endpoint');
     expect(rotate).toEqual(
       partial({
-        path: expect.stringMatching(/^\$\{vault_mount\.[^.]+\.path\}\/rotate-root\/orders$/),
+        path: expect.stringMatching(
+          /^\$\{vault_database_secrets_mount\.[^.]+\.path\}\/rotate-root\/orders$/,
+        ),
         disable_read: true,
         disable_delete: true,
         lifecycle: {
           replace_triggered_by: [
             expect.stringMatching(
-              /^vault_database_secret_backend_connection\.[^.]+\.postgresql\[0\]\.password_wo_version$/,
+              /^vault_database_secrets_mount\.[^.]+\.postgresql\[0\]\.password_wo_version$/,
             ),
           ],
         },
@@ -83,7 +86,8 @@ describe('DatabaseSecretsEngine', () => {
     expect(roles[0]).toEqual(
       partial({
         name: 'payments-app',
-        db_name: ref('vault_database_secret_backend_connection', 'name'),
+        backend: ref('vault_database_secrets_mount', 'path'),
+        db_name: 'orders',
         creation_statements: ROLE.creationStatements,
         revocation_statements: ROLE.revocationStatements,
         default_ttl: 60,
@@ -94,8 +98,8 @@ describe('DatabaseSecretsEngine', () => {
 
   it('guards the mount unless its destroy is allowed', () => {
     expect(countOf(synth(), 'resource', 'terraform_data')).toBe(1);
-    expect(only(synth(), 'vault_mount')).toEqual(
-      partial({ type: 'database', lifecycle: { prevent_destroy: true } }),
+    expect(only(synth(), 'vault_database_secrets_mount')).toEqual(
+      partial({ lifecycle: { prevent_destroy: true } }),
     );
     expect(countOf(synth(true), 'resource', 'terraform_data')).toBe(0);
   });

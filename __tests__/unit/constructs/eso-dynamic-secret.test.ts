@@ -41,17 +41,15 @@ describe('EsoDynamicSecret', () => {
         path: 'database/creds/payments-app',
         resultType: 'Data',
         provider: {
-          vault: {
-            server: 'https://vault.example:8200',
-            namespace: 'admin',
-            auth: {
-              kubernetes: {
-                mountPath: 'kubernetes-teams',
-                role: 'eso-payments',
-                serviceAccountRef: {
-                  name: 'vault-auth',
-                  audiences: ['https://kubernetes.default.svc'],
-                },
+          server: 'https://vault.example:8200',
+          namespace: 'admin',
+          auth: {
+            kubernetes: {
+              mountPath: 'kubernetes-teams',
+              role: 'eso-payments',
+              serviceAccountRef: {
+                name: 'vault-auth',
+                audiences: ['https://kubernetes.default.svc'],
               },
             },
           },
