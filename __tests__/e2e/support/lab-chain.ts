@@ -277,6 +277,8 @@ async function sweepUnrecorded(config: EnvironmentConfig): Promise<void> {
     await vault('DELETE', `sys/policies/acl/${policy}`);
   if (config.vault.kvMount.managed)
     await vault('DELETE', `sys/mounts/${config.vault.kvMount.path}`);
+  // Unmounting the database engine revokes what it issued: Vault drops its users.
+  if (config.vault.database) await vault('DELETE', `sys/mounts/${config.vault.database.mountPath}`);
 }
 
 /**
