@@ -7,6 +7,7 @@
 import { databaseRootPasswordVariableName } from '../../common/names';
 import type { JsonObject, StackJson } from '../../common/stack-json';
 import { validateEnvironment } from '../../environments';
+import { local } from '../../environments/local';
 import { localDatabase } from '../../environments/local-database';
 import type { EnvironmentConfig } from '../../environments/types';
 import { checkChain } from '../../rules/chain-invariants';
@@ -90,6 +91,26 @@ describe('validation of the database keys', () => {
       'tenants[0].databaseCredentials[0].creationStatements = ["CREATE ROLE app;"]: statements that use {{name}} and {{password}} (Vault fills in the user it creates)',
       'tenants[0].databaseCredentials[0].revocationStatements = []: a non-empty list of SQL statements',
       'tenants[1].databaseCredentials[0].name = "billing-app": a role name no other credential has (tenants[0].databaseCredentials[0] has it): Vault roles are per engine',
+    ]);
+  });
+
+  it("refuses a credential whose ExternalSecret or Secret is a KV secret's in the namespace", () => {
+    expect(problemsOf(withCredential({ externalSecretName: 'config' }))).toEqual([
+      'tenants[0].databaseCredentials[0].externalSecretName = "config": a name not used by a KV secret in the same namespace',
+    ]);
+  });
+
+  it("takes a single chain's credentials at the top level, and refuses them there with tenants", () => {
+    const single = variant(
+      {
+        vault: { database: localDatabase.vault.database },
+        databaseCredentials: [{ ...credential, name: 'local-app' }],
+      },
+      local,
+    );
+    expect(problemsOf(single)).toEqual([]);
+    expect(problemsOf({ ...localDatabase, databaseCredentials: [credential] })).toEqual([
+      `databaseCredentials = ${JSON.stringify([credential])}: nothing: with tenants, each tenant lists its own`,
     ]);
   });
 

@@ -97,6 +97,7 @@ export function validateDatabaseCredentials(
   key: string,
   value: unknown,
   ctx: DatabaseContext,
+  secrets: unknown,
 ): void {
   if (value === undefined) return;
   if (ctx.connections === undefined) {
@@ -132,6 +133,7 @@ export function validateDatabaseCredentials(
     const credential = c.object(at, item, 'databaseCredentials[]');
     if (credential) validateCredential(c, at, credential, ctx);
   });
+  namesApart(c, key, value, secrets);
 }
 
 function validateCredential(c: Checker, at: string, credential: Obj, ctx: DatabaseContext): void {
@@ -159,6 +161,30 @@ function validateCredential(c: Checker, at: string, credential: Obj, ctx: Databa
   c.shape(`${at}.externalSecretName`, credential.externalSecretName, SHAPES.objectName);
   c.shape(`${at}.targetSecretName`, credential.targetSecretName, SHAPES.objectName);
   validateLifetimes(c, at, credential, ctx);
+}
+
+/**
+ * An ExternalSecret or Secret name in the namespace is one object: a credential's may not be a
+ * KV secret's, nor another credential's.
+ */
+function namesApart(c: Checker, key: string, credentials: unknown[], secrets: unknown): void {
+  for (const field of ['externalSecretName', 'targetSecretName'] as const) {
+    const taken = new Map<string, string>();
+    (Array.isArray(secrets) ? secrets : []).forEach((s: unknown) => {
+      if (isObject(s) && typeof s[field] === 'string') taken.set(s[field], 'a KV secret');
+    });
+    credentials.forEach((item: unknown, i: number) => {
+      if (!isObject(item) || typeof item[field] !== 'string') return;
+      const other = taken.get(item[field]);
+      if (other !== undefined)
+        c.add(
+          `${key}[${i}].${field}`,
+          item[field],
+          `a name not used by ${other} in the same namespace`,
+        );
+      else taken.set(item[field], 'another database credential');
+    });
+  }
 }
 
 /** SQL statements: a non-empty list of strings that, together, use every template needed. */

@@ -82,7 +82,13 @@ function validateDatabases(c: Checker, env: Obj, layout: Layout): void {
     roles: new Map<string, string>(),
   };
   if (layout === 'single-chain') {
-    validateDatabaseCredentials(c, 'databaseCredentials', env.databaseCredentials, ctx);
+    validateDatabaseCredentials(
+      c,
+      'databaseCredentials',
+      env.databaseCredentials,
+      ctx,
+      env.secrets,
+    );
     return;
   }
   c.absent(
@@ -98,6 +104,7 @@ function validateDatabases(c: Checker, env: Obj, layout: Layout): void {
         `tenants[${i}].databaseCredentials`,
         tenant.databaseCredentials,
         ctx,
+        tenant.secrets,
       );
   });
 }
