@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
 import { cdktfArgs, DEFAULT_APP, PROJECT_ROOT, runCdktfShielded, runInherited } from './terraform';
+import { revokeOrphanedLeases } from './database-leases';
+import { VaultClient } from './vault-http';
 
 const TOOL = 'deploy';
 const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -27,7 +29,8 @@ flight and saves its state, and the next deploy simply finishes the job; a secon
 kills it (then run npm run recover).
 
 Needs the deploy's credentials (AWS, VAULT_TOKEN, TF_VAR_ values) and, for the diagnosis,
-kubectl. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
+kubectl. With dynamic database credentials, a deploy that removed one revokes its leases at once
+(Vault drops its users), which deleting the role alone does not. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +46,29 @@ async function main(argv: string[]): Promise<number> {
   );
   if (code === EXIT.ok) {
     progress(TOOL, `${name}: deployed`, start);
+    const engine = config?.vault.database;
+    if (engine === undefined || !process.env.VAULT_TOKEN) return EXIT.ok;
+    const vault = new VaultClient({
+      address: config!.vault.address,
+      namespace: config!.vault.namespace,
+      token: process.env.VAULT_TOKEN,
+    });
+    try {
+      const revoked = await revokeOrphanedLeases(vault, engine.mountPath);
+      if (revoked.length > 0)
+        progress(
+          TOOL,
+          `${name}: revoked the credentials of removed role(s) ${revoked.join(', ')}`,
+          start,
+        );
+    } catch (error) {
+      // The deploy itself succeeded: those credentials still end with their lease.
+      progress(
+        TOOL,
+        `${name}: warning: ${(error as Error).message}; they end with their lease`,
+        start,
+      );
+    }
     return EXIT.ok;
   }
   if (interrupted) {
