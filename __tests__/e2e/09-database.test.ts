@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databasePaths } from '../../common/chain/database';
 import { runProcess } from '../../common/process';
+import { localDatabase } from '../../environments/local-database';
 import { tenantsOf } from '../../environments/tenants';
 import {
   MINUTES,
@@ -22,6 +23,7 @@ import {
   kubectlJson,
   lab,
   login,
+  opsDeploy,
   plan,
   savedPlanJson,
   serviceAccountToken,
@@ -192,6 +194,26 @@ describe('dynamic database credentials (PostgreSQL)', () => {
       ['database-role', 'billing'],
       ['database-lease', 'billing'],
     ]);
+  });
+
+  it("removing a team's credential with npm run deploy revokes its leases at once", async () => {
+    const role = billing.databaseCredentials[0].name;
+    await eventually("billing's users", 60, async () =>
+      (await vaultUsers(role)).length > 0 ? true : undefined,
+    );
+    const [ordersConfig, billingConfig] = localDatabase.tenants!;
+    const removed: StackVariant = {
+      ...v,
+      changes: { tenants: [ordersConfig, { ...billingConfig, databaseCredentials: undefined }] },
+    };
+    const deployed = await opsDeploy(removed);
+    expect([
+      deployed.code,
+      deployed.stderr.includes(`revoked the credentials of removed role(s) ${role}`),
+    ]).toEqual([0, true]);
+    // At once: the leases had up to a minute left.
+    expect(await vaultUsers(role)).toEqual([]);
+    expect((await vaultUsers(orders.databaseCredentials[0].name)).length).toBeGreaterThan(0);
   });
 
   it('destroying the engine revokes every lease: Vault drops every user it made', async () => {

@@ -161,6 +161,15 @@ export function opsTool(
   );
 }
 
+/** `npm run deploy` for the variant (the ops tool: cdktf deploy, then its own follow-ups). */
+export async function opsDeploy(v: StackVariant): Promise<Run> {
+  return opsTool(
+    'deploy',
+    ['--env', v.name, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
+    { env: cdktfEnv(v) },
+  );
+}
+
 /** `npm run recover` for the variant. */
 export async function recover(v: StackVariant): Promise<Run> {
   return opsTool('recover', ['--env', v.name, '--app', VARIANT_APP], { env: cdktfEnv(v) });
