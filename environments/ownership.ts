@@ -84,6 +84,13 @@ function vaultObjects(env: EnvironmentConfig): Owned[] {
       id: `mount/${v.kvMount.path}`,
       value: v.kvMount.path,
     });
+  // The database engine: unmounting it (one environment's destroy) revokes the other's leases.
+  if (v.database)
+    objects.push({
+      key: 'vault.database.mountPath',
+      id: `mount/${v.database.mountPath}`,
+      value: v.database.mountPath,
+    });
   const seen = new Set<string>();
   tenantsOf(env).forEach((t, ti) => {
     const at = (key: string) => (t.singleChain ? key : `tenants[${ti}].${key}`);

@@ -6,6 +6,7 @@
  */
 import { DEFAULTS } from './defaults';
 import type {
+  DatabaseCredentialConfig,
   EnvironmentConfig,
   IsolationDesign,
   SecretConfig,
@@ -44,6 +45,8 @@ export interface ResolvedTenant {
   /** The store its ExternalSecrets use. */
   readonly store: TenantStore;
   readonly secrets: readonly TenantSecret[];
+  /** Its dynamic database credentials (none: an empty list). */
+  readonly databaseCredentials: readonly DatabaseCredentialConfig[];
 }
 
 /** An environment without tenants (validated: every single-chain key is present). */
@@ -102,6 +105,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
         roleName: config.vault.roleName!,
         store: { kind: 'ClusterSecretStore', name: config.eso.storeName },
         secrets: config.secrets ?? [],
+        databaseCredentials: config.databaseCredentials ?? [],
       },
     ];
   }
@@ -127,6 +131,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
         ...rest,
         name: fullSecretName(prefix, { name: rest.name, path }),
       })),
+      databaseCredentials: tenant.databaseCredentials ?? [],
     };
   });
 }

@@ -83,6 +83,11 @@ function printSummary(info: LabInfo): void {
     ],
     ['eks', 'EKS token webhook', info.eks.webhookUrl],
     ['eso', 'ESO controller', `${info.eso.healthUrl}, ${info.eso.metricsUrl}`],
+    [
+      'database',
+      'PostgreSQL',
+      `postgresql://${info.postgres.host}:${info.postgres.port} (superuser password in ${info.postgres.superuserPasswordPath})`,
+    ],
     ...ENGINES.map((engine): [PartGroup, string, string] => [
       'toolchain',
       engine === info.toolchain.engine ? `${engine} (LAB_ENGINE)` : engine,

@@ -1,7 +1,13 @@
 // Lab configuration, read from environment variables only (see lab/README.md).
 import * as os from 'os';
 import * as path from 'path';
-import { LAB_CLUSTER_NAME, LAB_HOST, LAB_REGION, LAB_VAULT_PORT } from '../common/lab-coordinates';
+import {
+  LAB_CLUSTER_NAME,
+  LAB_HOST,
+  LAB_POSTGRES_PORT,
+  LAB_REGION,
+  LAB_VAULT_PORT,
+} from '../common/lab-coordinates';
 import { LabError } from './report';
 
 /** The repository root: lab/ lives directly under it. */
@@ -17,6 +23,7 @@ export interface LabPorts {
   webhook: number;
   esoMetrics: number;
   esoHealth: number;
+  postgres: number;
 }
 
 /** The Terraform engines the lab builds and runs the stacks with (LAB_ENGINE picks one). */
@@ -59,6 +66,7 @@ const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
   webhook: ['LAB_WEBHOOK_PORT', 15001],
   esoMetrics: ['LAB_ESO_METRICS_PORT', 18081],
   esoHealth: ['LAB_ESO_HEALTH_PORT', 18082],
+  postgres: ['LAB_POSTGRES_PORT', LAB_POSTGRES_PORT],
 };
 
 export const EKS_CLUSTER_NAME = LAB_CLUSTER_NAME;

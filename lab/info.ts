@@ -24,6 +24,8 @@ import { VAULT_NAMESPACE } from './parts/openbao';
 import { SERVICES } from './parts';
 import { pkiFiles } from './parts/pki';
 import { engineBinary, providerBinary, providerMirror } from './parts/terraform';
+import { POSTGRES_SUPERUSER, postgresBinDir, postgresFiles } from './parts/postgres';
+import { LAB_POSTGRES_VAULT_USER } from '../common/lab-coordinates';
 import { labPaths, logPath, pidPath } from './paths';
 import { runningPid } from './process';
 import { LabError } from './report';
@@ -70,6 +72,16 @@ export interface LabInfo {
     healthUrl: string;
     pid?: number;
   };
+  postgres: {
+    host: string;
+    port: number;
+    binDir: string;
+    superuser: string;
+    superuserPasswordPath: string;
+    /** The user the stack's connection gives Vault (no password until a deploy's bootstrap). */
+    vaultUser: string;
+    pid?: number;
+  };
   toolchain: {
     /** The engine this reader picked (LAB_ENGINE when read, see readLabInfo). */
     engine: Engine;
@@ -107,7 +119,7 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
     }
   }
   const esoVersion = runningEsoVersion(ctx) ?? pinnedEsoVersion(ctx);
-  const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds'];
+  const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds', 'postgres-venv', 'postgres-initdb'];
   return {
     schemaVersion: 1,
     updatedAt: new Date().toISOString(),
@@ -155,6 +167,15 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       metricsUrl: `http://${config.host}:${config.ports.esoMetrics}/metrics`,
       healthUrl: `http://${config.host}:${config.ports.esoHealth}/healthz`,
       pid: pidOf(ctx, 'eso'),
+    },
+    postgres: {
+      host: config.host,
+      port: config.ports.postgres,
+      binDir: postgresBinDir(ctx),
+      superuser: POSTGRES_SUPERUSER,
+      superuserPasswordPath: postgresFiles(ctx).superuserPassword,
+      vaultUser: LAB_POSTGRES_VAULT_USER,
+      pid: pidOf(ctx, 'postgres'),
     },
     toolchain: {
       engine: ctx.config.engine,

@@ -7,6 +7,7 @@ import type { IsolationDesign } from '../types';
 import { validateAws } from './aws';
 import { validateBackend, validateRunnerCanAuthenticate } from './backend';
 import { Checker, type ConfigProblem, isObject, type Obj, SHAPES } from './checker';
+import { validateDatabaseCredentials, validateDatabaseEngine } from './database';
 import { validateEso } from './eso';
 import { validateKubernetes } from './kubernetes';
 import { OPTIONS } from './schema';
@@ -76,6 +77,7 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       isObject(env.vault.kvMount) &&
       env.vault.kvMount.purgeSecretsOnDestroy === true,
   );
+  validateDatabases(c, env, layout);
   validateEso(c, env.eso, tenanted);
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);
@@ -84,6 +86,44 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   validateSize(c, env);
   validateText(c, env);
   return c.problems;
+}
+
+/** The database engine, and the credentials of the single chain or of each tenant. */
+function validateDatabases(c: Checker, env: Obj, layout: Layout): void {
+  const vault = isObject(env.vault) ? env.vault : {};
+  const ctx = {
+    layout,
+    connections: validateDatabaseEngine(c, env.vault),
+    tokenTtlSeconds: typeof vault.tokenTtlSeconds === 'number' ? vault.tokenTtlSeconds : undefined,
+    storeAuth: isObject(env.eso) ? env.eso.storeAuth : undefined,
+    roles: new Map<string, string>(),
+  };
+  if (layout === 'single-chain') {
+    validateDatabaseCredentials(
+      c,
+      'databaseCredentials',
+      env.databaseCredentials,
+      ctx,
+      env.secrets,
+    );
+    return;
+  }
+  c.absent(
+    'databaseCredentials',
+    env.databaseCredentials,
+    'with tenants, each tenant lists its own',
+  );
+  if (!Array.isArray(env.tenants)) return;
+  env.tenants.forEach((tenant: unknown, i: number) => {
+    if (isObject(tenant))
+      validateDatabaseCredentials(
+        c,
+        `tenants[${i}].databaseCredentials`,
+        tenant.databaseCredentials,
+        ctx,
+        tenant.secrets,
+      );
+  });
 }
 
 /** Audiences EKS API servers (and AWS STS) accept tokens for. */

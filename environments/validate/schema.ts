@@ -6,6 +6,10 @@
 import type {
   AwsConfig,
   BackendConfig,
+  DatabaseConnectionConfig,
+  DatabaseCredentialConfig,
+  DatabaseEngineConfig,
+  DatabasePlugin,
   EnvironmentConfig,
   EsoApiVersion,
   EsoConfig,
@@ -40,6 +44,7 @@ export const KNOWN_KEYS = {
     secrets: true,
     tenants: true,
     retiredSecrets: true,
+    databaseCredentials: true,
     eso: true,
     backend: true,
   }),
@@ -69,6 +74,30 @@ export const KNOWN_KEYS = {
     tokenMaxTtlSeconds: true,
     reviewerTokenTtlSeconds: true,
     reviewerTokenVersion: true,
+    database: true,
+  }),
+  'vault.database': keys<keyof DatabaseEngineConfig>({
+    mountPath: true,
+    allowDestroy: true,
+    connections: true,
+  }),
+  'vault.database.connections[]': keys<keyof DatabaseConnectionConfig>({
+    name: true,
+    plugin: true,
+    connectionUrl: true,
+    username: true,
+    rootPasswordVersion: true,
+  }),
+  'databaseCredentials[]': keys<keyof DatabaseCredentialConfig>({
+    name: true,
+    connection: true,
+    creationStatements: true,
+    revocationStatements: true,
+    defaultTtlSeconds: true,
+    maxTtlSeconds: true,
+    refreshInterval: true,
+    externalSecretName: true,
+    targetSecretName: true,
   }),
   'vault.kvMount': keys<keyof VaultConfig['kvMount']>({
     path: true,
@@ -101,6 +130,7 @@ export const KNOWN_KEYS = {
     serviceAccountName: true,
     secretPrefix: true,
     secrets: true,
+    databaseCredentials: true,
   }),
   eso: keys<keyof EsoConfig>({
     apiVersion: true,
@@ -141,4 +171,5 @@ export const OPTIONS = {
   authMethod: options<VaultAuthMethod>({ kubernetes: true, jwt: true }),
   jwtIssuerCa: options<NonNullable<VaultConfig['jwtIssuerCa']>>({ public: true, cluster: true }),
   backendType: options<BackendConfig['type']>({ local: true, cloud: true }),
+  databasePlugin: options<DatabasePlugin>({ postgresql: true }),
 } as const;

@@ -183,6 +183,15 @@ export function opsTool(
   );
 }
 
+/** `npm run deploy` for the variant (the ops tool: cdktf deploy, then its own follow-ups). */
+export async function opsDeploy(v: StackVariant): Promise<Run> {
+  return opsTool(
+    'deploy',
+    ['--env', v.name, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
+    { env: cdktfEnv(v) },
+  );
+}
+
 /** `npm run recover` for the variant. */
 export async function recover(v: StackVariant): Promise<Run> {
   return opsTool('recover', ['--env', v.name, '--app', VARIANT_APP], { env: cdktfEnv(v) });
@@ -301,6 +310,8 @@ async function sweepUnrecorded(config: EnvironmentConfig): Promise<void> {
     await vault('DELETE', `sys/policies/acl/${policy}`);
   if (config.vault.kvMount.managed)
     await vault('DELETE', `sys/mounts/${config.vault.kvMount.path}`);
+  // Unmounting the database engine revokes what it issued: Vault drops its users.
+  if (config.vault.database) await vault('DELETE', `sys/mounts/${config.vault.database.mountPath}`);
 }
 
 /**
