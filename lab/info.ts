@@ -119,7 +119,13 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
     }
   }
   const esoVersion = runningEsoVersion(ctx) ?? pinnedEsoVersion(ctx);
-  const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds', 'postgres-venv', 'postgres-initdb'];
+  const partNames = [
+    ...SERVICES.map((service) => service.name),
+    'venv',
+    'eso-crds',
+    'postgres-venv',
+    'postgres-initdb',
+  ];
   return {
     schemaVersion: 1,
     updatedAt: new Date().toISOString(),

@@ -137,10 +137,18 @@ async function revokeRemovedCredentials(
   try {
     const revoked = await revokeOrphanedLeases(vault, engine.mountPath);
     if (revoked.length > 0)
-      progress(TOOL, `${name}: revoked the credentials of removed role(s) ${revoked.join(', ')}`, start);
+      progress(
+        TOOL,
+        `${name}: revoked the credentials of removed role(s) ${revoked.join(', ')}`,
+        start,
+      );
   } catch (error) {
     // The deploy itself succeeded: those credentials still end with their lease.
-    progress(TOOL, `${name}: warning: ${(error as Error).message}; they end with their lease`, start);
+    progress(
+      TOOL,
+      `${name}: warning: ${(error as Error).message}; they end with their lease`,
+      start,
+    );
   }
 }
 
