@@ -47,6 +47,24 @@ export function tenantScopeId(tenant: string): string {
   return `tenant-${tenant}`;
 }
 
+/** Separates an environment from one of its teams in a team stack's name. */
+export const TEAM_STACK_SEPARATOR = '--';
+
+/**
+ * The stack of one team file of an environment, `<environment>--<team>` (environment names never
+ * hold "--"): its directory in cdktf.out, its local state file, its ledger.
+ */
+export function teamStackName(environment: string, team: string): string {
+  return `${environment}${TEAM_STACK_SEPARATOR}${team}`;
+}
+
+/** The environment and team of a team stack's name (undefined for an environment's own stack). */
+export function teamOfStack(stack: string): { environment: string; team: string } | undefined {
+  const at = stack.indexOf(TEAM_STACK_SEPARATOR);
+  if (at < 0) return undefined;
+  return { environment: stack.slice(0, at), team: stack.slice(at + TEAM_STACK_SEPARATOR.length) };
+}
+
 /** The tenant a Terraform address belongs to, among `tenants` (undefined: shared or single chain). */
 export function tenantOfAddress(address: string, tenants: readonly string[]): string | undefined {
   const name = address.split('.').slice(-1)[0];

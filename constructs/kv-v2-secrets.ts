@@ -55,6 +55,12 @@ export interface KvV2SecretsProps {
    */
   readonly manageMount?: boolean;
   /**
+   * The mount belongs to another stack (the environment's, beside a team's stack): it is
+   * neither created nor forgotten here, and the secrets name it by its path.
+   * @default false: `manageMount` says whether this stack creates it or forgets it
+   */
+  readonly mountElsewhere?: boolean;
+  /**
    * Let Terraform destroy or replace the managed mount (and with it every secret in it).
    * @default false: a plan that would destroy or replace it fails, naming `vault.kvMount.allowDestroy`
    */
@@ -136,6 +142,7 @@ export class KvV2Secrets extends Construct {
 
   /** The managed mount (guarded unless its destroy is allowed), or an existing one, forgotten. */
   private mount(props: KvV2SecretsProps): { path: string; address?: string } {
+    if (props.mountElsewhere ?? false) return { path: props.mountPath };
     if (!(props.manageMount ?? false)) {
       // No longer managed: forget a mount this stack may have created, never delete it.
       new RemovedResources(this, 'unmanaged-mount', [

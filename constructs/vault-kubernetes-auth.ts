@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { kubernetesRoleBinding } from '../common/chain/role';
 import type { ReviewerToken } from './vault-auth-service-account';
 import type { LoginRole, LoginRoleSpec, VaultLogin } from './vault-login';
+import { accessorOfAnotherStack } from './vault-jwt-auth';
 
 export interface VaultKubernetesAuthProps {
   /** Path of the auth method, e.g. `kubernetes-my-auth`. */
@@ -60,16 +61,50 @@ export class VaultKubernetesAuth extends Construct implements VaultLogin {
   }
 
   addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
-    const role = new KubernetesAuthBackendRole(scope, id, {
-      backend: this.path,
-      roleName: spec.name,
-      // Names x namespaces: the shared design gives every tenant the same account name.
-      ...kubernetesRoleBinding(spec.bindings),
-      tokenPolicies: [...spec.policies],
-      audience: spec.audience,
-      tokenTtl: spec.tokenTtlSeconds,
-      tokenMaxTtl: spec.tokenMaxTtlSeconds,
-    });
-    return { name: role.roleName, resource: role };
+    return kubernetesRole(scope, id, this.path, spec);
   }
+}
+
+/**
+ * The kubernetes auth method of another stack (the environment's, beside a team's stack), by
+ * its path: a team's roles are declared against it; the method itself is not touched.
+ */
+export class VaultKubernetesAuthAt extends Construct implements VaultLogin {
+  readonly method = 'kubernetes' as const;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    readonly path: string,
+  ) {
+    super(scope, id);
+  }
+
+  get accessor(): string {
+    return accessorOfAnotherStack(this.path);
+  }
+
+  addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
+    return kubernetesRole(scope, id, this.path, spec);
+  }
+}
+
+/** A role of the kubernetes method at `backend` (a reference to the method, or its path). */
+function kubernetesRole(
+  scope: Construct,
+  id: string,
+  backend: string,
+  spec: LoginRoleSpec,
+): LoginRole {
+  const role = new KubernetesAuthBackendRole(scope, id, {
+    backend,
+    roleName: spec.name,
+    // Names x namespaces: the shared design gives every tenant the same account name.
+    ...kubernetesRoleBinding(spec.bindings),
+    tokenPolicies: [...spec.policies],
+    audience: spec.audience,
+    tokenTtl: spec.tokenTtlSeconds,
+    tokenMaxTtl: spec.tokenMaxTtlSeconds,
+  });
+  return { name: role.roleName, resource: role };
 }

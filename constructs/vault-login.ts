@@ -22,8 +22,8 @@ export interface LoginRoleSpec {
 export interface LoginRole {
   /** The role's name (a reference, so what names it waits for it). */
   readonly name: string;
-  /** The role resource. */
-  readonly resource: ITerraformDependable;
+  /** The role resource (none when another stack holds it: the shared store's, in a team's). */
+  readonly resource?: ITerraformDependable;
 }
 
 /**
@@ -36,8 +36,11 @@ export interface VaultLogin extends Construct {
   readonly path: string;
   /** Mount accessor (a reference), for templated policies. */
   readonly accessor: string;
-  /** What must exist before a login can work: the method's configuration. */
-  readonly ready: ITerraformDependable;
+  /**
+   * What must exist before a login can work: the method's configuration (none when another
+   * stack holds the method: it is deployed first).
+   */
+  readonly ready?: ITerraformDependable;
   /** Adds a role at `scope/id`. */
   addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole;
 }

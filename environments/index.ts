@@ -4,8 +4,18 @@ import { localTenants } from './local-tenants';
 import { localDatabase } from './local-database';
 import { prod } from './prod';
 import { staging } from './staging';
-import { LEDGER_DIR, ledgerPath, ledgerProblems, readLedger } from './ledger';
+import { opsCommand, teamStackName } from '../common/names';
+import {
+  LEDGER_DIR,
+  type Ledger,
+  type LedgerEntry,
+  ledgerPath,
+  ledgerProblems,
+  readLedger,
+  readTeamLedgers,
+} from './ledger';
 import { sharedOwnership } from './ownership';
+import { TEAMS_DIR, inTeamFiles, withTeamFiles } from './team-files';
 import type { EnvironmentConfig } from './types';
 import {
   ConfigError,
@@ -58,11 +68,16 @@ function listProblems(environments: readonly unknown[]): ConfigProblem[] {
   );
 }
 
-/** An environment against its ledger; a ledger file that does not read is a problem too. */
+/**
+ * An environment against its ledgers (its own and, with team files, each team stack's); a
+ * ledger file that does not read is a problem too, and so is a deployed team without a file.
+ */
 function ledgerProblemsOf(env: EnvironmentConfig, dir: string): ConfigProblem[] {
   let ledger;
+  let teams;
   try {
     ledger = readLedger(env.name, dir);
+    teams = env.teamFiles === undefined ? new Map<string, Ledger>() : readTeamLedgers(env.name, dir);
   } catch (error) {
     const why = (error as Error).message.split('\n')[0];
     return [
@@ -74,7 +89,31 @@ function ledgerProblemsOf(env: EnvironmentConfig, dir: string): ConfigProblem[] 
       },
     ];
   }
-  return ledgerProblems(env, ledger);
+  const declared = new Set((env.tenants ?? []).map((t) => t.name));
+  const problems: ConfigProblem[] = [];
+  const origin = new Map<LedgerEntry, string>();
+  for (const [team, teamLedger] of teams) {
+    const file = `environments/ledgers/${teamStackName(env.name, team)}.json`;
+    if (!declared.has(team) && teamLedger.entries.length > 0) {
+      problems.push({
+        environment: env.name,
+        key: 'teamFiles',
+        value: env.teamFiles,
+        allowed: `a file for team "${team}", whose stack deployed secrets (${file}): to offboard a team, destroy its stack first (${opsCommand('destroy', env.name, '--team', team)}), then delete its ledger with its file`,
+      });
+      continue;
+    }
+    for (const entry of teamLedger.entries) origin.set(entry, file);
+  }
+  const all = { environment: env.name, entries: [...ledger.entries, ...origin.keys()] };
+  return [
+    ...problems,
+    ...ledgerProblems(
+      env,
+      all,
+      (entry) => origin.get(entry) ?? `environments/ledgers/${env.name}.json`,
+    ),
+  ];
 }
 
 export interface LoadOptions {
@@ -84,6 +123,11 @@ export interface LoadOptions {
    * @default LEDGER_DIR
    */
   readonly ledgerDir?: string;
+  /**
+   * Where the team folders are (`<teamsDir>/<teamFiles>/<team>.yaml`).
+   * @default TEAMS_DIR (environments/teams)
+   */
+  readonly teamsDir?: string;
 }
 
 /**
@@ -98,12 +142,19 @@ export function loadEnvironments(
   options: LoadOptions = {},
 ): EnvironmentConfig[] {
   const problems: ConfigProblem[] = listProblems(environments);
-  environments.forEach((env, i) => {
-    if (isObject(env)) problems.push(...validateEnvironment(env, nameOf(env, i)));
+  // Each environment with its team files read into its tenants, validated with them.
+  const files: (readonly string[])[] = [];
+  const loaded = environments.map((raw, i) => {
+    const teams = withTeamFiles(raw, nameOf(raw, i), options.teamsDir ?? TEAMS_DIR);
+    files.push(teams.files);
+    problems.push(...teams.problems);
+    if (isObject(teams.env))
+      problems.push(...inTeamFiles(validateEnvironment(teams.env, nameOf(raw, i)), teams.files));
+    return teams.env;
   });
   const names = environments.map(nameOf);
   names.forEach((name, i) => {
-    if (isObject(environments[i]) && names.indexOf(name) !== i) {
+    if (isObject(loaded[i]) && names.indexOf(name) !== i) {
       problems.push({
         environment: name,
         key: 'name',
@@ -112,12 +163,15 @@ export function loadEnvironments(
       });
     }
   });
-  const valid = environments as readonly EnvironmentConfig[];
+  const valid = loaded as readonly EnvironmentConfig[];
   // Only when each is valid on its own: the comparison reads their keys.
   if (problems.length === 0) problems.push(...sharedOwnership(valid));
   if (problems.length === 0)
-    for (const env of valid)
-      problems.push(...ledgerProblemsOf(env, options.ledgerDir ?? LEDGER_DIR));
+    valid.forEach((env, i) =>
+      problems.push(
+        ...inTeamFiles(ledgerProblemsOf(env, options.ledgerDir ?? LEDGER_DIR), files[i]),
+      ),
+    );
   for (const wanted of selected ?? []) {
     if (!names.includes(wanted)) {
       problems.push({

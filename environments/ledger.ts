@@ -6,8 +6,9 @@
  * changes under a deployed ExternalSecret (it must be declared moved). `npm run deploy` writes
  * it after each deploy; `npm run ledger` writes it by hand (from a deployed state, too).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TEAM_STACK_SEPARATOR, teamStackName } from '../common/names';
 import { tenantsOf } from './tenants';
 import type { EnvironmentConfig, RetiredSecret } from './types';
 import type { ConfigProblem } from './validate';
@@ -47,6 +48,22 @@ export function readLedger(environment: string, dir: string = LEDGER_DIR): Ledge
   return { environment, entries: parsed.entries };
 }
 
+/**
+ * The ledgers of an environment's team stacks (`<environment>--<team>.json`), by team: what each
+ * team's own stack deployed.
+ */
+export function readTeamLedgers(environment: string, dir: string = LEDGER_DIR): Map<string, Ledger> {
+  const prefix = `${environment}${TEAM_STACK_SEPARATOR}`;
+  const teams = new Map<string, Ledger>();
+  if (!existsSync(dir)) return teams;
+  for (const file of readdirSync(dir).sort())
+    if (file.startsWith(prefix) && file.endsWith('.json')) {
+      const team = file.slice(prefix.length, -'.json'.length);
+      teams.set(team, readLedger(teamStackName(environment, team), dir));
+    }
+  return teams;
+}
+
 /** Writes a ledger, entries sorted so that a diff shows only what changed. */
 export function writeLedger(ledger: Ledger, dir: string = LEDGER_DIR): string {
   mkdirSync(dir, { recursive: true });
@@ -83,6 +100,16 @@ export function retiredEntry(retired: RetiredSecret): { name: string; purge: boo
 
 const pathOf = (mount: string, name: string): string => `${mount}/${name}`;
 
+/** Every retired name of the configuration: the environment's and each tenant's. */
+function retiredNames(config: EnvironmentConfig): Set<string> {
+  return new Set(
+    [
+      ...(config.retiredSecrets ?? []),
+      ...(config.tenants ?? []).flatMap((t) => t.retiredSecrets ?? []),
+    ].map((r) => retiredEntry(r).name),
+  );
+}
+
 /** Every declared move of the configuration, as `mount/name` of the old path -> the secret. */
 function movesOf(config: EnvironmentConfig): Map<string, string> {
   const moves = new Map<string, string>();
@@ -97,12 +124,21 @@ function movesOf(config: EnvironmentConfig): Map<string, string> {
  * What the configuration would lose against the ledger: each deployed secret that left it
  * undeclared, and each ExternalSecret whose path changed undeclared. Every problem at once.
  */
-export function ledgerProblems(config: EnvironmentConfig, ledger: Ledger): ConfigProblem[] {
+export function ledgerProblems(
+  config: EnvironmentConfig,
+  ledger: Ledger,
+  recordedIn: (entry: LedgerEntry) => string = () => `environments/ledgers/${config.name}.json`,
+): ConfigProblem[] {
   const current = entriesOf(config);
   const declaredPaths = new Set(current.map((e) => pathOf(e.mount, e.secret)));
-  const retired = new Set((config.retiredSecrets ?? []).map((r) => retiredEntry(r).name));
+  const retired = retiredNames(config);
   const moves = movesOf(config);
-  const file = `environments/ledgers/${config.name}.json`;
+  // A team file's secrets are recorded in its stack's ledger, and retired in its file.
+  const teamIndex = (entry: LedgerEntry) =>
+    config.teamFiles !== undefined && entry.tenant !== undefined
+      ? (config.tenants ?? []).findIndex((t) => t.name === entry.tenant)
+      : -1;
+  const fileOf = recordedIn;
   const problems: ConfigProblem[] = [];
   const add = (key: string, value: unknown, allowed: string) =>
     problems.push({ environment: config.name, key, value, allowed });
@@ -116,15 +152,16 @@ export function ledgerProblems(config: EnvironmentConfig, ledger: Ledger): Confi
         add(
           `${keyOf(config, now)}.movedFrom`,
           undefined,
-          `{ name: '${deployed.secret}'${deployed.mount === now.mount ? '' : `, mount: '${deployed.mount}'`} }: ExternalSecret ${now.externalSecret} read "${path}" when deployed (${file}) and would now read "${pathOf(now.mount, now.secret)}", serving whatever that path holds over the live Secret. Declaring the move copies every version there first; or retire "${deployed.secret}" and give this ExternalSecret another name`,
+          `{ name: '${deployed.secret}'${deployed.mount === now.mount ? '' : `, mount: '${deployed.mount}'`} }: ExternalSecret ${now.externalSecret} read "${path}" when deployed (${fileOf(deployed)}) and would now read "${pathOf(now.mount, now.secret)}", serving whatever that path holds over the live Secret. Declaring the move copies every version there first; or retire "${deployed.secret}" and give this ExternalSecret another name`,
         );
       continue;
     }
     if (declaredPaths.has(path) || retired.has(deployed.secret) || moves.has(path)) continue;
+    const team = teamIndex(deployed);
     add(
-      'retiredSecrets',
+      team < 0 ? 'retiredSecrets' : `tenants[${team}].retiredSecrets`,
       deployed.secret,
-      `a list naming "${deployed.secret}": it was deployed (${file}; ExternalSecret ${deployed.externalSecret}, Secret ${deployed.target}) and is no longer declared. Retire it to keep its versions in Vault and stop managing it, declare it again, or declare where it went (movedFrom on the secret that replaces it)`,
+      `a list naming "${deployed.secret}": it was deployed (${fileOf(deployed)}; ExternalSecret ${deployed.externalSecret}, Secret ${deployed.target}) and is no longer declared. Retire it to keep its versions in Vault and stop managing it, declare it again, or declare where it went (movedFrom on the secret that replaces it)`,
     );
   }
   return problems;

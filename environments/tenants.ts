@@ -9,6 +9,7 @@ import type {
   DatabaseCredentialConfig,
   EnvironmentConfig,
   IsolationDesign,
+  RetiredSecret,
   SecretConfig,
   SingleChainConfig,
   TenantConfig,
@@ -47,6 +48,8 @@ export interface ResolvedTenant {
   readonly secrets: readonly TenantSecret[];
   /** Its dynamic database credentials (none: an empty list). */
   readonly databaseCredentials: readonly DatabaseCredentialConfig[];
+  /** Its own retired secrets (the environment's are in `retiredSecrets`; none: an empty list). */
+  readonly retiredSecrets: readonly RetiredSecret[];
 }
 
 /** An environment without tenants (validated: every single-chain key is present). */
@@ -106,6 +109,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
         store: { kind: 'ClusterSecretStore', name: config.eso.storeName },
         secrets: config.secrets ?? [],
         databaseCredentials: config.databaseCredentials ?? [],
+        retiredSecrets: [],
       },
     ];
   }
@@ -132,6 +136,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
         name: fullSecretName(prefix, { name: rest.name, path }),
       })),
       databaseCredentials: tenant.databaseCredentials ?? [],
+      retiredSecrets: tenant.retiredSecrets ?? [],
     };
   });
 }

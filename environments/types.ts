@@ -406,10 +406,35 @@ export interface TenantConfig {
   /** Its secrets, named relative to the prefix. */
   readonly secrets: readonly SecretConfig[];
   /**
-   * Its dynamic database credentials (per-tenant design only).
+   * Its dynamic database credentials (per-tenant design only; not in a team file, whose stack
+   * cannot change the shared engine's connections).
    * @default none
    */
   readonly databaseCredentials?: readonly DatabaseCredentialConfig[];
+  /**
+   * Its secrets taken out of the configuration (full names), as the environment's
+   * `retiredSecrets`: forgotten, every version kept in Vault (unless `{ name, purge: true }`).
+   * @default none
+   */
+  readonly retiredSecrets?: readonly RetiredSecret[];
+}
+
+/**
+ * One team's file, `environments/teams/<teamFiles>/<name>.yaml` (or `.yml`, `.json`): a tenant's
+ * keys, and who reviews changes of it. The team's objects are a stack of their own,
+ * `<environment>--<name>`, beside the environment's.
+ */
+export interface TeamFile extends TenantConfig {
+  /**
+   * GitHub users or teams (`@org/team`) who review changes of this file: they are its owners
+   * in `.github/CODEOWNERS` (`npm run teams` writes it).
+   */
+  readonly owners: readonly string[];
+  /**
+   * The JSON Schema of team files, for editors (`../team.schema.json`); ignored otherwise.
+   * @default none
+   */
+  readonly $schema?: string;
 }
 
 export interface EnvironmentConfig {
@@ -426,9 +451,18 @@ export interface EnvironmentConfig {
   readonly secrets?: readonly SecretConfig[];
   /**
    * Teams on the cluster, each with its own namespace, service account, secrets and grants;
-   * `eso.isolation` says how they are kept apart. Exactly one of `secrets` or `tenants`.
+   * `eso.isolation` says how they are kept apart. Exactly one of `secrets`, `tenants` or
+   * `teamFiles`.
    */
   readonly tenants?: readonly TenantConfig[];
+  /**
+   * The teams are files, one per team, in `environments/teams/<teamFiles>/` (`TeamFile`), each
+   * reviewed by its owners; each team's objects are a stack of their own (`<name>--<team>`)
+   * beside this environment's, which keeps what the teams share. Loading the environment reads
+   * them into `tenants`. Exactly one of `secrets`, `tenants` or `teamFiles`.
+   * @default none: the tenants (if any) are in `tenants`, all in this environment's stack
+   */
+  readonly teamFiles?: string;
   /**
    * Secrets taken out of the configuration (full names): the stack forgets them, Vault keeps
    * every version (unless `{ name, purge: true }`), their ExternalSecrets are deleted and the

@@ -30,6 +30,8 @@ import {
   kebabId,
   opsCommand,
   secretValuesVariableName,
+  teamOfStack,
+  teamStackName,
   tenantScopeId,
 } from '../common/names';
 import { allowAnyChildId } from '../common/construct-ids';
@@ -40,13 +42,12 @@ import {
   VaultAuthServiceAccount,
   authDelegatorBinding,
 } from '../constructs/vault-auth-service-account';
-import { VaultJwtAuth } from '../constructs/vault-jwt-auth';
+import { VaultJwtAuth, VaultJwtAuthAt } from '../constructs/vault-jwt-auth';
 import type { LoginRole, VaultLogin } from '../constructs/vault-login';
-import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
+import { VaultKubernetesAuth, VaultKubernetesAuthAt } from '../constructs/vault-kubernetes-auth';
 import {
   type ResolvedTenant,
   type TenantSecret,
-  allSecrets,
   authMethodOf,
   isolationOf,
   sharedNames,
@@ -63,6 +64,7 @@ import {
 } from '../constructs/terraform-blocks';
 import type { DeclaredSync, DeclaredTenant, StackJson } from '../common/stack-json';
 import { SecretTakeoverGuard } from '../constructs/secret-takeover-guard';
+import type { EnvironmentChain } from './environment-chain';
 
 /** Each secret once, though two tenants may share one. */
 function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
@@ -90,15 +92,80 @@ export interface EsoVaultStackProps {
    * @default an empty ledger (a new environment)
    */
   readonly ledger?: Ledger;
+  /**
+   * Which part of the environment this stack holds: all of it, or (an environment with team
+   * files) what the teams share, or one team's objects.
+   * @default 'whole'
+   */
+  readonly part?: StackPart;
+  /**
+   * The chain rules of the environment's stacks, run once over all of them (team files); a stack
+   * of a whole environment checks itself.
+   * @default the stack's own check
+   */
+  readonly chain?: EnvironmentChain;
 }
 
-/** Secrets leaving this mount: retired (forgotten, or purged on request) and moved away. */
-function leavingSecrets(config: EnvironmentConfig): LeavingSecret[] {
+/**
+ * The part of an environment a stack holds: the whole environment (no team files), or, beside
+ * the stacks of its team files, what the teams share (`shared`: providers, mount, auth method,
+ * the shared store design's grant and store), or one team's objects (`team`).
+ */
+export type StackPart =
+  | { readonly kind: 'whole' }
+  | { readonly kind: 'shared' }
+  | { readonly kind: 'team'; readonly team: string };
+
+const WHOLE: StackPart = { kind: 'whole' };
+
+/** The tenants whose own objects a stack of `part` holds. */
+function ownTenants(tenants: readonly ResolvedTenant[], part: StackPart): ResolvedTenant[] {
+  if (part.kind === 'whole') return [...tenants];
+  return part.kind === 'team' ? tenants.filter((t) => t.name === part.team) : [];
+}
+
+/**
+ * Secrets leaving this stack's part of the mount: retired (forgotten, or purged on request) and
+ * moved away. The environment's retired secrets leave its own stack; a team's, the team's.
+ */
+function leavingSecrets(
+  config: EnvironmentConfig,
+  own: readonly ResolvedTenant[],
+  part: StackPart,
+): LeavingSecret[] {
   const mount = config.vault.kvMount.path;
-  const moved = allSecrets(config).flatMap((s) =>
-    s.movedFrom ? [{ name: s.movedFrom.name, mount: s.movedFrom.mount ?? mount }] : [],
-  );
-  return [...(config.retiredSecrets ?? []).map(retiredEntry), ...moved];
+  const moved = own
+    .flatMap((t) => t.secrets)
+    .flatMap((s) =>
+      s.movedFrom ? [{ name: s.movedFrom.name, mount: s.movedFrom.mount ?? mount }] : [],
+    );
+  const retired = [
+    ...(part.kind === 'team' ? [] : (config.retiredSecrets ?? [])),
+    ...own.flatMap((t) => t.retiredSecrets),
+  ];
+  return [...retired.map(retiredEntry), ...moved];
+}
+
+/** A tenant's account by its names, for objects of the environment's stack that bind it. */
+function namedAccount(tenant: ResolvedTenant): Account {
+  return { namespace: tenant.namespace, name: tenant.serviceAccountName };
+}
+
+/**
+ * A team's service account: built in this stack, or, for what the environment's stack shares
+ * between teams whose accounts are in their own stacks, named only.
+ */
+type Account = Pick<VaultAuthServiceAccount, 'namespace' | 'name'> &
+  Partial<
+    Pick<VaultAuthServiceAccount, 'serviceAccount' | 'namespaceAddress' | 'binding' | 'reviewerToken'>
+  >;
+
+/** A store ExternalSecrets read through: built here, or another stack's (no address here). */
+interface StoreRef {
+  readonly kind: EsoSecretStore['kind'];
+  readonly name: string;
+  readonly namespace?: string;
+  readonly address?: string;
 }
 
 /**
@@ -113,13 +180,13 @@ interface Team {
    * are the ones it always had), `tenant-<name>` otherwise.
    */
   readonly scope: Construct;
-  readonly account: VaultAuthServiceAccount;
+  readonly account: Account;
 }
 interface GrantedTeam extends Team {
   readonly role: LoginRole;
 }
 interface ServedTeam extends GrantedTeam {
-  readonly store: EsoSecretStore;
+  readonly store: StoreRef;
 }
 
 /** What the stack's later steps share: the cluster lookup, the login method, the readiness wait. */
@@ -130,6 +197,10 @@ interface ChainParts {
   /** Tenants' shared auth-delegator binding (kubernetes method with tenants). */
   readonly sharedBinding?: ITerraformDependable;
   readonly readiness: Readiness;
+  /** The part of the environment this stack holds. */
+  readonly part: StackPart;
+  /** Every tenant of the environment (this stack's own are the teams it builds). */
+  readonly tenants: readonly ResolvedTenant[];
 }
 
 /**
@@ -144,41 +215,54 @@ export class EsoVaultStack extends TerraformStack {
     // The stack's id is the environment's name, which may be "constructor".
     super(allowAnyChildId(scope), id);
     const { config } = props;
-    this.configureBackend(config);
+    const part = props.part ?? WHOLE;
+    this.configureBackend(config, id);
     this.pinVersions();
     const cluster = this.providers(config);
     const tenants = tenantsOf(config);
+    const own = ownTenants(tenants, part);
     const kv = this.secrets(
       config,
-      tenants,
+      own,
+      part,
       props.ledger ?? { environment: config.name, entries: [] },
     );
-    const database = this.databaseEngine(config, tenants);
-    const teams = this.accounts(config, tenants);
+    const database = part.kind === 'team' ? undefined : this.databaseEngine(config, tenants);
+    const teams = this.accounts(config, own);
+    // What the environment's stack shares between teams names accounts of their stacks.
+    const accounts = part.kind === 'shared' ? tenants.map(namedAccount) : teams.map((t) => t.account);
     const parts: ChainParts = {
       config,
       cluster,
-      sharedBinding: this.sharedAuthDelegatorBinding(config, teams),
-      login: this.loginMethod(config, cluster, teams),
+      part,
+      tenants,
+      sharedBinding:
+        part.kind === 'team' ? undefined : this.sharedAuthDelegatorBinding(config, accounts),
+      login:
+        part.kind === 'team'
+          ? this.loginOfEnvironment(config)
+          : this.loginMethod(config, cluster, teams),
       // Said wherever the chain may break: the doctor walks it link by link.
       readiness: {
-        diagnose: `npm run doctor -- --env ${config.name}`,
+        diagnose:
+          part.kind === 'team'
+            ? opsCommand('doctor', config.name, '--team', part.team)
+            : `npm run doctor -- --env ${config.name}`,
         timeout: config.eso.readyTimeout ?? DEFAULTS.readyTimeout,
       },
     };
     const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
-    const served = this.grantAndServe(parts, teams, gate, kv.mountPath);
-    this.externalSecrets(parts, served, kv, this.takeoverGuard(config, tenants));
+    const { served, stores } = this.grantAndServe(parts, teams, gate, kv.mountPath);
+    this.externalSecrets(parts, served, kv, this.takeoverGuard(config, own, id));
     if (database) this.dynamicSecrets(parts, served, database);
-    this.readinessCheck(parts, served, gate);
-    this.declareTenants(config, tenants);
-    this.declareSync(config, tenants);
-    this.node.addValidation(
-      new ChainInvariants(() => {
-        this.checkedJson = super.toTerraform() as StackJson;
-        return this.checkedJson;
-      }),
-    );
+    this.readinessCheck(parts, served, stores, gate);
+    this.declareTenants(config, own);
+    this.declareSync(config, own);
+    const render = () => {
+      this.checkedJson = super.toTerraform() as StackJson;
+      return this.checkedJson;
+    };
+    this.node.addValidation(props.chain ? props.chain.add(id, render) : new ChainInvariants(render));
   }
 
   /** The JSON the chain rules just checked, handed once to the synthesis that follows. */
@@ -239,15 +323,19 @@ export class EsoVaultStack extends TerraformStack {
   private secrets(
     config: EnvironmentConfig,
     tenants: readonly ResolvedTenant[],
+    part: StackPart,
     ledger: Ledger,
   ): KvV2Secrets {
     return new KvV2Secrets(this, 'kv', {
       mountPath: config.vault.kvMount.path,
       manageMount: config.vault.kvMount.managed,
+      // A team's stack writes its secrets into the environment's mount.
+      mountElsewhere: part.kind === 'team' || undefined,
       allowMountDestroy: config.vault.kvMount.allowDestroy,
       purgeOnDestroy: config.vault.kvMount.purgeSecretsOnDestroy,
+      // Folder markers keep the environment's name: a team's stack takes over its markers.
       stackName: config.name,
-      leaving: leavingSecrets(config),
+      leaving: leavingSecrets(config, tenants, part),
       deployedNames: ledger.entries
         .filter((e) => e.mount === config.vault.kvMount.path)
         .map((e) => e.secret),
@@ -294,15 +382,22 @@ export class EsoVaultStack extends TerraformStack {
   /** Tenants share one auth-delegator binding (a single chain has its own; jwt needs none). */
   private sharedAuthDelegatorBinding(
     config: EnvironmentConfig,
-    teams: readonly Team[],
+    accounts: readonly Account[],
   ): ITerraformDependable | undefined {
     if (config.tenants === undefined || authMethodOf(config) !== 'kubernetes') return undefined;
     return authDelegatorBinding(
       this,
       'auth-delegator',
       config.kubernetes.clusterRoleBindingName,
-      teams.map((t) => ({ namespace: t.account.namespace, serviceAccountName: t.account.name })),
+      accounts.map((a) => ({ namespace: a.namespace, serviceAccountName: a.name })),
     );
+  }
+
+  /** A team's stack: the environment's auth method, by its path (its roles are the team's). */
+  private loginOfEnvironment(config: EnvironmentConfig): VaultLogin {
+    return authMethodOf(config) === 'kubernetes'
+      ? new VaultKubernetesAuthAt(this, 'kubernetes-auth', config.vault.authPath)
+      : new VaultJwtAuthAt(this, 'jwt-auth', config.vault.authPath);
   }
 
   /** The Vault auth method ESO logs in with: kubernetes (TokenReview) or jwt (OIDC keys). */
@@ -316,7 +411,7 @@ export class EsoVaultStack extends TerraformStack {
         path: config.vault.authPath,
         kubernetesHost: cluster.endpoint,
         kubernetesCaPem: cluster.caCertificatePem,
-        reviewerToken: teams[0].account.reviewerToken,
+        reviewerToken: teams[0]?.account.reviewerToken,
       });
     return new VaultJwtAuth(this, 'jwt-auth', {
       path: config.vault.authPath,
@@ -335,23 +430,45 @@ export class EsoVaultStack extends TerraformStack {
     teams: readonly Team[],
     gate: EsoApiGate,
     kvMountPath: string,
-  ): ServedTeam[] {
+  ): { served: ServedTeam[]; stores: StoreRef[] } {
     const storeFor = (team: GrantedTeam, scope: Construct, allowed: string[]) =>
       this.store(parts, team, gate, kvMountPath, scope, allowed);
-    if (isolationOf(parts.config) === 'shared-store') {
-      const role = this.sharedGrant(parts, teams);
-      const granted = teams.map((team): GrantedTeam => ({ ...team, role }));
-      const shared = storeFor(
-        { ...granted[0], tenant: { ...granted[0].tenant, singleChain: false } },
-        this,
-        teams.map((t) => t.tenant.namespace),
-      );
-      return granted.map((team) => ({ ...team, store: shared }));
-    }
-    return teams.map((team) => {
+    if (isolationOf(parts.config) === 'shared-store') return this.serveShared(parts, teams, storeFor);
+    const served = teams.map((team): ServedTeam => {
       const granted: GrantedTeam = { ...team, role: this.ownGrant(parts, team) };
       return { ...granted, store: storeFor(granted, team.scope, [team.tenant.namespace]) };
     });
+    return { served, stores: served.map((t) => t.store) };
+  }
+
+  /**
+   * `shared-store`: one grant and one store for every tenant, in the environment's stack; a
+   * team's stack reads through them by name.
+   */
+  private serveShared(
+    parts: ChainParts,
+    teams: readonly Team[],
+    storeFor: (team: GrantedTeam, scope: Construct, allowed: string[]) => EsoSecretStore,
+  ): { served: ServedTeam[]; stores: StoreRef[] } {
+    const { config, part } = parts;
+    if (part.kind === 'team') {
+      const store: StoreRef = { kind: 'ClusterSecretStore', name: config.eso.storeName };
+      const role: LoginRole = { name: sharedNames(config).role };
+      return { served: teams.map((team) => ({ ...team, role, store })), stores: [] };
+    }
+    // The environment's stack beside team stacks grants the accounts of every team by name.
+    const named: readonly Team[] =
+      part.kind === 'shared'
+        ? parts.tenants.map((tenant) => ({ tenant, scope: this, account: namedAccount(tenant) }))
+        : teams;
+    const role = this.sharedGrant(parts, named);
+    const granted = named.map((team): GrantedTeam => ({ ...team, role }));
+    const shared = storeFor(
+      { ...granted[0], tenant: { ...granted[0].tenant, singleChain: false } },
+      this,
+      named.map((t) => t.tenant.namespace),
+    );
+    return { served: teams.map((team) => ({ ...team, role, store: shared })), stores: [shared] };
   }
 
   /** `shared-store`: one templated policy and one role for every tenant namespace. */
@@ -422,11 +539,13 @@ export class EsoVaultStack extends TerraformStack {
       auth: this.storeAuth(config, tenant, login, role, account),
       allowedNamespaces,
       dependsOn: [
-        login.ready,
-        role.resource,
+        ...(login.ready ? [login.ready] : []),
+        ...(role.resource ? [role.resource] : []),
         ...(parts.sharedBinding ? [parts.sharedBinding] : []),
         ...(account.binding ? [account.binding] : []),
-        ...(isolationOf(config) === 'shared-store' ? [] : [account.serviceAccount]),
+        ...(isolationOf(config) === 'shared-store' || !account.serviceAccount
+          ? []
+          : [account.serviceAccount]),
       ],
       readiness: parts.readiness,
     });
@@ -459,7 +578,8 @@ export class EsoVaultStack extends TerraformStack {
           remoteKey: secret.name,
           refreshInterval: parts.config.eso.refreshInterval,
           dependsOn: [
-            store.address,
+            // A store of another stack (the shared store, beside team stacks) is deployed first.
+            ...(store.address ? [store.address] : []),
             kv.secretAddresses.get(secret.name)!,
             ...(account.namespaceAddress ? [account.namespaceAddress] : []),
             ...(guard ? [guard.address] : []),
@@ -527,9 +647,9 @@ export class EsoVaultStack extends TerraformStack {
           refreshInterval: credential.refreshInterval,
           dependsOn: [
             database.roleAddresses.get(credential.name)!,
-            login.ready,
-            role.resource,
-            account.serviceAccount,
+            ...(login.ready ? [login.ready] : []),
+            ...(role.resource ? [role.resource] : []),
+            ...(account.serviceAccount ? [account.serviceAccount] : []),
             ...(parts.sharedBinding ? [parts.sharedBinding] : []),
             ...(account.binding ? [account.binding] : []),
             ...(account.namespaceAddress ? [account.namespaceAddress] : []),
@@ -539,10 +659,17 @@ export class EsoVaultStack extends TerraformStack {
   }
 
   /** The plan-time warning about stores and ExternalSecrets ESO does not report Ready. */
-  private readinessCheck(parts: ChainParts, teams: readonly ServedTeam[], gate: EsoApiGate): void {
+  private readinessCheck(
+    parts: ChainParts,
+    teams: readonly ServedTeam[],
+    stores: readonly StoreRef[],
+    gate: EsoApiGate,
+  ): void {
+    // The environment's stack beside per-tenant team stacks has none to wait for.
+    if (stores.length === 0 && teams.length === 0) return;
     new ReadinessCheck(this, 'eso-ready', {
       gate,
-      stores: [...new Set(teams.map((t) => t.store))].map((store) => ({
+      stores: stores.map((store) => ({
         kind: store.kind,
         name: store.name,
         namespace: store.namespace,
@@ -564,6 +691,7 @@ export class EsoVaultStack extends TerraformStack {
   private takeoverGuard(
     config: EnvironmentConfig,
     tenants: readonly ResolvedTenant[],
+    stackName: string,
   ): SecretTakeoverGuard | undefined {
     const targets = tenants.flatMap((t) =>
       t.secrets
@@ -571,10 +699,15 @@ export class EsoVaultStack extends TerraformStack {
         .map((s) => `${t.namespace}/${s.targetSecretName}`),
     );
     if (targets.length === 0) return undefined;
+    const team = teamOfStack(stackName)?.team;
+    const file =
+      team === undefined
+        ? `environments/${config.name}.ts`
+        : `environments/teams/${config.teamFiles}/${team}.yaml`;
     return new SecretTakeoverGuard(this, 'takeover-guard', {
-      name: `eks-vault-eso-${config.name}-targets`,
+      name: `eks-vault-eso-${stackName}-targets`,
       targets,
-      fix: `adopt it with adoptExistingTarget on its secret in environments/${config.name}.ts (its value goes to Vault first), or choose another targetSecretName`,
+      fix: `adopt it with adoptExistingTarget on its secret in ${file} (its value goes to Vault first), or choose another targetSecretName`,
     });
   }
 
@@ -619,20 +752,25 @@ export class EsoVaultStack extends TerraformStack {
     }).overrideLogicalId(DECLARED_TENANTS_LOCAL);
   }
 
-  private configureBackend(config: EnvironmentConfig): void {
+  /** The stack's state: a local file named after the stack, or a workspace of its own. */
+  private configureBackend(config: EnvironmentConfig, stackName: string): void {
     const backend = config.backend;
     if (backend.type === 'local') {
       // Relative to cdktf.out/stacks/<stack>: the state sits in the project root, out of git.
-      new LocalBackend(this, { path: `../../../terraform.${config.name}.tfstate` });
+      new LocalBackend(this, { path: `../../../terraform.${stackName}.tfstate` });
       return;
     }
+    // A team's stack: the environment's workspace name with the team's, or one more tag.
+    const team = teamOfStack(stackName)?.team;
     const cloud = new CloudBackend(this, {
       organization: backend.organization,
       hostname: backend.hostname,
       workspaces:
         backend.workspace !== undefined
-          ? new NamedCloudWorkspace(backend.workspace)
-          : new TaggedCloudWorkspaces([...(backend.tags ?? [])]),
+          ? new NamedCloudWorkspace(
+              team === undefined ? backend.workspace : teamStackName(backend.workspace, team),
+            )
+          : new TaggedCloudWorkspaces([...(backend.tags ?? []), ...(team ? [stackName] : [])]),
     });
     withoutBinaryVersionCheck(cloud);
   }
@@ -690,7 +828,7 @@ export class EsoVaultStack extends TerraformStack {
     tenant: ResolvedTenant,
     login: VaultLogin,
     role: LoginRole,
-    account: VaultAuthServiceAccount,
+    account: Account,
   ): StoreAuth {
     if (config.eso.storeAuth === 'token')
       return {

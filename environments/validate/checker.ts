@@ -13,6 +13,11 @@ export interface ConfigProblem {
   readonly value: unknown;
   /** What would be accepted, in words. */
   readonly allowed: string;
+  /**
+   * The file the key is in, when it is not the environment's own (a team file), relative to
+   * the project.
+   */
+  readonly file?: string;
 }
 
 /** Thrown by `loadEnvironments` when any environment is invalid; nothing is synthesized then. */
@@ -25,7 +30,8 @@ export class ConfigError extends Error {
 
 export function formatProblems(problems: readonly ConfigProblem[]): string {
   const lines = problems.map(
-    (p) => `  - ${p.environment}: ${p.key} = ${show(p.value)}: ${p.allowed}`,
+    (p) =>
+      `  - ${p.environment}: ${p.file ? `${p.file}: ` : ''}${p.key} = ${show(p.value)}: ${p.allowed}`,
   );
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
   return `invalid environment configuration (${count}); nothing was synthesized:\n${lines.join('\n')}`;

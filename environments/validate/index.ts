@@ -3,6 +3,7 @@
  * construct exists; every problem is collected, so one run shows them all. One file per section;
  * the keys each section accepts come from the types (schema.ts).
  */
+import { TEAM_STACK_SEPARATOR } from '../../common/names';
 import type { IsolationDesign } from '../types';
 import { validateAws } from './aws';
 import { validateBackend, validateRunnerCanAuthenticate } from './backend';
@@ -20,7 +21,7 @@ export { ConfigError, type ConfigProblem, formatProblems } from './checker';
 export { labSettingWarnings } from './whole';
 
 function layoutOf(env: Obj): Layout {
-  if (env.tenants === undefined) return 'single-chain';
+  if (env.tenants === undefined && env.teamFiles === undefined) return 'single-chain';
   const isolation = isObject(env.eso) ? env.eso.isolation : undefined;
   return (OPTIONS.isolation as readonly unknown[]).includes(isolation)
     ? (isolation as IsolationDesign)
@@ -40,6 +41,13 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       env.name,
       `another name: cdktf looks stacks up by name in plain objects, where "${env.name}" is taken by JavaScript itself`,
     );
+  if (typeof env.name === 'string' && env.name.includes(TEAM_STACK_SEPARATOR))
+    c.add(
+      'name',
+      env.name,
+      `a name without "${TEAM_STACK_SEPARATOR}", which separates an environment from its teams in stack names (<environment>${TEAM_STACK_SEPARATOR}<team>)`,
+    );
+  if (env.teamFiles !== undefined) c.shape('teamFiles', env.teamFiles, SHAPES.kebab);
   const layout = layoutOf(env);
   const tenanted = layout !== 'single-chain';
   validateAws(c, env.aws);
@@ -56,7 +64,7 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       env.secrets,
       'with tenants, each tenant lists its own secrets (exactly one of secrets or tenants)',
     );
-    declared = validateTenants(c, env.tenants, layout, valueMode);
+    declared = validateTenants(c, env.tenants, layout, valueMode, purgeHandlesOf(env));
   } else {
     validateSecretList(c, 'secrets', env.secrets, {
       valueMode,
@@ -69,14 +77,7 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
     );
     validateOwnSecretTargets(c, env);
   }
-  validateRetiredSecrets(
-    c,
-    env.retiredSecrets,
-    declared,
-    isObject(env.vault) &&
-      isObject(env.vault.kvMount) &&
-      env.vault.kvMount.purgeSecretsOnDestroy === true,
-  );
+  validateRetiredSecrets(c, env.retiredSecrets, declared, purgeHandlesOf(env));
   validateDatabases(c, env, layout);
   validateEso(c, env.eso, tenanted);
   validateBackend(c, env.backend);
@@ -86,6 +87,15 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   validateSize(c, env);
   validateText(c, env);
   return c.problems;
+}
+
+/** Does the environment keep purge handles (`vault.kvMount.purgeSecretsOnDestroy`)? */
+function purgeHandlesOf(env: Obj): boolean {
+  return (
+    isObject(env.vault) &&
+    isObject(env.vault.kvMount) &&
+    env.vault.kvMount.purgeSecretsOnDestroy === true
+  );
 }
 
 /** The database engine, and the credentials of the single chain or of each tenant. */

@@ -22,6 +22,7 @@ import type {
   SecretMove,
   SecretValueMode,
   StoreAuthMode,
+  TeamFile,
   TenantConfig,
   VaultAuthMethod,
   VaultConfig,
@@ -45,6 +46,7 @@ export const KNOWN_KEYS = {
     tenants: true,
     retiredSecrets: true,
     databaseCredentials: true,
+    teamFiles: true,
     eso: true,
     backend: true,
   }),
@@ -131,7 +133,10 @@ export const KNOWN_KEYS = {
     secretPrefix: true,
     secrets: true,
     databaseCredentials: true,
+    retiredSecrets: true,
   }),
+  /** A team file's keys beyond a tenant's. */
+  teamFile: keys<Exclude<keyof TeamFile, keyof TenantConfig>>({ owners: true, $schema: true }),
   eso: keys<keyof EsoConfig>({
     apiVersion: true,
     storeName: true,

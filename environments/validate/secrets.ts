@@ -172,14 +172,15 @@ export function validateRetiredSecrets(
   value: unknown,
   declared: ReadonlySet<string>,
   purgeHandles: boolean,
+  key = 'retiredSecrets',
 ): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) {
-    c.add('retiredSecrets', value, 'a list of secret names');
+    c.add(key, value, 'a list of secret names');
     return;
   }
   value.forEach((item: unknown, i: number) => {
-    let at = `retiredSecrets[${i}]`;
+    let at = `${key}[${i}]`;
     let name = item;
     if (isObject(item)) {
       c.object(at, item, 'retiredSecrets[]');

@@ -3,7 +3,7 @@ import { DEFAULT_SERVICE_ACCOUNT, fullSecretName, tenantPrefix } from '../tenant
 import type { IsolationDesign } from '../types';
 import { type Checker, isObject, type Obj, SHAPES } from './checker';
 import { validateNamespace } from './kubernetes';
-import { validateSecretList } from './secrets';
+import { validateRetiredSecrets, validateSecretList } from './secrets';
 
 interface Declared {
   readonly tenant: string;
@@ -32,6 +32,7 @@ export function validateTenants(
   value: unknown,
   isolation: IsolationDesign,
   valueMode: string | undefined,
+  purgeHandles: boolean,
 ): Set<string> {
   if (!Array.isArray(value) || value.length === 0) {
     c.add('tenants', value, 'a non-empty list of tenants');
@@ -49,7 +50,19 @@ export function validateTenants(
   if (isolation === 'shared-store') sharedStoreAccounts(c, tenants);
   prefixesApart(c, tenants, isolation);
   secretOwnership(c, tenants, declared);
-  return new Set(declared.keys());
+  const names = new Set(declared.keys());
+  // A tenant's retired secrets, full names as the environment's are.
+  value.forEach((item: unknown, i: number) => {
+    if (isObject(item))
+      validateRetiredSecrets(
+        c,
+        item.retiredSecrets,
+        names,
+        purgeHandles,
+        `tenants[${i}].retiredSecrets`,
+      );
+  });
+  return names;
 }
 
 /** One tenant on its own, and its name and namespace against the ones before it. */
