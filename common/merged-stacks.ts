@@ -61,7 +61,7 @@ export function mergeStacks(stacks: readonly NamedStackJson[]): StackJson {
     const json = renamed(stack.json, renames);
     for (const [block, prefix] of Object.entries(ADDRESSED))
       for (const [type, items] of Object.entries((json[block] ?? {}) as Block)) {
-        const into = (blockOf(block)[type] ??= {}) as Record<string, Json>;
+        const into = (blockOf(block)[type] ??= {});
         for (const [name, body] of Object.entries(items)) {
           into[name] = body;
           taken.add(`${prefix}${type}.${name}`);
@@ -72,8 +72,7 @@ export function mergeStacks(stacks: readonly NamedStackJson[]): StackJson {
       if (key === 'locals' || key === 'check' || key === 'variable' || key === 'output') {
         const into = blockOf(key);
         for (const [name, v] of Object.entries(value as Block)) {
-          if (key === 'locals')
-            into[name] = mergeLocal(into[name] as Json | undefined, v as Json) as Block[string];
+          if (key === 'locals') into[name] = mergeLocal(into[name], v) as Block[string];
           else if (key === 'variable') into[name] ??= v;
           // Checks and outputs of two stacks are both kept.
           else into[name in into ? `${stack.name}_${name}` : name] = v;
@@ -82,9 +81,10 @@ export function mergeStacks(stacks: readonly NamedStackJson[]): StackJson {
         const into = blockOf(key) as unknown as Record<string, Json[]>;
         for (const [name, list] of Object.entries(value as Record<string, Json[]>))
           into[name] = [...(into[name] ?? []), ...list];
-      } else if (Array.isArray(value)) out[key] = [...((out[key] as Json[]) ?? []), ...value];
+      } else if (Array.isArray(value))
+        out[key] = [...((out[key] as Json[] | undefined) ?? []), ...(value as Json[])];
       else out[key] ??= value;
     }
   }
-  return out as StackJson;
+  return out;
 }

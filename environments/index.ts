@@ -77,7 +77,8 @@ function ledgerProblemsOf(env: EnvironmentConfig, dir: string): ConfigProblem[] 
   let teams;
   try {
     ledger = readLedger(env.name, dir);
-    teams = env.teamFiles === undefined ? new Map<string, Ledger>() : readTeamLedgers(env.name, dir);
+    teams =
+      env.teamFiles === undefined ? new Map<string, Ledger>() : readTeamLedgers(env.name, dir);
   } catch (error) {
     const why = (error as Error).message.split('\n')[0];
     return [

@@ -52,7 +52,10 @@ export function readLedger(environment: string, dir: string = LEDGER_DIR): Ledge
  * The ledgers of an environment's team stacks (`<environment>--<team>.json`), by team: what each
  * team's own stack deployed.
  */
-export function readTeamLedgers(environment: string, dir: string = LEDGER_DIR): Map<string, Ledger> {
+export function readTeamLedgers(
+  environment: string,
+  dir: string = LEDGER_DIR,
+): Map<string, Ledger> {
   const prefix = `${environment}${TEAM_STACK_SEPARATOR}`;
   const teams = new Map<string, Ledger>();
   if (!existsSync(dir)) return teams;

@@ -23,7 +23,8 @@ export const TEAM_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
 const PROJECT_ROOT = join(__dirname, '..');
 
 /** GitHub owners as CODEOWNERS takes them: `@user`, `@org/team`, or an e-mail address. */
-const OWNER = /^(@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+\.[a-z]{2,})$/;
+const OWNER =
+  /^(@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+\.[a-z]{2,})$/;
 
 /** One team file as read: where it is, the tenant it declares, and who owns it. */
 export interface TeamSource {

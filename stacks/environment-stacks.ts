@@ -37,10 +37,7 @@ export function environmentStacks(
     const name = teamStackName(config.name, tenant.name);
     const ledger: Ledger = {
       environment: name,
-      entries: [
-        ...ledgerOf(name).entries,
-        ...own.entries.filter((e) => e.tenant === tenant.name),
-      ],
+      entries: [...ledgerOf(name).entries, ...own.entries.filter((e) => e.tenant === tenant.name)],
     };
     const stack = new EsoVaultStack(scope, name, {
       config,

@@ -157,7 +157,10 @@ function namedAccount(tenant: ResolvedTenant): Account {
  */
 type Account = Pick<VaultAuthServiceAccount, 'namespace' | 'name'> &
   Partial<
-    Pick<VaultAuthServiceAccount, 'serviceAccount' | 'namespaceAddress' | 'binding' | 'reviewerToken'>
+    Pick<
+      VaultAuthServiceAccount,
+      'serviceAccount' | 'namespaceAddress' | 'binding' | 'reviewerToken'
+    >
   >;
 
 /** A store ExternalSecrets read through: built here, or another stack's (no address here). */
@@ -230,7 +233,8 @@ export class EsoVaultStack extends TerraformStack {
     const database = part.kind === 'team' ? undefined : this.databaseEngine(config, tenants);
     const teams = this.accounts(config, own);
     // What the environment's stack shares between teams names accounts of their stacks.
-    const accounts = part.kind === 'shared' ? tenants.map(namedAccount) : teams.map((t) => t.account);
+    const accounts =
+      part.kind === 'shared' ? tenants.map(namedAccount) : teams.map((t) => t.account);
     const parts: ChainParts = {
       config,
       cluster,
@@ -262,7 +266,9 @@ export class EsoVaultStack extends TerraformStack {
       this.checkedJson = super.toTerraform() as StackJson;
       return this.checkedJson;
     };
-    this.node.addValidation(props.chain ? props.chain.add(id, render) : new ChainInvariants(render));
+    this.node.addValidation(
+      props.chain ? props.chain.add(id, render) : new ChainInvariants(render),
+    );
   }
 
   /** The JSON the chain rules just checked, handed once to the synthesis that follows. */
@@ -433,7 +439,8 @@ export class EsoVaultStack extends TerraformStack {
   ): { served: ServedTeam[]; stores: StoreRef[] } {
     const storeFor = (team: GrantedTeam, scope: Construct, allowed: string[]) =>
       this.store(parts, team, gate, kvMountPath, scope, allowed);
-    if (isolationOf(parts.config) === 'shared-store') return this.serveShared(parts, teams, storeFor);
+    if (isolationOf(parts.config) === 'shared-store')
+      return this.serveShared(parts, teams, storeFor);
     const served = teams.map((team): ServedTeam => {
       const granted: GrantedTeam = { ...team, role: this.ownGrant(parts, team) };
       return { ...granted, store: storeFor(granted, team.scope, [team.tenant.namespace]) };
