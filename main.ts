@@ -1,4 +1,4 @@
-// Wires the app: pick environments, build one stack each, synthesize. Nothing else lives here.
+// Wires the app: pick environments, build each one's stacks, synthesize. Nothing else lives here.
 import { App } from 'cdktf';
 import {
   ALL_ENVIRONMENTS,
@@ -7,7 +7,7 @@ import {
   loadEnvironments,
 } from './environments';
 import { LEDGER_DIR, readLedger } from './environments/ledger';
-import { EsoVaultStack } from './stacks/eso-vault-stack';
+import { environmentStacks } from './stacks/environment-stacks';
 
 // ENVIRONMENTS=dev,local narrows synthesis to those stacks; unset means every environment.
 const selected = (process.env.ENVIRONMENTS ?? '')
@@ -17,14 +17,16 @@ const selected = (process.env.ENVIRONMENTS ?? '')
 
 try {
   // Validate before the App exists: a bad configuration writes nothing at all.
-  // LEDGER_DIR points the app at other ledgers (the lab suites keep theirs apart).
+  // LEDGER_DIR points the app at other ledgers (the lab suites keep theirs apart), TEAMS_DIR at
+  // other team folders.
   const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
-  const environments = loadEnvironments(selected, ALL_ENVIRONMENTS, { ledgerDir });
+  const teamsDir = process.env.TEAMS_DIR || undefined;
+  const environments = loadEnvironments(selected, ALL_ENVIRONMENTS, { ledgerDir, teamsDir });
   for (const line of environmentWarnings(environments)) process.stderr.write(`warning: ${line}\n`);
   const app = new App();
-  for (const config of environments) {
-    new EsoVaultStack(app, config.name, { config, ledger: readLedger(config.name, ledgerDir) });
-  }
+  // One stack per environment, and one per team file beside it.
+  for (const config of environments)
+    environmentStacks(app, config, (stack) => readLedger(stack, ledgerDir));
   app.synth();
 } catch (error) {
   // User mistakes (configuration, broken invariants) are reported as text, not stack traces.

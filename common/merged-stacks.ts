@@ -63,8 +63,10 @@ export function mergeStacks(stacks: readonly NamedStackJson[]): StackJson {
       for (const [type, items] of Object.entries((json[block] ?? {}) as Block)) {
         const into = (blockOf(block)[type] ??= {});
         for (const [name, body] of Object.entries(items)) {
-          into[name] = body;
-          taken.add(`${prefix}${type}.${name}`);
+          // The references were renamed in the text; the names are keys, renamed here.
+          const address = renames.get(`${prefix}${type}.${name}`) ?? `${prefix}${type}.${name}`;
+          into[address.slice(`${prefix}${type}.`.length)] = body;
+          taken.add(address);
         }
       }
     for (const [key, value] of Object.entries(json)) {

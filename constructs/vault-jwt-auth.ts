@@ -53,32 +53,13 @@ export class VaultJwtAuth extends Construct implements VaultLogin {
   }
 }
 
-/**
- * The jwt auth method of another stack (the environment's, beside a team's stack), by its path:
- * a team's roles are declared against it; the method itself is not touched.
- */
-export class VaultJwtAuthAt extends Construct implements VaultLogin {
-  readonly method = 'jwt' as const;
-
-  constructor(
-    scope: Construct,
-    id: string,
-    readonly path: string,
-  ) {
-    super(scope, id);
-  }
-
-  get accessor(): string {
-    return accessorOfAnotherStack(this.path);
-  }
-
-  addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
-    return jwtRole(scope, id, this.path, spec);
-  }
-}
-
 /** A role of the jwt method at `backend` (a reference to the method, or its path). */
-function jwtRole(scope: Construct, id: string, backend: string, spec: LoginRoleSpec): LoginRole {
+export function jwtRole(
+  scope: Construct,
+  id: string,
+  backend: string,
+  spec: LoginRoleSpec,
+): LoginRole {
   const role = new JwtAuthBackendRole(scope, id, {
     backend,
     roleName: spec.name,
@@ -94,14 +75,4 @@ function jwtRole(scope: Construct, id: string, backend: string, spec: LoginRoleS
     tokenMaxTtl: spec.tokenMaxTtlSeconds,
   });
   return { name: role.roleName, resource: role };
-}
-
-/**
- * The accessor of an auth method another stack holds is not known here: only a templated
- * policy needs it, and that lives beside the method.
- */
-export function accessorOfAnotherStack(path: string): never {
-  throw new Error(
-    `the accessor of the auth method "${path}" is another stack's: a policy that needs it belongs in that stack`,
-  );
 }

@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { kubernetesRoleBinding } from '../common/chain/role';
 import type { ReviewerToken } from './vault-auth-service-account';
 import type { LoginRole, LoginRoleSpec, VaultLogin } from './vault-login';
-import { accessorOfAnotherStack } from './vault-jwt-auth';
 
 export interface VaultKubernetesAuthProps {
   /** Path of the auth method, e.g. `kubernetes-my-auth`. */
@@ -65,32 +64,8 @@ export class VaultKubernetesAuth extends Construct implements VaultLogin {
   }
 }
 
-/**
- * The kubernetes auth method of another stack (the environment's, beside a team's stack), by
- * its path: a team's roles are declared against it; the method itself is not touched.
- */
-export class VaultKubernetesAuthAt extends Construct implements VaultLogin {
-  readonly method = 'kubernetes' as const;
-
-  constructor(
-    scope: Construct,
-    id: string,
-    readonly path: string,
-  ) {
-    super(scope, id);
-  }
-
-  get accessor(): string {
-    return accessorOfAnotherStack(this.path);
-  }
-
-  addRole(scope: Construct, id: string, spec: LoginRoleSpec): LoginRole {
-    return kubernetesRole(scope, id, this.path, spec);
-  }
-}
-
 /** A role of the kubernetes method at `backend` (a reference to the method, or its path). */
-function kubernetesRole(
+export function kubernetesRole(
   scope: Construct,
   id: string,
   backend: string,

@@ -12,7 +12,8 @@ import type { EnvironmentConfig } from './types';
  * `npm run lab -- up`, beside `local`). Each tenant gets a SecretStore in its namespace, a Vault
  * role bound to exactly its service account and a policy granting exactly its paths; Vault checks
  * the service-account tokens against the cluster's OIDC issuer (the jwt method), so it needs no
- * path to the API server. Onboarding a team is one more entry in `tenants`.
+ * path to the API server. This file keeps the platform's settings; each team is a file of
+ * environments/teams/local-tenants/, and onboarding a team is one more file there.
  */
 export const localTenants: EnvironmentConfig = {
   name: 'local-tenants',
@@ -42,36 +43,9 @@ export const localTenants: EnvironmentConfig = {
     tokenMaxTtlSeconds: 3600,
   },
   secretValues: 'placeholder',
-  tenants: [
-    {
-      name: 'payments',
-      namespace: 'team-payments',
-      manageNamespace: true,
-      allowNamespaceDestroy: true,
-      secrets: [
-        {
-          name: 'database',
-          externalSecretName: 'database',
-          targetSecretName: 'database',
-          placeholder: { username: 'payments', password: 'placeholder' },
-        },
-      ],
-    },
-    {
-      name: 'search',
-      namespace: 'team-search',
-      manageNamespace: true,
-      allowNamespaceDestroy: true,
-      secrets: [
-        {
-          name: 'opensearch',
-          externalSecretName: 'opensearch',
-          targetSecretName: 'opensearch',
-          placeholder: { endpoint: 'https://search.example', api_key: 'placeholder' },
-        },
-      ],
-    },
-  ],
+  // The teams are files, one per team, each reviewed by its owners (CODEOWNERS) and deployed as
+  // a stack of its own: environments/teams/local-tenants/<team>.yaml.
+  teamFiles: 'local-tenants',
   eso: {
     apiVersion: 'external-secrets.io/v1',
     storeName: 'vault',

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
-import { YAMLParseError, parse as parseYaml } from 'yaml';
+import { YAMLParseError, parse as parseYaml, parseDocument } from 'yaml';
 import type { EnvironmentConfig } from './types';
 import { ConfigError, type ConfigProblem, isObject, type Obj } from './validate/checker';
 
@@ -21,6 +21,12 @@ export const TEAM_SCHEMA_FILE = join(TEAMS_DIR, 'team.schema.json');
 export const TEAM_FILE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
 
 const PROJECT_ROOT = join(__dirname, '..');
+
+/** A path as messages show it: relative to the project when inside it. */
+function shownPath(path: string): string {
+  const inside = relative(PROJECT_ROOT, path);
+  return inside.startsWith('..') ? path : inside;
+}
 
 /** GitHub owners as CODEOWNERS takes them: `@user`, `@org/team`, or an e-mail address. */
 const OWNER =
@@ -56,10 +62,9 @@ function parseTeamFile(path: string, text: string): unknown {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      const message = (error as Error).message;
-      const at = /position (\d+)/.exec(message);
-      const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
-      throw new Error(`${line ? `line ${line}: ` : ''}${message}`);
+      // JSON's message has no line; the YAML reader, given the same text, finds where it breaks.
+      const at = parseDocument(text).errors[0]?.linePos?.[0].line;
+      throw new Error(`${at ? `line ${at}: ` : ''}${(error as Error).message.split('\n')[0]}`);
     }
   }
   try {
@@ -73,7 +78,7 @@ function parseTeamFile(path: string, text: string): unknown {
 
 /** One file: parsed, named after its team, with owners; its tenant keys for the validator. */
 function readTeamFile(environment: string, path: string, problems: ConfigProblem[]) {
-  const file = relative(PROJECT_ROOT, path);
+  const file = shownPath(path);
   const add = (key: string, value: unknown, allowed: string) =>
     problems.push({ environment, file, key, value, allowed });
   let parsed: unknown;
@@ -130,7 +135,7 @@ export function readTeamFolder(
       environment,
       key: 'teamFiles',
       value: folder,
-      allowed: `a folder of team files: ${relative(PROJECT_ROOT, join(dir, folder))}/ holds none (one <team>.yaml per team)`,
+      allowed: `a folder of team files: ${shownPath(join(dir, folder))}/ holds none (one <team>.yaml per team)`,
     });
     return { sources: [], problems };
   }
@@ -196,6 +201,8 @@ export function resolveTeamFiles(
   config: EnvironmentConfig,
   dir: string = TEAMS_DIR,
 ): EnvironmentConfig {
+  // Read already (loadEnvironments returns environments with their teams in `tenants`).
+  if (config.tenants !== undefined) return config;
   const loaded = withTeamFiles(config, config.name, dir);
   if (loaded.problems.length > 0) throw new ConfigError(loaded.problems);
   return loaded.env as EnvironmentConfig;

@@ -54,13 +54,11 @@ export interface ResolvedTenant {
 
 /** An environment without tenants (validated: every single-chain key is present). */
 export function isSingleChain(config: EnvironmentConfig): config is SingleChainConfig {
-  return config.tenants === undefined;
+  return config.tenants === undefined && config.teamFiles === undefined;
 }
 
 export function isolationOf(config: EnvironmentConfig): IsolationDesign | 'single-chain' {
-  return config.tenants === undefined
-    ? 'single-chain'
-    : (config.eso.isolation ?? DEFAULTS.isolation);
+  return isSingleChain(config) ? 'single-chain' : (config.eso.isolation ?? DEFAULTS.isolation);
 }
 
 export function authMethodOf(config: EnvironmentConfig): VaultAuthMethod {
@@ -93,6 +91,10 @@ export function fullSecretName(
 
 /** Every tenant of a validated environment, names resolved. */
 export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
+  if (config.tenants === undefined && config.teamFiles !== undefined)
+    throw new Error(
+      `the team files of ${config.name} are not read: load it with loadEnvironments (or resolveTeamFiles)`,
+    );
   if (config.tenants === undefined) {
     const k8s = config.kubernetes;
     return [

@@ -17,13 +17,15 @@ import { parseArgs } from 'node:util';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { localDatabase } from '../environments/local-database';
 import type { EnvironmentConfig } from '../environments/types';
-import { synthText, variant } from '../__tests__/support/stack';
-import { withSharedSecret, withTenants } from '../__tests__/support/tenants';
+import { localTenants } from '../environments/local-tenants';
+import { synthTexts, variant } from '../__tests__/support/stack';
+import { withSharedSecret, withTenantRetired, withTenants } from '../__tests__/support/tenants';
 
 const USAGE = `usage: node scripts/run-ts.js scripts/synth-fingerprint.ts [--out DIR]
 
-Prints "<sha256>  <stack>" for every shipped environment and every variant of local that takes
-another branch of the stack; --out DIR writes each synthesized cdk.tf.json to DIR/<stack>.json.
+Prints "<sha256>  <stack>" for every stack of every shipped environment (with team files, its own
+and one per team) and of every variant that takes another branch of the stacks; --out DIR writes
+each synthesized cdk.tf.json to DIR/<stack>.json.
 `;
 
 /** Variants of the lab's environment, one per branch the shipped environments do not take. */
@@ -102,6 +104,32 @@ const VARIANTS: Record<string, EnvironmentConfig> = {
   }),
   'tenants-shared-jwt': withTenants({ isolation: 'shared-store', authMethod: 'jwt' }),
   'tenants-shared-secret': withSharedSecret(),
+  // Team files (the environment's stack and one per team) in the other designs and methods, and
+  // a team's own retired secret; a team stack's Terraform Cloud workspace.
+  'teams-per-tenant-kubernetes': variant(
+    {
+      vault: { authMethod: 'kubernetes', authPath: 'kubernetes-teams', jwtIssuerCa: null },
+      kubernetes: { tokenAudience: 'https://kubernetes.default.svc' },
+    },
+    localTenants,
+  ),
+  'teams-shared-jwt': variant({ eso: { isolation: 'shared-store' } }, localTenants),
+  'teams-shared-kubernetes': variant(
+    {
+      eso: { isolation: 'shared-store' },
+      vault: { authMethod: 'kubernetes', authPath: 'kubernetes-teams', jwtIssuerCa: null },
+      kubernetes: { tokenAudience: 'https://kubernetes.default.svc' },
+    },
+    localTenants,
+  ),
+  'teams-cloud': variant(
+    {
+      vault: { address: 'https://vault.example.com', versionOverride: null, jwtIssuerCa: null },
+      backend: { type: 'cloud', organization: 'example', workspace: 'teams' },
+    },
+    localTenants,
+  ),
+  'tenants-retired': withTenantRetired(),
   // Dynamic credentials in a single chain (kubernetes login), behind the engine's destroy guard.
   'local-database-single-chain': variant({
     vault: {
@@ -127,11 +155,11 @@ function main(): void {
     ]),
   ];
   if (values.out) mkdirSync(values.out, { recursive: true });
-  for (const [name, config] of stacks) {
-    const text = synthText(config);
-    if (values.out) writeFileSync(join(values.out, `${name}.json`), text);
-    process.stdout.write(`${createHash('sha256').update(text).digest('hex')}  ${name}\n`);
-  }
+  for (const [, config] of stacks)
+    for (const [stack, text] of synthTexts(config)) {
+      if (values.out) writeFileSync(join(values.out, `${stack}.json`), text);
+      process.stdout.write(`${createHash('sha256').update(text).digest('hex')}  ${stack}\n`);
+    }
 }
 
 main();

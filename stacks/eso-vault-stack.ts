@@ -42,9 +42,10 @@ import {
   VaultAuthServiceAccount,
   authDelegatorBinding,
 } from '../constructs/vault-auth-service-account';
-import { VaultJwtAuth, VaultJwtAuthAt } from '../constructs/vault-jwt-auth';
+import { VaultAuthAt } from '../constructs/vault-auth-at';
+import { VaultJwtAuth, jwtRole } from '../constructs/vault-jwt-auth';
 import type { LoginRole, VaultLogin } from '../constructs/vault-login';
-import { VaultKubernetesAuth, VaultKubernetesAuthAt } from '../constructs/vault-kubernetes-auth';
+import { VaultKubernetesAuth, kubernetesRole } from '../constructs/vault-kubernetes-auth';
 import {
   type ResolvedTenant,
   type TenantSecret,
@@ -401,9 +402,10 @@ export class EsoVaultStack extends TerraformStack {
 
   /** A team's stack: the environment's auth method, by its path (its roles are the team's). */
   private loginOfEnvironment(config: EnvironmentConfig): VaultLogin {
+    const path = config.vault.authPath;
     return authMethodOf(config) === 'kubernetes'
-      ? new VaultKubernetesAuthAt(this, 'kubernetes-auth', config.vault.authPath)
-      : new VaultJwtAuthAt(this, 'jwt-auth', config.vault.authPath);
+      ? new VaultAuthAt(this, 'kubernetes-auth', 'kubernetes', path, kubernetesRole)
+      : new VaultAuthAt(this, 'jwt-auth', 'jwt', path, jwtRole);
   }
 
   /** The Vault auth method ESO logs in with: kubernetes (TokenReview) or jwt (OIDC keys). */

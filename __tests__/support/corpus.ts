@@ -6,6 +6,14 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../../environments';
+import { resolveTeamFiles } from '../../environments/team-files';
+import type { EnvironmentConfig } from '../../environments/types';
+
+/** An environment with its team files (if any) read into inline tenants. */
+export function inlineTeams(env: EnvironmentConfig): EnvironmentConfig {
+  if (env.teamFiles === undefined) return env;
+  return { ...resolveTeamFiles(env), teamFiles: undefined };
+}
 
 export const CORPUS_DIR = join(__dirname, '..', 'corpus');
 
@@ -85,7 +93,8 @@ export function environmentOf(
 ): Record<string, unknown> {
   const shipped = ALL_ENVIRONMENTS.find((e) => e.name === base);
   if (!shipped) throw new Error(`no shipped environment "${base}"`);
-  const env = JSON.parse(JSON.stringify(shipped)) as Record<string, unknown>;
+  // A copy of an environment of team files holds its teams inline, as a person copies them.
+  const env = JSON.parse(JSON.stringify(inlineTeams(shipped))) as Record<string, unknown>;
   for (const [path, value] of Object.entries(set)) setPath(env, path, decode(value));
   for (const path of remove) setPath(env, path, undefined);
   return env;

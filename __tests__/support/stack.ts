@@ -2,7 +2,9 @@ import { Testing } from 'cdktf';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import type { StackJson } from '../../common/stack-json';
-import { EsoVaultStack } from '../../stacks/eso-vault-stack';
+import type { EsoVaultStack } from '../../stacks/eso-vault-stack';
+import { environmentStacks } from '../../stacks/environment-stacks';
+import { resolveTeamFiles } from '../../environments/team-files';
 
 /** Deep partial, for config variants in tests; `null` removes a key. */
 export type Variant<T> = {
@@ -36,13 +38,28 @@ export function variant(
   return merge(base, changes) as EnvironmentConfig;
 }
 
+/**
+ * Every stack of one environment (its own first, then one per team file), its team files read.
+ */
+export function buildStacks(config: EnvironmentConfig): EsoVaultStack[] {
+  return environmentStacks(Testing.app(), resolveTeamFiles(config));
+}
+
+/** The environment's own stack (with team files: what the teams share). */
 export function buildStack(config: EnvironmentConfig): EsoVaultStack {
-  return new EsoVaultStack(Testing.app(), config.name, { config });
+  return buildStacks(config)[0];
 }
 
 /** Synthesized JSON text of one environment's stack (validations on unless asked). */
 export function synthText(config: EnvironmentConfig, runValidations = true): string {
   return Testing.synth(buildStack(config), runValidations);
+}
+
+/** Synthesized JSON text of every stack of an environment, by stack name. */
+export function synthTexts(config: EnvironmentConfig, runValidations = true): Map<string, string> {
+  return new Map(
+    buildStacks(config).map((stack) => [stack.node.id, Testing.synth(stack, runValidations)]),
+  );
 }
 
 export function synthJson(config: EnvironmentConfig, runValidations = true): StackJson {

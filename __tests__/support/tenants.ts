@@ -61,3 +61,10 @@ export function withSharedSecret(): EnvironmentConfig {
     ],
   };
 }
+
+/** Two tenants (alpha, beta); alpha retires a secret of its own (`alpha/s00`). */
+export function withTenantRetired(): EnvironmentConfig {
+  const config = withTenants();
+  const [alpha, beta] = config.tenants!;
+  return { ...config, tenants: [{ ...alpha, retiredSecrets: ['alpha/s00'] }, beta] };
+}

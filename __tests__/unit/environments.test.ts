@@ -8,6 +8,7 @@ import {
 import { dev } from '../../environments/dev';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
+import { resolveTeamFiles } from '../../environments/team-files';
 import { variant } from '../support/stack';
 import { withTenants } from '../support/tenants';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ function problemsOf(config: unknown) {
 
 describe('the real environments', () => {
   it.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))('%s is valid', (_name, env) => {
-    expect(validateEnvironment(env)).toEqual([]);
+    expect(validateEnvironment(resolveTeamFiles(env))).toEqual([]);
   });
 
   it('are every environment file of environments/, each registered once, named after its file', () => {

@@ -16,8 +16,10 @@ import {
   entriesOf,
   ledgerProblems,
   readLedger,
+  readTeamLedgers,
   writeLedger,
 } from '../../environments/ledger';
+import { resolveTeamFiles } from '../../environments/team-files';
 import { local } from '../../environments/local';
 import { entriesFromState } from '../../ops/ledger-state';
 import { variant } from '../support/stack';
@@ -31,11 +33,27 @@ const problems = (changes: Parameters<typeof variant>[0], ledger: Ledger = deplo
 const [mySecret, appConfig] = local.secrets;
 
 describe('the committed ledgers', () => {
-  it.each(ALL_ENVIRONMENTS.map((e) => [e.name, e] as const))(
-    '%s: its ledger records exactly what it deploys (npm run ledger writes it)',
-    (_name, env) => {
-      expect(readLedger(env.name).entries).toEqual(expect.arrayContaining(entriesOf(env)));
-      expect(readLedger(env.name).entries).toHaveLength(entriesOf(env).length);
+  it.each(
+    ALL_ENVIRONMENTS.filter((e) => e.teamFiles === undefined).map((e) => [e.name, e] as const),
+  )('%s: its ledger records exactly what it deploys (npm run ledger writes it)', (_name, env) => {
+    expect(readLedger(env.name).entries).toEqual(expect.arrayContaining(entriesOf(env)));
+    expect(readLedger(env.name).entries).toHaveLength(entriesOf(env).length);
+  });
+
+  it.each(
+    ALL_ENVIRONMENTS.filter((e) => e.teamFiles !== undefined).map((e) => [e.name, e] as const),
+  )(
+    "%s: each team stack's ledger records exactly what that team deploys, the environment's none",
+    (_name, raw) => {
+      const env = resolveTeamFiles(raw);
+      const teams = readTeamLedgers(env.name);
+      expect(readLedger(env.name).entries).toEqual([]);
+      expect([...teams.keys()].sort()).toEqual(env.tenants!.map((t) => t.name).sort());
+      for (const [team, ledger] of teams)
+        expect(ledger.entries).toEqual(
+          expect.arrayContaining(entriesOf(env).filter((e) => e.tenant === team)),
+        );
+      expect([...teams.values()].flatMap((l) => l.entries)).toHaveLength(entriesOf(env).length);
     },
   );
 });

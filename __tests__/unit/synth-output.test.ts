@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../../environments';
+import { teamFileNames } from '../../environments/team-files';
+import { teamOfStack, teamStackName } from '../../common/names';
 import { findSecretLikeValues } from '../../common/secret-shapes';
 
 const root = join(__dirname, '..', '..');
@@ -30,20 +32,29 @@ function filesUnder(dir: string): string[] {
 }
 
 const NAMES = ALL_ENVIRONMENTS.map((e) => e.name);
+/** Every stack main.ts writes: one per environment, and one per team file beside it. */
+const STACKS = ALL_ENVIRONMENTS.flatMap((e) => [
+  e.name,
+  ...teamFileNames(e.teamFiles ?? '').map((f) => teamStackName(e.name, basename(f, extname(f)))),
+]);
 
 describe('main.ts', () => {
   // Only node on PATH: synthesis runs no terraform or tofu (the cloud backends included).
   const all = runMain({ ENVIRONMENTS: '', PATH: dirname(process.execPath) });
   afterAll(() => rmSync(all.outdir, { recursive: true, force: true }));
 
-  it('writes one stack per environment, with no terraform binary anywhere', () => {
+  it('writes one stack per environment and per team file, with no terraform binary anywhere', () => {
     expect(all.stderr).toBe('');
     expect(all.status).toBe(0);
-    expect(readdirSync(join(all.outdir, 'stacks')).sort()).toEqual([...NAMES].sort());
+    expect(STACKS.length).toBeGreaterThan(NAMES.length);
+    expect(readdirSync(join(all.outdir, 'stacks')).sort()).toEqual([...STACKS].sort());
     const manifest = JSON.parse(readFileSync(join(all.outdir, 'manifest.json'), 'utf8')) as {
-      stacks: Record<string, unknown>;
+      stacks: Record<string, { dependencies: string[] }>;
     };
-    expect(Object.keys(manifest.stacks).sort()).toEqual([...NAMES].sort());
+    expect(Object.keys(manifest.stacks).sort()).toEqual([...STACKS].sort());
+    // A team's stack is deployed after its environment's.
+    for (const stack of STACKS.filter((s) => teamOfStack(s)))
+      expect(manifest.stacks[stack].dependencies).toEqual([teamOfStack(stack)!.environment]);
   });
 
   it('writes no secret-like value anywhere in cdktf.out', () => {

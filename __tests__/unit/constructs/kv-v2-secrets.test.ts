@@ -335,4 +335,25 @@ describe('KvV2Secrets', () => {
       }),
     );
   });
+
+  it("a team's stack writes into another stack's mount by its path: no mount, no guard, nothing forgotten of it", () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'teams',
+          mountElsewhere: true,
+          manageMount: true,
+          stackName: 'local-tenants',
+          secrets: [{ ...placeholderSecret, name: 'payments/database' }],
+        });
+      }),
+    );
+    expect(out.resource.vault_mount).toBeUndefined();
+    expect(out.resource.terraform_data).toBeUndefined();
+    expect(JSON.stringify(out.removed ?? [])).not.toContain('vault_mount');
+    const marker = Object.values(out.resource.vault_generic_endpoint).find((r) =>
+      String(r.path).includes('.eks-vault-eso-'),
+    );
+    expect(marker?.path).toBe('teams/metadata/payments/.eks-vault-eso-local-tenants');
+  });
 });
