@@ -29,7 +29,7 @@ function shownPath(path: string): string {
 }
 
 /** GitHub owners as CODEOWNERS takes them: `@user`, `@org/team`, or an e-mail address. */
-const OWNER =
+export const OWNER_SHAPE =
   /^(@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+\.[a-z]{2,})$/;
 
 /** One team file as read: where it is, the tenant it declares, and who owns it. */
@@ -108,7 +108,7 @@ function readTeamFile(environment: string, path: string, problems: ConfigProblem
     );
   else
     owners.forEach((o: unknown, i: number) => {
-      if (typeof o !== 'string' || !OWNER.test(o))
+      if (typeof o !== 'string' || !OWNER_SHAPE.test(o))
         add(`owners[${i}]`, o, 'a GitHub owner: "@org/team", "@user" or an e-mail address');
     });
   if ($schema !== undefined && typeof $schema !== 'string')

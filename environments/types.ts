@@ -407,7 +407,7 @@ export interface TenantConfig {
   readonly secrets: readonly SecretConfig[];
   /**
    * Its dynamic database credentials (per-tenant design only; not in a team file, whose stack
-   * cannot change the shared engine's connections).
+   * cannot change the shared engine's connections, which list each credential's role).
    * @default none
    */
   readonly databaseCredentials?: readonly DatabaseCredentialConfig[];
@@ -424,7 +424,7 @@ export interface TenantConfig {
  * keys, and who reviews changes of it. The team's objects are a stack of their own,
  * `<environment>--<name>`, beside the environment's.
  */
-export interface TeamFile extends TenantConfig {
+export interface TeamFile extends Omit<TenantConfig, 'databaseCredentials'> {
   /**
    * GitHub users or teams (`@org/team`) who review changes of this file: they are its owners
    * in `.github/CODEOWNERS` (`npm run teams` writes it).
