@@ -35,7 +35,9 @@ const NAMES = ALL_ENVIRONMENTS.map((e) => e.name);
 /** Every stack main.ts writes: one per environment, and one per team file beside it. */
 const STACKS = ALL_ENVIRONMENTS.flatMap((e) => [
   e.name,
-  ...teamFileNames(e.teamFiles ?? '').map((f) => teamStackName(e.name, basename(f, extname(f)))),
+  ...(e.teamFiles === undefined ? [] : teamFileNames(e.teamFiles)).map((f) =>
+    teamStackName(e.name, basename(f, extname(f))),
+  ),
 ]);
 
 describe('main.ts', () => {
