@@ -144,7 +144,10 @@ export function environmentNames(): string {
 export function selectEnvironments(names: readonly string[]): EnvironmentConfig[] {
   try {
     const { loadEnvironments, environmentWarnings } = environments();
-    const selected = loadEnvironments(names);
+    // TEAMS_DIR: other team folders (the lab suites change team files in copies).
+    const selected = loadEnvironments(names, undefined, {
+      teamsDir: process.env.TEAMS_DIR || undefined,
+    });
     for (const line of environmentWarnings(selected)) process.stderr.write(`warning: ${line}\n`);
     return selected;
   } catch (error) {

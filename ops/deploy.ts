@@ -13,11 +13,15 @@ import {
   CommandError,
   environmentNames,
   EXIT,
+  UsageError,
   parseFlags,
   progress,
   requiredStack,
   runMain,
 } from './cli';
+import { opsCommand, teamOfStack } from '../common/names';
+import { splitTeams } from './split-teams';
+import { selectStacks, teamOption } from './stacks';
 import { Kubectl } from './kubectl';
 import { deployedEntries, ledgerOfStack } from './ledger-state';
 import { bringValue, pendingArrivals, takeoverRisks } from './secret-values';
@@ -26,18 +30,23 @@ import {
   cdktfArgs,
   DEFAULT_APP,
   init,
+  OUTDIR,
   PROJECT_ROOT,
   runCdktfShielded,
   runInherited,
+  stackDirOf,
   synthesize,
   unreachableLocalState,
 } from './terraform';
 import { revokeOrphanedLeases } from './database-leases';
 
 const TOOL = 'deploy';
-const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
+/** How many team stacks apply at once, unless --parallel says. */
+const DEFAULT_PARALLEL = 4;
+const USAGE = `usage: npm run deploy -- --env NAME [--team NAME] [--parallel N] [--auto-approve] [--skip-provider-lock] [--app COMMAND]
 
-Runs cdktf deploy for one environment, keeping what people own:
+Runs cdktf deploy for one environment (with team files: its own stack, then each team's stack;
+with --team, that team's stack alone), keeping what people own:
   - the environment is checked against its ledger (environments/ledgers/NAME.json): a deployed
     secret that leaves unsaid, or a path that changes under a deployed ExternalSecret, is
     refused (an environment deployed before ledgers existed gets its ledger from its state);
@@ -45,12 +54,16 @@ Runs cdktf deploy for one environment, keeping what people own:
     overwrite it) unless the environment adopts it;
   - a moved secret's versions are copied to its new path, and an adopted Secret's value written
     to Vault, before ESO reads them;
-  - after the deploy, the ledger records what is deployed: commit it.
+  - a team's resources still in the environment's state (deployed before its team became a
+    file) move into the team's own state first, at the same addresses (npm run split-teams);
+  - after the deploy, the ledger of each stack records what is deployed: commit it.
 Every apply that creates or changes the ESO store or an ExternalSecret waits until ESO reports
 it Ready; if the deploy fails, the doctor runs and names the broken link (Vault namespace,
 policy path, role binding, audience, ...) and its fix.
 
   --env NAME            the environment (one of ${environmentNames()})
+  --team NAME           only this team's stack (an environment with team files)
+  --parallel N          how many team stacks apply at once (default ${DEFAULT_PARALLEL})
   --auto-approve        apply without asking
   --skip-provider-lock  for mirrors without registry access (the lab): cdktf's providers lock
                         asks the registry
@@ -68,33 +81,45 @@ deleting the role alone does not. Exit status: 0 deployed, 1 failed or interrupt
 `;
 
 /**
- * The stack to deploy, synthesized and checked against its ledger. An environment without a
- * ledger that was deployed before ledgers existed gets one from its state first, so a secret it
- * dropped in the same change as the upgrade is refused, not purged.
+ * The stacks to deploy, synthesized and checked against their ledgers. A stack without a ledger
+ * that was deployed before ledgers existed gets one from its state first, so a secret it dropped
+ * in the same change as the upgrade is refused, not purged.
  */
-async function checkedStack(
+async function checkedStacks(
   name: string,
+  team: string | undefined,
   app: string | undefined,
   ledgerDir: string,
   start: number,
-): Promise<{ stackDir: string; stack: SynthesizedStack }> {
+): Promise<{ name: string; stack: SynthesizedStack }[]> {
   progress(TOOL, `${name}: synthesizing`, start);
-  let stackDir = await synthesize(name, process.env, app);
-  if (!existsSync(ledgerPath(name, ledgerDir)) && unreachableLocalState(stackDir) === undefined) {
+  await synthesize(name, process.env, app);
+  const names = selectStacks(OUTDIR, name, team);
+  let recorded = false;
+  for (const stackName of names) {
+    const stackDir = stackDirOf(stackName);
+    if (
+      existsSync(ledgerPath(stackName, ledgerDir)) ||
+      unreachableLocalState(stackDir) !== undefined
+    )
+      continue;
     await init(stackDir);
-    const stack = SynthesizedStack.read(stackDir);
-    const deployed = await deployedEntries(stackDir, stack.declaredSecrets()[0]?.mount ?? '');
-    if (deployed.length > 0) {
-      const file = writeLedger({ environment: name, entries: deployed }, ledgerDir);
-      progress(
-        TOOL,
-        `${name}: recorded the ${deployed.length} deployed secret(s) in ${file}`,
-        start,
-      );
-      stackDir = await synthesize(name, process.env, app);
-    }
+    const mount = SynthesizedStack.read(stackDir).declaredSecrets()[0]?.mount ?? '';
+    const deployed = await deployedEntries(stackDir, mount);
+    if (deployed.length === 0) continue;
+    const file = writeLedger({ environment: stackName, entries: deployed }, ledgerDir);
+    progress(
+      TOOL,
+      `${stackName}: recorded the ${deployed.length} deployed secret(s) in ${file}`,
+      start,
+    );
+    recorded = true;
   }
-  return { stackDir, stack: SynthesizedStack.read(stackDir) };
+  if (recorded) await synthesize(name, process.env, app);
+  return names.map((stackName) => ({
+    name: stackName,
+    stack: SynthesizedStack.read(stackDirOf(stackName)),
+  }));
 }
 
 /**
@@ -152,23 +177,48 @@ async function revokeRemovedCredentials(
   }
 }
 
+/** `--parallel N` (a whole number >= 1). */
+function parallelOption(values: Map<string, string[]>): number {
+  const given = values.get('--parallel')?.[0];
+  if (given === undefined) return DEFAULT_PARALLEL;
+  if (!/^[1-9]\d*$/.test(given))
+    throw new UsageError(`--parallel takes a whole number >= 1, got "${given}"`);
+  return Number(given);
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
-    values: ['--env', '--app'],
+    values: ['--env', '--team', '--parallel', '--app'],
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
   const { name, app, config } = requiredStack(values);
+  const team = teamOption(values);
+  const parallel = parallelOption(values);
   const start = Date.now();
   const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
-  const { stack } = await checkedStack(name, app, ledgerDir, start);
-  await prepareValues(name, stack, start);
+  const stacks = await checkedStacks(name, team, app, ledgerDir, start);
+  const teams = stacks.map((s) => s.name).filter((s) => teamOfStack(s) !== undefined);
+  await splitTeams(OUTDIR, name, teams, { log: (line) => progress(TOOL, line, start) });
+  for (const { name: stackName, stack } of stacks) await prepareValues(stackName, stack, start);
   const { code, interrupted } = await runCdktfShielded(
-    cdktfArgs('deploy', name, booleans, app),
+    cdktfArgs(
+      'deploy',
+      stacks.map((s) => s.name),
+      booleans,
+      app,
+      { parallel, alone: team !== undefined },
+    ),
     (message) => progress(TOOL, `${name}: ${message}`, start),
   );
   if (code === EXIT.ok) {
-    const file = writeLedger(ledgerOfStack(name, stack), ledgerDir);
-    progress(TOOL, `${name}: deployed; its secrets are recorded in ${file} (commit it)`, start);
+    for (const { name: stackName, stack } of stacks) {
+      const file = writeLedger(ledgerOfStack(stackName, stack), ledgerDir);
+      progress(
+        TOOL,
+        `${stackName}: deployed; its secrets are recorded in ${file} (commit it)`,
+        start,
+      );
+    }
     await revokeRemovedCredentials(name, config, start);
     return EXIT.ok;
   }
@@ -183,7 +233,7 @@ async function main(argv: string[]): Promise<number> {
   if (config === undefined) return EXIT.error;
   progress(
     TOOL,
-    `${name}: the deploy failed; the doctor checks the chain link by link (npm run doctor -- --env ${name}):`,
+    `${name}: the deploy failed; the doctor checks the chain link by link (${opsCommand('doctor', name, ...(team === undefined ? [] : ['--team', team]))}):`,
     start,
   );
   await runInherited(process.execPath, [
@@ -191,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
     'ops/doctor.ts',
     '--env',
     name,
+    ...(team === undefined ? [] : ['--team', team]),
   ]);
   return EXIT.error;
 }

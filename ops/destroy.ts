@@ -13,17 +13,28 @@ import {
   requiredStack,
   runMain,
 } from './cli';
-import { CDKTF, cdktfArgs, DEFAULT_APP, runInherited, synthesize } from './terraform';
+import { selectStacks, teamOption } from './stacks';
+import {
+  CDKTF,
+  cdktfArgs,
+  DEFAULT_APP,
+  OUTDIR,
+  runInherited,
+  stackDirOf,
+  synthesize,
+} from './terraform';
 
 const TOOL = 'destroy';
-const USAGE = `usage: npm run destroy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
+const USAGE = `usage: npm run destroy -- --env NAME [--team NAME] [--auto-approve] [--skip-provider-lock] [--app COMMAND]
 
-Runs cdktf destroy for one environment. KV secrets in Vault keep every version unless the
+Runs cdktf destroy for one environment (with team files: every team's stack, then its own; with
+--team, that team's stack alone, as when a team leaves). KV secrets in Vault keep every version unless the
 environment opted in to purging (vault.kvMount.purgeSecretsOnDestroy). A managed KV mount or
 namespace is destroyed only if the environment allows it (vault.kvMount.allowDestroy,
 kubernetes.allowNamespaceDestroy): otherwise this refuses before planning, naming them.
 
   --env NAME            the environment (one of ${environmentNames()})
+  --team NAME           only this team's stack
   --auto-approve        destroy without asking
   --skip-provider-lock  for mirrors without registry access (the lab)
   --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
@@ -33,19 +44,24 @@ Exit status: 0 destroyed, 1 refused or failed, 2 bad arguments.
 
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
-    values: ['--env', '--app'],
+    values: ['--env', '--team', '--app'],
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
   const { name, app } = requiredStack(values);
-  const stackDir = await synthesize(name, process.env, app);
-  const guarded = SynthesizedStack.read(stackDir).destroyGuards();
+  const team = teamOption(values);
+  await synthesize(name, process.env, app);
+  const stacks = selectStacks(OUTDIR, name, team);
+  const guarded = stacks.flatMap((s) => SynthesizedStack.read(stackDirOf(s)).destroyGuards());
   if (guarded.length > 0)
     throw new CommandError(
       `refusing to destroy ${name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +
-        `Set the key in environments/${name}.ts and deploy it first; what Terraform would then delete is gone for good.`,
+        `Set the key in ${team === undefined ? `environments/${name}.ts` : `the team file of ${team}`} and deploy it first; what Terraform would then delete is gone for good.`,
     );
-  const code = await runInherited(CDKTF, cdktfArgs('destroy', name, booleans, app));
-  if (code === EXIT.ok) progress(TOOL, `${name}: destroyed`);
+  const code = await runInherited(
+    CDKTF,
+    cdktfArgs('destroy', stacks, booleans, app, { alone: team !== undefined }),
+  );
+  if (code === EXIT.ok) progress(TOOL, `${stacks.join(', ')}: destroyed`);
   return code === EXIT.ok ? EXIT.ok : EXIT.error;
 }
 

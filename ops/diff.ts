@@ -8,20 +8,31 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SynthesizedStack } from '../common/synthesized-stack';
 import { environmentNames, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
-import { DEFAULT_APP, init, runInherited, synthesize, terraformBinary } from './terraform';
+import { selectStacks, teamOption } from './stacks';
+import {
+  DEFAULT_APP,
+  OUTDIR,
+  init,
+  runInherited,
+  stackDirOf,
+  synthesize,
+  terraformBinary,
+} from './terraform';
 
 const TOOL = 'diff';
-const USAGE = `usage: npm run diff -- --env NAME [--app COMMAND]
+const USAGE = `usage: npm run diff -- --env NAME [--team NAME] [--app COMMAND]
 
-Shows what a deploy of one environment would change: synthesizes it, runs init when its
-terraform block (backend, provider versions) changed since the last one, and plans. The same
+Shows what a deploy of one environment would change: synthesizes it, runs init when a stack's
+terraform block (backend, provider versions) changed since the last one, and plans each of its
+stacks (with team files: its own, then each team's; with --team, that team's alone). The same
 plan as cdktf diff, without cdktf's CLI start.
 
   --env NAME     the environment (one of ${environmentNames()})
+  --team NAME    only this team's stack (an environment with team files)
   --app COMMAND  the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
 
-Needs the credentials of a deploy. Exit status: 0 no changes, 2 changes, 1 error, as
-terraform plan -detailed-exitcode.
+Needs the credentials of a deploy. Exit status: 0 no changes, 2 changes (in any stack), 1 error,
+as terraform plan -detailed-exitcode.
 `;
 
 /** Init is needed when the directory has never been initialized for this terraform block. */
@@ -31,24 +42,32 @@ function initStamp(stackDir: string): { current: string; path: string } {
   return { current, path: join(stackDir, '.terraform', 'eks-vault-eso-init') };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { values: ['--env', '--app'], booleans: [] });
-  const { name, app } = requiredStack(values);
-  const start = Date.now();
-  const stackDir = await synthesize(name, process.env, app);
+/** Plans one synthesized stack (init first when its terraform block changed). */
+async function plan(stack: string, start: number): Promise<number> {
+  const stackDir = stackDirOf(stack);
   const stamp = initStamp(stackDir);
   if (!existsSync(stamp.path) || readFileSync(stamp.path, 'utf8') !== stamp.current) {
-    progress(TOOL, `${name}: init`, start);
+    progress(TOOL, `${stack}: init`, start);
     await init(stackDir);
     writeFileSync(stamp.path, stamp.current);
   }
-  progress(TOOL, `${name}: planning`, start);
-  const code = await runInherited(
-    terraformBinary(),
-    ['plan', '-detailed-exitcode', '-input=false'],
-    stackDir,
-  );
-  return code === 0 || code === 2 ? code : EXIT.error;
+  progress(TOOL, `${stack}: planning`, start);
+  return runInherited(terraformBinary(), ['plan', '-detailed-exitcode', '-input=false'], stackDir);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { values: ['--env', '--team', '--app'], booleans: [] });
+  const { name, app } = requiredStack(values);
+  const team = teamOption(values);
+  const start = Date.now();
+  await synthesize(name, process.env, app);
+  let result: number = EXIT.ok;
+  for (const stack of selectStacks(OUTDIR, name, team)) {
+    const code = await plan(stack, start);
+    if (code !== 0 && code !== 2) return EXIT.error;
+    if (code === 2) result = 2;
+  }
+  return result;
 }
 
 runMain(TOOL, USAGE, main, EXIT.error);

@@ -6,18 +6,21 @@ import {
   environmentNames,
   CommandError,
   EXIT,
+  UsageError,
   parseFlags,
   requiredEnvironment,
   runMain,
 } from './cli';
-import { tenantsOf } from '../environments/tenants';
+import { type ResolvedTenant, tenantsOf } from '../environments/tenants';
+import type { EnvironmentConfig } from '../environments/types';
+import { teamOption } from './stacks';
 import { diagnose } from './doctor/diagnose';
 import type { CheckResult } from './doctor/model';
 import { Kubectl } from './kubectl';
 import { VaultClient } from './vault-http';
 
 const TOOL = 'doctor';
-const USAGE = `usage: npm run doctor -- --env NAME [--json] [--context KUBE_CONTEXT]
+const USAGE = `usage: npm run doctor -- --env NAME [--team NAME] [--json] [--markdown] [--context KUBE_CONTEXT]
 
 Checks a deployed environment link by link, in the order an ESO login travels:
 Vault reachable -> namespace -> KV v2 mount -> secrets -> policy -> auth method -> its config ->
@@ -27,6 +30,7 @@ In an environment with tenants the links from "secrets" on are walked for each t
 login also tries to read one secret of every other tenant (which must be refused).
 
   --env NAME        the environment (one of ${environmentNames()})
+  --team NAME       walk the environment's links, then this team's alone
   --json            print the result as JSON
   --context NAME    kubectl context (default: the current one)
 
@@ -66,6 +70,18 @@ function renderHuman(environment: string, results: readonly CheckResult[]): stri
   return `${lines.join('\n')}\n`;
 }
 
+/** The tenants to walk: every one, or the one `--team` names (a usage error naming the others). */
+function teamTenants(config: EnvironmentConfig, team: string | undefined): ResolvedTenant[] {
+  const all = tenantsOf(config);
+  if (team === undefined) return all;
+  const found = all.filter((t) => !t.singleChain && t.name === team);
+  if (found.length === 0)
+    throw new UsageError(
+      `--team ${team}: ${config.name} has no team "${team}"${all[0]?.singleChain ? ' (it is a single chain)' : ` (its teams: ${all.map((t) => t.name).join(', ')})`}`,
+    );
+  return found;
+}
+
 /** `role`, or `role (tenant payments)`. */
 function where(r: CheckResult): string {
   return r.tenant === undefined ? r.id : `${r.id} (tenant ${r.tenant})`;
@@ -73,11 +89,12 @@ function where(r: CheckResult): string {
 
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
-    values: ['--env', '--context'],
-    booleans: ['--json'],
+    values: ['--env', '--team', '--context'],
+    booleans: ['--json', '--markdown'],
   });
   const config = requiredEnvironment(values);
   const name = config.name;
+  const tenants = teamTenants(config, teamOption(values));
   const token = process.env.VAULT_TOKEN;
   if (!token)
     throw new CommandError(
@@ -92,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
       token,
     }),
     kubectl: new Kubectl(undefined, values.get('--context')?.[0]),
-    tenants: tenantsOf(config),
+    tenants,
   });
   const broken = results.find((r) => r.status === 'fail');
   if (booleans.has('--json')) {

@@ -11,6 +11,7 @@ import {
   environmentNames,
   CommandError,
   EXIT,
+  UsageError,
   parseFlags,
   progress,
   runMain,
@@ -22,24 +23,32 @@ import {
   driftFromPlan,
   renderMarkdown,
 } from './drift-report';
+import { inParallel, selectStacks, teamOption } from './stacks';
 import {
+  OUTDIR,
   PROJECT_ROOT,
   init,
   run,
+  stackDirOf,
   summarizeTerraformError,
   synthesize,
   terraformBinary,
   unreachableLocalState,
 } from './terraform';
 
-const TOOL = 'drift';
-const USAGE = `usage: npm run drift -- [--env NAME]... [--report-dir DIR] [--json]
+/** How many stacks plan at once: each is an engine and three providers in memory. */
+const PARALLEL_CHECKS = 4;
 
-Synthesizes each environment, runs a refreshing plan with detailed exit codes, and writes
-DIR/drift.json (for machines) and DIR/drift.md (for people), naming each drifted resource and
-attribute. Secret values never appear: sensitive attributes read "(sensitive)".
+const TOOL = 'drift';
+const USAGE = `usage: npm run drift -- [--env NAME]... [--team NAME] [--report-dir DIR] [--json]
+
+Synthesizes each environment, runs a refreshing plan of each of its stacks (with team files:
+its own and each team's) with detailed exit codes, and writes DIR/drift.json (for machines) and
+DIR/drift.md (for people, with a picture of each stack's chain), naming each drifted resource
+and attribute. Secret values never appear: sensitive attributes read "(sensitive)".
 
   --env NAME        an environment to check (repeatable); default: all of ${environmentNames()}
+  --team NAME       only this team's stack (with one --env that has team files)
   --report-dir DIR  where to write the reports (default: reports)
   --json            print the JSON report instead of the Markdown summary
 
@@ -49,7 +58,7 @@ static-token mode). Write-only values are not needed: their variables get empty 
 cannot show as drift.
 
 An environment whose state is a local file that is not on this machine is refused (exit 1):
-planning it would report everything as drift. Environments are checked in parallel.
+planning it would report everything as drift. Stacks are checked ${PARALLEL_CHECKS} at a time.
 
 Exit status: 0 no drift, 2 drift, 1 error (a server unreachable, credentials refused, a state
 out of reach, a bad argument).
@@ -73,13 +82,12 @@ function failed(environment: string, checkedAt: string, error: string): Environm
   return { environment, status: 'error', checkedAt, resources: [], error };
 }
 
-/** Synthesizes and initializes one environment; refuses a local state that is not here. */
+/** Initializes one synthesized stack; refuses a local state that is not here. */
 async function prepare(
   name: string,
   start: number,
 ): Promise<{ stackDir: string; stack: SynthesizedStack }> {
-  progress(TOOL, `${name}: synthesizing`);
-  const stackDir = await synthesize(name);
+  const stackDir = stackDirOf(name);
   const missingState = unreachableLocalState(stackDir);
   if (missingState !== undefined)
     throw new CommandError(
@@ -90,7 +98,8 @@ async function prepare(
   return { stackDir, stack: SynthesizedStack.read(stackDir) };
 }
 
-async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
+/** One stack's refreshing plan, as a report (its environment, or `<environment>--<team>`). */
+async function checkStack(name: string): Promise<EnvironmentDrift> {
   const start = Date.now();
   const checkedAt = new Date().toISOString();
   try {
@@ -149,7 +158,7 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
 
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
-    values: ['--env', '--report-dir'],
+    values: ['--env', '--team', '--report-dir'],
     booleans: ['--json'],
     repeatable: ['--env'],
   });
@@ -157,11 +166,17 @@ async function main(argv: string[]): Promise<number> {
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter(Boolean);
+  const team = teamOption(values);
+  if (team !== undefined && selected.length !== 1)
+    throw new UsageError('--team needs exactly one --env: the environment the team is in');
   const names = selectEnvironments(selected).map((e) => e.name);
   const reportDir = resolve(PROJECT_ROOT, values.get('--report-dir')?.[0] ?? 'reports');
 
-  // Each environment plans in its own directory against its own servers: all at once.
-  const reports = await Promise.all(names.map((name) => checkEnvironment(name)));
+  // One synthesis of them all; each stack then plans in its own directory, a few at once.
+  progress(TOOL, `synthesizing ${names.join(', ')}`);
+  await synthesize(names.join(','));
+  const stacks = names.flatMap((name) => selectStacks(OUTDIR, name, team));
+  const reports = await inParallel(stacks, PARALLEL_CHECKS, checkStack);
 
   mkdirSync(reportDir, { recursive: true });
   const json = `${JSON.stringify(reports, null, 2)}\n`;

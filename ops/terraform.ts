@@ -59,18 +59,26 @@ export function runCdktfShielded(
 /** cdktf as installed in the project. */
 export const CDKTF = join(PROJECT_ROOT, 'node_modules', '.bin', 'cdktf');
 
-/** `cdktf deploy|destroy NAME` with the pass-through flags the ops tools accept. */
+/**
+ * `cdktf deploy|destroy NAME...` with the pass-through flags the ops tools accept. Several
+ * stacks (an environment and its teams') run `parallel` at a time, in their dependency order; a
+ * team's stack alone runs without its environment's, which is deployed already.
+ */
 export function cdktfArgs(
   command: 'deploy' | 'destroy',
-  stack: string,
+  stack: string | readonly string[],
   flags: ReadonlySet<string>,
   app: string | undefined,
+  options: { readonly parallel?: number; readonly alone?: boolean } = {},
 ): string[] {
+  const stacks = typeof stack === 'string' ? [stack] : stack;
   return [
     command,
-    stack,
+    ...stacks,
     ...['--auto-approve', '--skip-provider-lock'].filter((f) => flags.has(f)),
     ...(app ? ['--app', app] : []),
+    ...(stacks.length > 1 && options.parallel ? ['--parallelism', String(options.parallel)] : []),
+    ...(options.alone ? ['--ignore-missing-stack-dependencies'] : []),
   ];
 }
 
@@ -79,9 +87,17 @@ export const DEFAULT_APP = (
   JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdktf.json'), 'utf8')) as { app: string }
 ).app;
 
+/** Where synthesis writes (the stacks' local state paths point from there to the project). */
+export const OUTDIR = join(PROJECT_ROOT, 'cdktf.out');
+
+/** A stack's directory in OUTDIR. */
+export function stackDirOf(stack: string): string {
+  return join(OUTDIR, 'stacks', stack);
+}
+
 /**
- * Synthesizes one environment into the project's cdktf.out (where its local state path points)
- * and returns its stack directory. `app` is a cdktf-style app command.
+ * Synthesizes one environment (with team files, its own stack and each team's) into the
+ * project's cdktf.out and returns its own stack's directory. `app` is a cdktf-style app command.
  */
 export async function synthesize(
   environment: string,
@@ -91,11 +107,11 @@ export async function synthesize(
   const [command, ...args] = app.split(/\s+/).filter(Boolean);
   const result = await run(command === 'node' ? process.execPath : command, args, {
     cwd: PROJECT_ROOT,
-    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: join(PROJECT_ROOT, 'cdktf.out') },
+    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: OUTDIR },
   });
   if (result.code !== 0)
     throw new CommandError(`synthesis of "${environment}" failed:\n${result.stderr.trim()}`);
-  return join(PROJECT_ROOT, 'cdktf.out', 'stacks', environment);
+  return stackDirOf(environment);
 }
 
 /** `init` in a synthesized stack directory (offline-friendly: no upgrade, no input). */

@@ -24,6 +24,7 @@ const COMMANDS = [
   'destroy',
   'adopt',
   'recover',
+  'split-teams',
   'drift',
   'doctor',
   'ledger',
