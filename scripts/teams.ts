@@ -72,8 +72,7 @@ class SchemaWriter {
     const { checker } = this;
     if (type.isUnion()) {
       const parts = type.types.filter((t) => !(t.flags & ts.TypeFlags.Undefined));
-      if (parts.every((t) => t.isStringLiteral()))
-        return { enum: parts.map((t) => (t).value) };
+      if (parts.every((t) => t.isStringLiteral())) return { enum: parts.map((t) => t.value) };
       if (parts.every((t) => t.flags & ts.TypeFlags.BooleanLiteral)) return { type: 'boolean' };
       if (parts.length === 1) return this.type(parts[0], owner);
       return { anyOf: parts.map((t) => this.type(t, owner)) };
