@@ -403,6 +403,13 @@ export interface TenantConfig {
    * @default the tenant's name
    */
   readonly secretPrefix?: string;
+  /**
+   * The tenant's name when it was last deployed, when it is renamed: its objects move to their
+   * new Terraform addresses (`moved` blocks) instead of being destroyed and created again (two
+   * objects of one name would collide, and its workloads' logins would fail in between).
+   * @default none: a deployed tenant whose name changes is refused
+   */
+  readonly renamedFrom?: string;
   /** Its secrets, named relative to the prefix. */
   readonly secrets: readonly SecretConfig[];
   /**
