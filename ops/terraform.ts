@@ -80,7 +80,16 @@ export const DEFAULT_APP = (
 ).app;
 
 /**
- * Synthesizes one environment into the project's cdktf.out (where its local state path points)
+ * Where the tools synthesize: the project's cdktf.out, or CDKTF_OUTDIR (a directory beside it,
+ * e.g. one per engine: each engine keeps its own providers there). Its stacks' local state paths
+ * point back at the project root, so it must sit directly in the project.
+ */
+export function outputDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(PROJECT_ROOT, env.CDKTF_OUTDIR || 'cdktf.out');
+}
+
+/**
+ * Synthesizes one environment into the output directory (where its local state path points)
  * and returns its stack directory. `app` is a cdktf-style app command.
  */
 export async function synthesize(
@@ -91,11 +100,11 @@ export async function synthesize(
   const [command, ...args] = app.split(/\s+/).filter(Boolean);
   const result = await run(command === 'node' ? process.execPath : command, args, {
     cwd: PROJECT_ROOT,
-    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: join(PROJECT_ROOT, 'cdktf.out') },
+    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: outputDir(env) },
   });
   if (result.code !== 0)
     throw new CommandError(`synthesis of "${environment}" failed:\n${result.stderr.trim()}`);
-  return join(PROJECT_ROOT, 'cdktf.out', 'stacks', environment);
+  return join(outputDir(env), 'stacks', environment);
 }
 
 /** `init` in a synthesized stack directory (offline-friendly: no upgrade, no input). */
