@@ -297,7 +297,11 @@ describe('upgrading a write-only environment from an earlier commit of main', ()
       })),
       { secretValues: 'write-only' },
     );
-  const variant: StackVariant = { name: 'local-upgrade-wo', changes: writeOnly(2) };
+  // Its variables, for the clean-up's destroy (write-only values: never read by a destroy).
+  const standIns = Object.fromEntries(
+    [mySecret, appConfig].map((s) => [secretValuesVariableName(s.name), '{}']),
+  );
+  const variant: StackVariant = { name: 'local-upgrade-wo', changes: writeOnly(2), vars: standIns };
   const earlier = earlierAround(EARLIER_MAIN, variant);
 
   it(

@@ -34,7 +34,8 @@ export function engineName(): 'OpenTofu' | 'Terraform' {
 }
 
 export function labEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...labProcessEnv(lab()), LEDGER_DIR: E2E_LEDGER_DIR, ...extra };
+  // TF_INPUT=0: a variable without a value fails the command instead of waiting for an answer.
+  return { ...labProcessEnv(lab()), LEDGER_DIR: E2E_LEDGER_DIR, TF_INPUT: '0', ...extra };
 }
 
 export type Run = RunResult;
