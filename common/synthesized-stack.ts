@@ -13,6 +13,7 @@ import { DESTROY_GUARD_PREFIX } from './names';
 import {
   type DeclaredSecret,
   type DeclaredTenants,
+  type JsonObject,
   type NamedResource,
   type StackJson,
   declaredSecrets,
@@ -47,6 +48,18 @@ export interface DestroyGuardRead {
   readonly allowKey: string;
 }
 
+/** The blocks of one type under `data` or `ephemeral`, addressed `<prefix>.<name>`. */
+function blocksOfType(
+  blocks: Record<string, Record<string, JsonObject>> | undefined,
+  prefix: string,
+): NamedResource[] {
+  const type = prefix.slice(prefix.indexOf('.') + 1);
+  return Object.entries(blocks?.[type] ?? {}).map(([name, body]) => ({
+    address: `${prefix}.${name}`,
+    body,
+  }));
+}
+
 const ROLE_TYPES: Record<string, LoginMethod> = {
   vault_kubernetes_auth_backend_role: 'kubernetes',
   vault_jwt_auth_backend_role: 'jwt',
@@ -72,6 +85,24 @@ export class SynthesizedStack {
 
   resources(type: string): NamedResource[] {
     return resourcesOfType(this.json, type);
+  }
+
+  /** Its data sources of one type (addresses `data.<type>.<name>`). */
+  dataSources(type: string): NamedResource[] {
+    return blocksOfType(this.json.data, `data.${type}`);
+  }
+
+  /** Its ephemeral resources of one type (addresses `ephemeral.<type>.<name>`). */
+  ephemerals(type: string): NamedResource[] {
+    return blocksOfType(
+      this.json.ephemeral as Record<string, Record<string, JsonObject>> | undefined,
+      `ephemeral.${type}`,
+    );
+  }
+
+  /** The type of every resource it declares, each once. */
+  resourceTypes(): string[] {
+    return Object.keys(this.json.resource ?? {});
   }
 
   /** Its ESO stores, both kinds. */
