@@ -64,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
     'ops/doctor.ts',
     '--env',
     name,
+    // A deploy that fails for want of a grant: the doctor names it.
+    '--identity',
+    'deploy',
   ]);
   return EXIT.error;
 }

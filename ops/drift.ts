@@ -88,7 +88,12 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
   const checkedAt = new Date().toISOString();
   try {
     const { stackDir, stack } = await prepare(name, start);
-    const env = { ...process.env, ...writeOnlyStandIns(stack, process.env) };
+    const env = {
+      // The plan reads, never writes: the drift identity needs no child token of its own.
+      TERRAFORM_VAULT_SKIP_CHILD_TOKEN: 'true',
+      ...process.env,
+      ...writeOnlyStandIns(stack, process.env),
+    };
     const tf = terraformBinary();
     const cloud = stack.usesCloudBackend();
     const planDir = mkdtempSync(join(tmpdir(), 'drift-plan-'));

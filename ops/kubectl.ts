@@ -7,9 +7,12 @@ export class Kubectl {
     private readonly context?: string,
   ) {}
 
-  async run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async run(
+    args: readonly string[],
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const full = this.context ? ['--context', this.context, ...args] : [...args];
-    return runProcess(this.binary, full, { cwd: process.cwd() });
+    return runProcess(this.binary, full, { cwd: process.cwd(), input });
   }
 
   /** `get -o json`; undefined when the object does not exist, an Error for anything else. */

@@ -10,6 +10,7 @@ import { login } from './links/login';
 import { policyGrants } from './links/policy-grants';
 import { readSecrets } from './links/read-secrets';
 import { role } from './links/role';
+import { runIdentity } from './links/run-identity';
 import { secretsExist } from './links/secrets-exist';
 import { vaultNamespace } from './links/vault-namespace';
 import { vaultReachable } from './links/vault-reachable';
@@ -29,6 +30,7 @@ import {
  */
 export const LINKS: readonly Link[] = [
   vaultReachable,
+  runIdentity,
   vaultNamespace,
   kvMount,
   authMethod,
