@@ -68,7 +68,15 @@ const LAYER_RULES = LAYERS.filter((l) => l.allowed !== undefined).map(({ layer, 
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'cdktf.out/', 'cdktf.out.*/', '.lab/', 'coverage/', '*.mjs'],
+    ignores: [
+      'node_modules/',
+      'cdktf.out/',
+      'cdktf.out.*/',
+      '.lab/',
+      '.tmp/',
+      'coverage/',
+      '*.mjs',
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

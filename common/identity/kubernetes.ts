@@ -111,7 +111,7 @@ function typedGrants(stack: SynthesizedStack): KubernetesGrant[] {
       };
       return [
         ...base,
-        ...grants(target, { update: ['update'] }, why, r.address),
+        ...grants(target, { update: ['patch'] }, why, r.address),
         ...grants(bind, { create: ['bind'] }, `binds ${role ?? '?'}`, r.address),
       ];
     }),
