@@ -141,9 +141,12 @@ export interface VaultConfig {
   /** Path of the auth method, e.g. `kubernetes-my-auth`. */
   readonly authPath: string;
   /**
-   * How ESO logs in: `kubernetes` (Vault reviews each token with the API server's TokenReview)
-   * or `jwt` (Vault checks each token's signature against the cluster's OIDC issuer: no path
-   * from Vault to the API server, no auth-delegator binding, no reviewer credential).
+   * How ESO logs in: `jwt` (Vault checks each token's signature against the cluster's OIDC
+   * issuer: no path from Vault to the API server, no auth-delegator binding, no reviewer
+   * credential; staging and prod use it) or `kubernetes` (Vault reviews each token with the API
+   * server's TokenReview: Vault needs a network path to the cluster's API endpoint, which HCP
+   * Vault has only to a public endpoint or through a peered network, and the login token is also
+   * an API bearer token).
    * @default DEFAULTS.authMethod (`environments/defaults.ts`)
    */
   readonly authMethod?: VaultAuthMethod;
