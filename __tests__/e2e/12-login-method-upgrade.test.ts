@@ -19,6 +19,7 @@ import {
   kubectl,
   kubectlJson,
   plan,
+  secretValue,
   vault,
 } from './support/lab-chain';
 import { watchSecret } from './support/secret-watch';
@@ -41,16 +42,9 @@ function ok(run: { code: number; stdout: string; stderr: string }): Record<strin
   return { code: run.code, tail: run.code === 0 ? '' : (run.stdout + run.stderr).slice(-3000) };
 }
 
-/** The Secret's value of one key, decoded (compared in memory only). */
-async function secretValue(key: string): Promise<string | undefined> {
-  const secret = await kubectlJson<{ data?: Record<string, string> }>([
-    'secret',
-    watched.targetSecretName,
-    '-n',
-    k8s.namespace,
-  ]);
-  const b64 = secret?.data?.[key];
-  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+/** The watched Secret's value of one key (compared in memory only). */
+function secretValueOf(key: string): Promise<string | undefined> {
+  return secretValue(k8s.namespace, watched.targetSecretName, key);
 }
 
 destroyedAround(kubernetesMethod);
@@ -61,7 +55,7 @@ it(
   async () => {
     expect(ok(await deploy(kubernetesMethod))).toEqual({ code: 0, tail: '' });
     await eventually(`${watched.targetSecretName} synced`, 180, () =>
-      secretValue(watchedKeys[0]).then((value) => (value !== undefined ? true : undefined)),
+      secretValueOf(watchedKeys[0]).then((value) => (value !== undefined ? true : undefined)),
     );
   },
   10 * MINUTES,
@@ -131,7 +125,7 @@ it(
       '--overwrite',
     ]);
     const synced = await eventually('the new value in the Secret', 120, async () =>
-      (await secretValue(watchedKeys[0])) === value ? true : undefined,
+      (await secretValueOf(watchedKeys[0])) === value ? true : undefined,
     );
     expect(synced).toBe(true);
   },

@@ -329,6 +329,22 @@ export async function kubectlJson<T = Record<string, unknown>>(
   return JSON.parse(result.stdout) as T;
 }
 
+/** One key of a Kubernetes Secret, decoded (compare it in memory; never print it). */
+export async function secretValue(
+  namespace: string,
+  name: string,
+  key: string,
+): Promise<string | undefined> {
+  const secret = await kubectlJson<{ data?: Record<string, string> }>([
+    'secret',
+    name,
+    '-n',
+    namespace,
+  ]);
+  const b64 = secret?.data?.[key];
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}
+
 /** One Vault API call, in the lab's `admin` namespace unless told otherwise (null: the root). */
 export async function vault(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'LIST',
