@@ -166,13 +166,15 @@ export interface VaultConfig {
   /** Maximum TTL of those tokens, in seconds. */
   readonly tokenMaxTtlSeconds: number;
   /**
-   * `token-secret` mode: lifetime asked for Vault's reviewer JWT, in seconds (the API server may
-   * grant less). Bump `reviewerTokenVersion` before it ends.
+   * `token-secret` mode: lifetime asked for Vault's reviewer JWT, in seconds: 600 (the API
+   * server's shortest) to 7776000 (90 days, the longest EKS grants). A deploy renews it once
+   * half of it has passed (its anchor Secret records when it was minted and when it expires).
    * @default DEFAULTS.reviewerTokenTtlSeconds
    */
   readonly reviewerTokenTtlSeconds?: number;
   /**
-   * `token-secret` mode: bump to mint a new reviewer JWT and send it to Vault.
+   * `token-secret` mode: bump to mint a new reviewer JWT and send it to Vault at the next deploy,
+   * whatever its age (deleting its anchor Secret revokes the current one at once too).
    * @default DEFAULTS.firstVersion
    */
   readonly reviewerTokenVersion?: number;

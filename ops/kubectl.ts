@@ -5,6 +5,8 @@ export class Kubectl {
   constructor(
     private readonly binary: string = process.env.KUBECTL ?? 'kubectl',
     private readonly context?: string,
+    /** Its environment (KUBECONFIG). @default this process's */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   async run(
@@ -12,7 +14,7 @@ export class Kubectl {
     input?: string,
   ): Promise<{ code: number; stdout: string; stderr: string }> {
     const full = this.context ? ['--context', this.context, ...args] : [...args];
-    return runProcess(this.binary, full, { cwd: process.cwd(), input });
+    return runProcess(this.binary, full, { cwd: process.cwd(), input, env: this.env });
   }
 
   /** `get -o json`; undefined when the object does not exist, an Error for anything else. */

@@ -17,7 +17,7 @@ import type {
 import { type RuleRead } from '../../common/identity/kubernetes';
 import { type IdentityName, grantLabel, runIdentity } from '../../common/identity';
 import { SynthesizedStack } from '../../common/synthesized-stack';
-import { synthJson } from '../support/stack';
+import { synthJson, variant } from '../support/stack';
 import {
   parsePolicy,
   policyPathCovers,
@@ -515,6 +515,62 @@ describe('doctor, what a login may read', () => {
   });
 });
 
+describe('doctor, the reviewer JWT of token-secret mode', () => {
+  const config = variant({ vault: { reviewerMode: 'token-secret' } }, dev);
+  const DAY = 24 * 3600 * 1000;
+  /** A healthy world whose Vault holds a reviewer JWT minted `ageDays` ago, for 90 days. */
+  function minted(ageDays: number): World {
+    const world = healthyWorld(config);
+    world.authConfig.token_reviewer_jwt_set = true;
+    const issued = new Date(Date.now() - ageDays * DAY);
+    world.objects.set(`secret vault-auth -n ${dev.kubernetes.namespace}`, {
+      metadata: {
+        annotations: {
+          'eks-vault-eso/reviewer-token-issued-at': issued.toISOString(),
+          'eks-vault-eso/reviewer-token-expires-at': new Date(
+            issued.getTime() + 90 * DAY,
+          ).toISOString(),
+          'eks-vault-eso/reviewer-token-version': '1',
+        },
+      },
+    });
+    return world;
+  }
+  const authConfig = (results: readonly CheckResult[]) =>
+    results.find((r) => r.id === 'auth-config')!;
+
+  it('holds while the anchor records a live token, and says when a renewal is due', async () => {
+    const fresh = authConfig(await walk(config, minted(1)));
+    expect(fresh.status).toBe('ok');
+    expect(fresh.detail).toMatch(/reviewer JWT stored, minted \S+, expires \S+$/);
+    const old = authConfig(await walk(config, minted(46)));
+    expect(old.status).toBe('ok');
+    expect(old.detail).toMatch(/: renewal due, the next deploy renews it$/);
+  });
+
+  it('names a revoked token: its anchor Secret is gone', async () => {
+    const world = minted(1);
+    world.objects.delete(`secret vault-auth -n ${dev.kubernetes.namespace}`);
+    const [failure] = failures(await walk(config, world));
+    expect(failure).toEqual(
+      expect.objectContaining({
+        id: 'auth-config',
+        detail: `Secret "${dev.kubernetes.namespace}/vault-auth", the anchor of the reviewer JWT Vault holds, is gone: deleting it revoked the JWT, so the API server refuses Vault's token reviews and every login is 403.`,
+        fix: 'Deploy the stack: it makes a new anchor and sends Vault a new reviewer JWT bound to it.',
+      }),
+    );
+  });
+
+  it('names an expired token, with when it expired', async () => {
+    const [failure] = failures(await walk(config, minted(91)));
+    expect(failure.id).toBe('auth-config');
+    expect(failure.detail).toMatch(
+      /^The reviewer JWT Vault holds expired at \S+ \(minted \S+, as its anchor .+\/vault-auth records\): the API server refuses/,
+    );
+    expect(failure.fix).toContain('A deploy renews it once half its lifetime');
+  });
+});
+
 describe('doctor, jwt login', () => {
   it('fails when the auth method trusts another issuer than the one the cluster signs with', async () => {
     const config = tenantsFixture({ base: dev, authMethod: 'jwt', tenants: ['payments'] });
@@ -663,10 +719,15 @@ describe('doctor, the run identity', () => {
     ['dev', dev],
     ['tenants, shared store', withTenants('shared-store')],
     ['tenants, per tenant', withTenants('per-tenant')],
+    ['token-secret', variant({ vault: { reviewerMode: 'token-secret' } }, dev)],
   ])(
     'asks Vault and the cluster nothing the drift identity may not (%s)',
     async (_what, config) => {
       const world = healthyWorld(config);
+      if (config.vault.reviewerMode === 'token-secret') {
+        world.authConfig.token_reviewer_jwt_set = true;
+        world.objects.set(`secret vault-auth -n ${dev.kubernetes.namespace}`, {});
+      }
       const results = await walk(config, world, identityOf(config, 'drift'));
       expect(failures(results)).toEqual([]);
       const labels = new Set(identityOf(config, 'drift').grants.map(grantLabel));
@@ -704,6 +765,7 @@ function grantOfRequest(request: string, config: EnvironmentConfig): string | un
     return `Kubernetes: list externalsecrets${eso}${ns}`;
   const kinds: Record<string, string> = {
     serviceaccount: 'serviceaccounts',
+    secret: 'secrets',
     clusterrolebinding: 'clusterrolebindings.rbac.authorization.k8s.io',
     clustersecretstore: `clustersecretstores${eso}`,
     secretstore: `secretstores${eso}`,

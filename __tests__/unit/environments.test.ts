@@ -131,6 +131,16 @@ describe('validation errors name the key, the value and what is allowed', () => 
       'vault.policyName = "my policy": a Vault policy name',
     ],
     [
+      'a reviewer token longer than EKS grants',
+      { vault: { reviewerMode: 'token-secret', reviewerTokenTtlSeconds: 365 * 24 * 3600 } },
+      "vault.reviewerTokenTtlSeconds = 31536000: 600 to 7776000 seconds (10 minutes, the API server's shortest token, to 90 days, the longest EKS grants)",
+    ],
+    [
+      'a reviewer token shorter than the API server grants',
+      { vault: { reviewerMode: 'token-secret', reviewerTokenTtlSeconds: 300 } },
+      'vault.reviewerTokenTtlSeconds = 300: 600 to 7776000 seconds',
+    ],
+    [
       'unknown reviewer mode',
       { vault: { reviewerMode: 'local-jwt' } },
       'vault.reviewerMode = "local-jwt": one of "client-jwt", "token-secret"',

@@ -259,9 +259,21 @@ describe('environment differences are keys', () => {
     expect(Object.values(json.resource?.vault_kubernetes_auth_backend_config ?? {})[0]).toEqual(
       expect.objectContaining({
         token_reviewer_jwt_wo: `\${ephemeral.kubernetes_token_request_v1.${request}.token}`,
-        token_reviewer_jwt_wo_version: 1,
+        // The minting time: it changes exactly when a new token is minted.
+        token_reviewer_jwt_wo_version: expect.stringMatching(
+          /^\$\{parseint\(formatdate\("YYYYMMDDhhmmss", local\.service-account_reviewer-token-issued-at_\w+\), 10\)\}$/,
+        ) as unknown,
       }),
     );
+    // Asked for 90 days by default: the longest EKS grants.
+    expect(
+      (
+        Object.values(
+          (json.ephemeral as Record<string, Record<string, { spec: object }>>)
+            .kubernetes_token_request_v1,
+        )[0].spec as { expiration_seconds: number }
+      ).expiration_seconds,
+    ).toBe(90 * 24 * 3600);
     expect(JSON.stringify(json)).not.toContain('token_reviewer_jwt"');
     expect(JSON.stringify(json)).not.toContain('wait_for_service_account_token');
   });

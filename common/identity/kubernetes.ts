@@ -102,6 +102,9 @@ function typedGrants(stack: SynthesizedStack): KubernetesGrant[] {
         why,
         r.address,
       );
+      // A Secret is patched when it changes: the reviewer token's record at each renewal.
+      if (type === 'kubernetes_secret_v1')
+        return [...base, ...grants(target, { update: ['patch'] }, why, r.address)];
       if (type !== 'kubernetes_cluster_role_binding_v1') return base;
       const role = stack.values.text(at(r.body, 'role_ref.name'));
       const bind: Target = {
@@ -153,6 +156,11 @@ function readGrants(stack: SynthesizedStack): KubernetesGrant[] {
     const target = { ...kindTarget(apiVersion, kind), namespace };
     return grants(target, { plan: ['list'] }, `lists ${kind}`, d.address);
   });
+  // The reviewer token's record, read by name (token-secret mode).
+  const secrets = stack.dataSources('kubernetes_secret_v1').flatMap((d) => {
+    const target = { apiGroup: '', resource: 'secrets', ...metadataOf(stack, d.body) };
+    return grants(target, { plan: ['get'] }, `reads Secret ${target.name ?? '?'}`, d.address);
+  });
   const tokens = stack.ephemerals('kubernetes_token_request_v1').flatMap((e) => {
     const target = {
       apiGroup: '',
@@ -161,7 +169,7 @@ function readGrants(stack: SynthesizedStack): KubernetesGrant[] {
     };
     return grants(target, { plan: ['create'] }, `a token of ${target.name ?? '?'}`, e.address);
   });
-  return [...listings, ...tokens];
+  return [...listings, ...secrets, ...tokens];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { REVIEWER_TOKEN_TTL_SECONDS } from '../../common/chain/reviewer-token';
 import type { IsolationDesign } from '../types';
 import { type Checker, type Obj, SHAPES } from './checker';
 import { OPTIONS } from './schema';
@@ -121,8 +122,18 @@ function validateTtls(c: Checker, vault: Obj): void {
       `at most vault.tokenMaxTtlSeconds (${String(vault.tokenMaxTtlSeconds)})`,
     );
   }
-  if (vault.reviewerTokenTtlSeconds !== undefined)
-    c.positiveInteger('vault.reviewerTokenTtlSeconds', vault.reviewerTokenTtlSeconds);
+  const reviewerTtl = vault.reviewerTokenTtlSeconds;
+  const { min, max } = REVIEWER_TOKEN_TTL_SECONDS;
+  if (
+    reviewerTtl !== undefined &&
+    c.positiveInteger('vault.reviewerTokenTtlSeconds', reviewerTtl) &&
+    (reviewerTtl < min || reviewerTtl > max)
+  )
+    c.add(
+      'vault.reviewerTokenTtlSeconds',
+      reviewerTtl,
+      `${min} to ${max} seconds (10 minutes, the API server's shortest token, to 90 days, the longest EKS grants)`,
+    );
   if (vault.reviewerTokenVersion !== undefined)
     c.positiveInteger('vault.reviewerTokenVersion', vault.reviewerTokenVersion);
 }
