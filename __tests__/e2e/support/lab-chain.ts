@@ -77,6 +77,12 @@ export function exec(
 export interface StackVariant extends VariantSpec {
   /** TF_VAR_* values (write-only secrets, tokens). */
   readonly vars?: Record<string, string>;
+  /**
+   * Credentials in place of the lab administrator's (a run identity's VAULT_TOKEN, AWS session,
+   * KUBECONFIG).
+   * @default the administrator's
+   */
+  readonly credentials?: NodeJS.ProcessEnv;
 }
 
 const CDKTF = join(ROOT, 'node_modules', '.bin', 'cdktf');
@@ -85,10 +91,13 @@ function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
   const vars = Object.fromEntries(
     Object.entries(v.vars ?? {}).map(([k, value]) => [`TF_VAR_${k}`, value]),
   );
-  return labEnvironment({
-    ...vars,
-    E2E_VARIANT: JSON.stringify({ name: v.name, base: v.base, changes: v.changes }),
-  });
+  return {
+    ...labEnvironment({
+      ...vars,
+      E2E_VARIANT: JSON.stringify({ name: v.name, base: v.base, changes: v.changes }),
+    }),
+    ...v.credentials,
+  };
 }
 
 /** The cdktf app of the variants (environments/local.ts with some keys changed). */
