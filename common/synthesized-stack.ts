@@ -42,6 +42,16 @@ export interface VaultRole {
   readonly policies: readonly string[];
 }
 
+/** A stack's `cloud` block, as read (undefined fields: not set). */
+export interface CloudBlockRead {
+  readonly organization?: string;
+  readonly hostname?: string;
+  /** The one workspace it names. */
+  readonly workspace?: string;
+  /** The tags it selects workspaces by (TF_WORKSPACE then names the one a run uses). */
+  readonly tags?: readonly string[];
+}
+
 /** A guard that refuses a destroy, in words: what it protects and the key that allows it. */
 export interface DestroyGuardRead {
   readonly protects: string;
@@ -183,6 +193,26 @@ export class SynthesizedStack {
   usesCloudBackend(): boolean {
     const terraform = this.json.terraform;
     return isObject(terraform) && terraform.cloud !== undefined;
+  }
+
+  /** The `cloud` block: organization, host, and the workspace by name or by tags. */
+  cloudBlock(): CloudBlockRead | undefined {
+    const terraform = this.json.terraform;
+    if (!isObject(terraform) || !isObject(terraform.cloud)) return undefined;
+    const cloud = terraform.cloud;
+    const workspaces = isObject(cloud.workspaces) ? cloud.workspaces : {};
+    return {
+      organization: this.values.text(cloud.organization),
+      hostname: this.values.text(cloud.hostname),
+      workspace: this.values.text(workspaces.name),
+      tags: this.values.list(workspaces.tags),
+    };
+  }
+
+  /** The Terraform versions the stack accepts (`required_version`). */
+  requiredVersion(): string | undefined {
+    const terraform = this.json.terraform;
+    return isObject(terraform) ? this.values.text(terraform.required_version) : undefined;
   }
 
   /** Its destroy guards (terraform_data.destroy-needs-<key>), in words. */

@@ -6,7 +6,14 @@
 import { join } from 'node:path';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
-import { cdktfArgs, DEFAULT_APP, PROJECT_ROOT, runCdktfShielded, runInherited } from './terraform';
+import {
+  cdktfArgs,
+  DEFAULT_APP,
+  PROJECT_ROOT,
+  requireWorkspace,
+  runCdktfShielded,
+  runInherited,
+} from './terraform';
 
 const TOOL = 'deploy';
 const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -36,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
   const { name, app, config } = requiredStack(values);
+  if (config?.backend.type === 'cloud')
+    requireWorkspace(name, { workspace: config.backend.workspace, tags: config.backend.tags });
   const start = Date.now();
   const { code, interrupted } = await runCdktfShielded(
     cdktfArgs('deploy', name, booleans, app),

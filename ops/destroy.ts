@@ -6,7 +6,14 @@
 import { ALL_ENVIRONMENTS } from '../environments';
 import { SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
-import { CDKTF, cdktfArgs, DEFAULT_APP, runInherited, synthesize } from './terraform';
+import {
+  CDKTF,
+  cdktfArgs,
+  DEFAULT_APP,
+  requireWorkspace,
+  runInherited,
+  synthesize,
+} from './terraform';
 
 const TOOL = 'destroy';
 const USAGE = `usage: npm run destroy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -32,7 +39,9 @@ async function main(argv: string[]): Promise<number> {
   const config = requiredEnvironment(values);
   const app = values.get('--app')?.[0];
   const stackDir = await synthesize(config.name, process.env, app);
-  const guarded = SynthesizedStack.read(stackDir).destroyGuards();
+  const stack = SynthesizedStack.read(stackDir);
+  requireWorkspace(config.name, stack.cloudBlock());
+  const guarded = stack.destroyGuards();
   if (guarded.length > 0)
     throw new CommandError(
       `refusing to destroy ${config.name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +

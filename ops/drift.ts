@@ -18,6 +18,7 @@ import {
 import {
   PROJECT_ROOT,
   init,
+  requireWorkspace,
   run,
   summarizeTerraformError,
   synthesize,
@@ -73,6 +74,7 @@ async function prepare(
 ): Promise<{ stackDir: string; stack: SynthesizedStack }> {
   progress(TOOL, `${name}: synthesizing`);
   const stackDir = await synthesize(name);
+  requireWorkspace(name, SynthesizedStack.read(stackDir).cloudBlock());
   const missingState = unreachableLocalState(stackDir);
   if (missingState !== undefined)
     throw new CommandError(
