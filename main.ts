@@ -1,6 +1,7 @@
 // Wires the app: pick environments, build one stack each, synthesize. Nothing else lives here.
 import { App } from 'cdktf';
-import { ConfigError, loadEnvironments } from './environments';
+import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from './environments';
+import { LEDGER_DIR, readLedger } from './environments/ledger';
 import { EsoVaultStack } from './stacks/eso-vault-stack';
 
 // ENVIRONMENTS=dev,local narrows synthesis to those stacks; unset means every environment.
@@ -11,10 +12,12 @@ const selected = (process.env.ENVIRONMENTS ?? '')
 
 try {
   // Validate before the App exists: a bad configuration writes nothing at all.
-  const environments = loadEnvironments(selected);
+  // LEDGER_DIR points the app at other ledgers (the lab suites keep theirs apart).
+  const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
+  const environments = loadEnvironments(selected, ALL_ENVIRONMENTS, { ledgerDir });
   const app = new App();
   for (const config of environments) {
-    new EsoVaultStack(app, config.name, { config });
+    new EsoVaultStack(app, config.name, { config, ledger: readLedger(config.name, ledgerDir) });
   }
   app.synth();
 } catch (error) {

@@ -9,4 +9,5 @@ export const CHAIN_RULE_IDS = {
   noWildcardBindings: 'CHAIN-004',
   noSecretValues: 'CHAIN-005',
   tenantIsolation: 'CHAIN-006',
+  targetsKept: 'CHAIN-007',
 } as const;

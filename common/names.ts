@@ -61,6 +61,13 @@ export const DECLARED_SECRETS_LOCAL = 'declared_kv_secrets';
 export const DECLARED_TENANTS_LOCAL = 'declared_tenants';
 
 /**
+ * The Terraform local that lists what the stack syncs: each secret's path, its ExternalSecret and
+ * target, and where a value arrives from (a move, an adoption). The stack writes it; the ledger,
+ * the deploy command and the chain rules read it from the synthesized JSON.
+ */
+export const DECLARED_SYNC_LOCAL = 'declared_sync';
+
+/**
  * Alias metadata key naming the namespace a login came from: the kubernetes auth method sets it,
  * the jwt method's claim mapping does too, and the shared store's templated policy reads it.
  */
@@ -76,4 +83,12 @@ export const DESTROY_GUARD_PREFIX = 'destroy-needs-';
 /** The guard's logical id for a key or name, e.g. `destroy-needs-vault_kvMount_allowDestroy`. */
 export function destroyGuardId(name: string): string {
   return `${DESTROY_GUARD_PREFIX}${name.replace(/[^A-Za-z0-9]+/g, '_')}`;
+}
+
+/**
+ * An operations command as a person types it, for messages the stack and the tools print:
+ * `npm run <tool> -- --env <environment> [args]`.
+ */
+export function opsCommand(tool: string, environment: string, ...args: string[]): string {
+  return ['npm run', tool, '--', '--env', environment, ...args].join(' ');
 }

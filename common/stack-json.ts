@@ -1,4 +1,4 @@
-import { DECLARED_SECRETS_LOCAL, DECLARED_TENANTS_LOCAL } from './names';
+import { DECLARED_SECRETS_LOCAL, DECLARED_SYNC_LOCAL, DECLARED_TENANTS_LOCAL } from './names';
 
 /**
  * Read-only helpers over a synthesized stack (the JSON cdktf writes to cdktf.out). The chain rules
@@ -150,4 +150,27 @@ export function declaredTenants(stack: StackJson): DeclaredTenants {
 /** The first configuration block of a provider (the stack has one of each). */
 export function providerConfig(stack: StackJson, name: string): JsonObject | undefined {
   return stack.provider?.[name]?.[0];
+}
+
+/** One secret as the stack syncs it (see common/names DECLARED_SYNC_LOCAL). */
+export interface DeclaredSync {
+  readonly mount: string;
+  /** Full name in the mount. */
+  readonly secret: string;
+  /** The tenant's name (absent for a single chain). */
+  readonly tenant?: string;
+  readonly namespace: string;
+  readonly external_secret: string;
+  readonly target: string;
+  /** Where its value arrives from instead of being seeded. */
+  readonly moved_from?: { readonly mount: string; readonly name: string };
+  readonly adopts_target?: boolean;
+}
+
+/** What the stack syncs, from the local the stack writes. */
+export function declaredSync(stack: StackJson): DeclaredSync[] {
+  const listed = getPath(stack.locals?.[DECLARED_SYNC_LOCAL], 'entries');
+  return Array.isArray(listed)
+    ? (listed.filter((e) => isObject(e)) as unknown as DeclaredSync[])
+    : [];
 }

@@ -8,15 +8,18 @@ import { join } from 'node:path';
 import { type ExternalSecretRead, readExternalSecret } from './chain/external-secret';
 import { type LoginMethod, admittedAccounts, rolePolicies, roleAudiences } from './chain/role';
 import { type StoreKind, type StoreRead, readStore } from './chain/store';
+import { guardedTargets } from './chain/takeover-guard';
 import type { ValueReader } from './chain/values';
 import { DESTROY_GUARD_PREFIX } from './names';
 import {
   type DeclaredSecret,
+  type DeclaredSync,
   type DeclaredTenants,
   type JsonObject,
   type NamedResource,
   type StackJson,
   declaredSecrets,
+  declaredSync,
   declaredTenants,
   isObject,
   manifestsOfKind,
@@ -163,6 +166,17 @@ export class SynthesizedStack {
 
   declaredTenants(): DeclaredTenants {
     return declaredTenants(this.json);
+  }
+
+  declaredSync(): DeclaredSync[] {
+    return declaredSync(this.json);
+  }
+
+  /** The takeover guards' targets (`namespace/name`), from its admission policies. */
+  guardedTargets(): string[] {
+    return manifestsOfKind(this.json, 'ValidatingAdmissionPolicy').flatMap(
+      ({ manifest }) => guardedTargets(manifest, this.values) ?? [],
+    );
   }
 
   /** Names of the tenants a report names resources after (none for a single chain). */

@@ -14,7 +14,29 @@ export type KvSecretValues =
   /** Placeholder pairs, written once if the secret has no version yet; never written again. */
   | { readonly kind: 'placeholder'; readonly pairs: Readonly<Record<string, string>> }
   /** A JSON object (an expression over a sensitive, ephemeral variable) written write-only. */
-  | { readonly kind: 'write-only'; readonly json: string; readonly version: number };
+  | { readonly kind: 'write-only'; readonly json: string; readonly version: number }
+  /**
+   * Nothing is written: the value arrives from elsewhere (a moved secret's old path, an adopted
+   * Kubernetes Secret). A plan stops until the secret exists, saying `before` (the command that
+   * brings it), so placeholders are never served where a value existed.
+   */
+  | { readonly kind: 'arrives'; readonly before: string };
+
+/** A secret leaving the configuration: forgotten (versions kept), or purged on request. */
+export interface LeavingSecret {
+  /** Its name in the mount. */
+  readonly name: string;
+  /**
+   * The mount it leaves.
+   * @default this construct's mount
+   */
+  readonly mount?: string;
+  /**
+   * Purge every version now (only where purge handles exist: `purgeOnDestroy`).
+   * @default false: forgotten, every version kept
+   */
+  readonly purge?: boolean;
+}
 
 export interface KvV2SecretInput {
   /** Secret name in the mount, e.g. `my-secret` or `app/config`. */
@@ -36,9 +58,9 @@ export interface KvV2SecretsProps {
    */
   readonly allowMountDestroy?: boolean;
   /**
-   * Purge every version and the metadata of each secret when it leaves the configuration or the
-   * stack is destroyed.
-   * @default false: a secret leaves the configuration with its versions kept in Vault
+   * Keep a purge handle per secret: destroying the stack, or a secret leaving with `purge`,
+   * purges every version and the metadata. Turning it off forgets the handles (purges nothing).
+   * @default false: nothing the stack does ever deletes a version
    */
   readonly purgeOnDestroy?: boolean;
   /** Name of the stack, written into the folder markers so that two stacks never share one. */
@@ -46,10 +68,17 @@ export interface KvV2SecretsProps {
   /** The secrets to create in it. */
   readonly secrets: readonly KvV2SecretInput[];
   /**
-   * Names of secrets taken out of the configuration: forgotten, never destroyed.
+   * Secrets taken out of the configuration (retired, or moved away): forgotten, never destroyed,
+   * unless purged on request.
    * @default none
    */
-  readonly retiredSecrets?: readonly string[];
+  readonly leaving?: readonly LeavingSecret[];
+  /**
+   * Names of every secret the stack ever deployed (its ledger): the writers of earlier versions
+   * of this program at their names are forgotten, never destroyed.
+   * @default none
+   */
+  readonly deployedNames?: readonly string[];
 }
 
 /** A Terraform string literal: JSON's escapes, and `${`/`%{` escaped as template markers. */
@@ -64,14 +93,26 @@ function hclString(text: string): string {
  */
 export const LEGACY_SECRET_PATH = (name: string): readonly string[] => ['kv', kebabId(name)];
 
+/** The leaves each secret's resources have below `kv/<mount>/<secret>/`. */
+const LEAVES = { seed: 'seed', value: 'value', purge: 'purge-on-destroy' } as const;
+
 /**
  * A KV version 2 mount (managed or existing) and its secrets. The program never holds real values
  * and never takes a value away:
  * - placeholder secrets are seeded once, with check-and-set 0 (Vault refuses the write if the
  *   secret has any version), and only if the secret does not exist at plan time (a per-folder
  *   listing says so); after that Terraform ignores them, and their destroy does nothing in Vault;
- * - write-only values pass through `data_json_wo` and reach neither the plan nor the state;
- * - purging versions happens only with `purgeOnDestroy`.
+ * - write-only values pass through `data_json_wo` and reach neither the plan nor the state; their
+ *   destroy would delete the current version, so a stack that holds them refuses a destroy
+ *   (a guard naming `vault.kvMount.purgeSecretsOnDestroy`) unless that or the mount's destroy is
+ *   allowed;
+ * - a secret whose value arrives from elsewhere (moved, adopted) is never seeded: the plan stops
+ *   until it exists;
+ * - whatever leaves the configuration (a secret retired or moved away, the writer of the other
+ *   value mode, the purge handles when purging is turned off, the writers of earlier versions of
+ *   this program) is forgotten with `removed` blocks, never destroyed;
+ * - purging versions happens only through the purge handles of `purgeOnDestroy`: on a destroy of
+ *   the stack, or for a secret retired with `purge`.
  */
 export class KvV2Secrets extends Construct {
   /** Mount path (a reference when the mount is managed here, so secrets wait for it). */
@@ -90,6 +131,7 @@ export class KvV2Secrets extends Construct {
       secrets: props.secrets.map((s): DeclaredSecret => ({ mount: props.mountPath, name: s.name })),
     }).overrideLogicalId(DECLARED_SECRETS_LOCAL);
     this.secretAddresses = this.writers(props);
+    this.guardWriteOnlyValues(props);
     this.forget(id, props);
   }
 
@@ -128,26 +170,39 @@ export class KvV2Secrets extends Construct {
     const addresses = new Map<string, string>();
     const folders = new Map<string, DataVaultKvSecretsListV2>();
     const mountScope = new Construct(this, kebabId(props.mountPath));
+    const listingOf = (name: string) => {
+      const { folder } = splitSecretName(name);
+      let listing = folders.get(folder);
+      if (listing === undefined) {
+        listing = this.folderListing(mountScope, folder, props.stackName);
+        folders.set(folder, listing);
+      }
+      return listing;
+    };
     for (const secret of props.secrets) {
       const scopeOfSecret = new Construct(mountScope, kebabId(secret.name));
-      let writer: RawResource;
-      if (secret.values.kind === 'placeholder') {
-        const { folder } = splitSecretName(secret.name);
-        let listing = folders.get(folder);
-        if (listing === undefined) {
-          listing = this.folderListing(mountScope, folder, props.stackName);
-          folders.set(folder, listing);
-        }
-        writer = this.seed(scopeOfSecret, props, secret.name, secret.values.pairs, listing);
-      } else {
-        writer = new RawResource(scopeOfSecret, 'value', 'vault_kv_secret_v2', {
-          mount: this.mountAddress ? `\${${this.mountAddress}.path}` : props.mountPath,
-          name: secret.name,
-          // Never read values back: in write-only mode reading would copy them into the state.
+      const writer =
+        secret.values.kind === 'write-only'
+          ? new RawResource(scopeOfSecret, LEAVES.value, 'vault_kv_secret_v2', {
+              mount: this.mountAddress ? `\${${this.mountAddress}.path}` : props.mountPath,
+              name: secret.name,
+              // Never read values back: in write-only mode reading would copy them into the state.
+              disable_read: true,
+              // Purging is the purge handle's job; this stays as earlier versions wrote it.
+              delete_all_versions: false,
+              data_json_wo: secret.values.json,
+              data_json_wo_version: secret.values.version,
+              lifecycle: { ignore_changes: ['delete_all_versions'] },
+            })
+          : this.seed(scopeOfSecret, props, secret, listingOf(secret.name));
+      if (props.purgeOnDestroy ?? false) {
+        // An empty metadata write changes nothing; its destroy deletes the metadata, which
+        // purges every version. Only with the explicit opt-in.
+        new RawResource(scopeOfSecret, LEAVES.purge, 'vault_generic_endpoint', {
+          path: kvV2Paths(props.mountPath, secret.name).metadata,
+          data_json: '{}',
           disable_read: true,
-          delete_all_versions: props.purgeOnDestroy ?? false,
-          data_json_wo: secret.values.json,
-          data_json_wo_version: secret.values.version,
+          depends_on: [writer.address],
         });
       }
       addresses.set(secret.name, writer.address);
@@ -156,67 +211,104 @@ export class KvV2Secrets extends Construct {
   }
 
   /**
-   * A placeholder seed: written once, with check-and-set 0 (Vault refuses the write if the
-   * secret has any version by then), and only if the folder listing does not name the secret.
+   * A seed: placeholders written once, with check-and-set 0 (Vault refuses the write if the
+   * secret has any version by then), and only if the folder listing does not name the secret. A
+   * secret whose value arrives from elsewhere writes nothing and stops the plan until it exists.
    */
   private seed(
     scope: Construct,
     props: KvV2SecretsProps,
-    name: string,
-    placeholders: Readonly<Record<string, string>>,
+    secret: KvV2SecretInput,
     listing: DataVaultKvSecretsListV2,
   ): RawResource {
-    const paths = kvV2Paths(props.mountPath, name);
+    const paths = kvV2Paths(props.mountPath, secret.name);
     const names = `data.vault_kv_secrets_list_v2.${listing.friendlyUniqueId}.names`;
-    const exists = `contains(nonsensitive(${names}), ${hclString(splitSecretName(name).key)})`;
-    const pairs = Object.entries(placeholders)
-      .map(([k, v]) => `${hclString(k)} = ${hclString(v)}`)
-      .join(', ');
-    const seedBody = `jsonencode({"data" = {${pairs}}, "options" = {"cas" = 0}})`;
+    const exists = `contains(nonsensitive(${names}), ${hclString(splitSecretName(secret.name).key)})`;
     // A secret that exists already is not written: the seed posts nothing to its metadata
     // (a no-op for Vault), so upgrades and adopted secrets keep every version as it is.
-    const seed = new RawResource(scope, 'seed', 'vault_generic_endpoint', {
-      path: `\${${exists} ? ${hclString(paths.metadata)} : ${hclString(paths.data)}}`,
-      data_json: `\${${exists} ? "{}" : ${seedBody}}`,
+    const body = {
       disable_read: true,
       disable_delete: true,
       lifecycle: { ignore_changes: 'all' },
-    });
-    if (props.purgeOnDestroy ?? false) {
-      // An empty metadata write changes nothing; its destroy deletes the metadata, which
-      // purges every version. Only with the explicit opt-in.
-      new RawResource(scope, 'purge-on-destroy', 'vault_generic_endpoint', {
+    };
+    if (secret.values.kind === 'arrives')
+      return new RawResource(scope, LEAVES.seed, 'vault_generic_endpoint', {
         path: paths.metadata,
         data_json: '{}',
-        disable_read: true,
-        depends_on: [seed.address],
+        ...body,
+        lifecycle: {
+          ...body.lifecycle,
+          precondition: [
+            {
+              condition: `\${${exists}}`,
+              error_message: `The secret "${paths.data}" has no value yet, and it is never seeded with placeholders (its value arrives from elsewhere): ${secret.values.before}, then plan again.`,
+            },
+          ],
+        },
       });
-    }
-    return seed;
+    if (secret.values.kind !== 'placeholder') throw new Error('a seed holds placeholders');
+    const pairs = Object.entries(secret.values.pairs)
+      .map(([k, v]) => `${hclString(k)} = ${hclString(v)}`)
+      .join(', ');
+    // Check-and-set 0: Vault refuses the write if the secret has any version by then.
+    const seedBody = `jsonencode({"data" = {${pairs}}, "options" = {"cas" = 0}})`;
+    return new RawResource(scope, LEAVES.seed, 'vault_generic_endpoint', {
+      path: `\${${exists} ? ${hclString(paths.metadata)} : ${hclString(paths.data)}}`,
+      data_json: `\${${exists} ? "{}" : ${seedBody}}`,
+      ...body,
+    });
   }
 
   /**
-   * Secrets of earlier versions of this program (declared or retired), and secrets retired from
-   * this one: their state entries are dropped, their versions stay in Vault.
+   * A destroy of a write-only value deletes its current version: a stack that holds them
+   * refuses it (the guard's address names the key) unless purging or the mount's destroy is
+   * explicitly allowed.
+   */
+  private guardWriteOnlyValues(props: KvV2SecretsProps): void {
+    const writeOnly = props.secrets.some((s) => s.values.kind === 'write-only');
+    const mountGoesAnyway = (props.manageMount ?? false) && (props.allowMountDestroy ?? false);
+    if (!writeOnly || (props.purgeOnDestroy ?? false) || mountGoesAnyway) return;
+    new DestroyGuard(this, 'write-only-guard', {
+      protects: `the current versions of the write-only secrets in "${props.mountPath}"`,
+      allowKey: 'vault.kvMount.purgeSecretsOnDestroy',
+      identity: { mount: props.mountPath },
+    });
+  }
+
+  /**
+   * Everything that leaves the configuration is forgotten: its state entry dropped, its versions
+   * kept in Vault. A purge handle is destroyed (which purges) only for a secret leaving with
+   * `purge`.
    */
   private forget(id: string, props: KvV2SecretsProps): void {
-    const retired = props.retiredSecrets ?? [];
-    const secretPath = (name: string, leaf: string) => [
-      id,
-      kebabId(props.mountPath),
-      kebabId(name),
-      leaf,
-    ];
-    new RemovedResources(this, 'forgotten-secrets', [
-      ...[...props.secrets.map((s) => s.name), ...retired].map((name) => ({
-        address: `vault_kv_secret_v2.${logicalIdOf(LEGACY_SECRET_PATH(name))}`,
-      })),
-      ...retired.flatMap((name) => [
-        { address: `vault_generic_endpoint.${logicalIdOf(secretPath(name, 'seed'))}` },
-        { address: `vault_generic_endpoint.${logicalIdOf(secretPath(name, 'purge-on-destroy'))}` },
-        { address: `vault_kv_secret_v2.${logicalIdOf(secretPath(name, 'value'))}` },
-      ]),
+    const address = (name: string, leaf: string, mount = props.mountPath) =>
+      `${leaf === LEAVES.value ? 'vault_kv_secret_v2' : 'vault_generic_endpoint'}.${logicalIdOf([id, kebabId(mount), kebabId(name), leaf])}`;
+    const purging = props.purgeOnDestroy ?? false;
+    const current = props.secrets.flatMap((s) => [
+      // The writer of the other value mode.
+      address(s.name, s.values.kind === 'write-only' ? LEAVES.seed : LEAVES.value),
+      // Purge handles of a purge flag turned off.
+      ...(purging ? [] : [address(s.name, LEAVES.purge)]),
     ]);
+    const leaving = (props.leaving ?? []).flatMap((s) => [
+      address(s.name, LEAVES.seed, s.mount),
+      ...(s.purge && purging
+        ? []
+        : [address(s.name, LEAVES.value, s.mount), address(s.name, LEAVES.purge, s.mount)]),
+    ]);
+    // Earlier versions of this program wrote every secret as a purging vault_kv_secret_v2.
+    const legacy = [
+      ...new Set([
+        ...props.secrets.map((s) => s.name),
+        ...(props.leaving ?? []).map((s) => s.name),
+        ...(props.deployedNames ?? []),
+      ]),
+    ].map((name) => `vault_kv_secret_v2.${logicalIdOf(LEGACY_SECRET_PATH(name))}`);
+    new RemovedResources(
+      this,
+      'forgotten-secrets',
+      [...new Set([...legacy, ...current, ...leaving])].map((a) => ({ address: a })),
+    );
   }
 
   /**

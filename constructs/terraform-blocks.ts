@@ -98,6 +98,28 @@ export class RemovedResources extends TerraformElement {
   }
 }
 
+/** A resource that moved: its state follows it to the new address, nothing is replaced. */
+export interface MovedResource {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** `moved` blocks: each state entry at `from` moves to `to` (no-op when `from` is not in state). */
+export class MovedResources extends TerraformElement {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly moves: readonly MovedResource[],
+  ) {
+    super(scope, id);
+  }
+
+  override toTerraform(): Record<string, unknown> {
+    if (this.moves.length === 0) return {};
+    return { moved: this.moves.map((m) => ({ from: m.from, to: m.to })) };
+  }
+}
+
 export interface CheckAssertion {
   /** A Terraform expression, e.g. `${data.x.y.ready}`. */
   readonly condition: string;

@@ -216,7 +216,51 @@ export interface SecretConfig {
    * @default DEFAULTS.firstVersion
    */
   readonly writeOnlyVersion?: number;
+  /**
+   * Where this secret lived when it was last deployed, when its full name or mount changed
+   * (a rename, a new `secretPrefix`, a tenant renamed, the isolation design switched, another
+   * mount). The new path gets every version of the old one before ESO reads it (`npm run
+   * deploy` copies them; `npm run move-secret` does it by hand, and a plan stops naming that
+   * command until it is done); the old path keeps its versions and is forgotten. Placeholders are
+   * never written for a moved secret.
+   * @default none: a path that changes under a deployed ExternalSecret is refused
+   */
+  readonly movedFrom?: SecretMove;
+  /**
+   * The Kubernetes Secret `targetSecretName` already exists, made by hand, and ESO is to take it
+   * over: its value goes to Vault first (`npm run deploy` copies it; `npm run adopt-secret` does
+   * it by hand, and a plan stops naming that command until it is done), then ESO owns it.
+   * Placeholders are never written for an adopted secret.
+   * @default false: ESO may never take over a Secret it did not create (refused at deploy, and
+   *   denied in the cluster by the stack's admission policy)
+   */
+  readonly adoptExistingTarget?: boolean;
 }
+
+/** The path a secret moved from: its full name, in this mount or another. */
+export interface SecretMove {
+  /** Full name in the mount, e.g. `payments/db` (with a tenant's prefix, as deployed). */
+  readonly name: string;
+  /**
+   * The mount it lived in.
+   * @default the environment's `vault.kvMount.path`
+   */
+  readonly mount?: string;
+}
+
+/** A secret taken out of the configuration, by name, or with an explicit purge. */
+export type RetiredSecret =
+  | string
+  | {
+      /** Full name in the mount. */
+      readonly name: string;
+      /**
+       * Purge every version of it now (needs `vault.kvMount.purgeSecretsOnDestroy`, which
+       * keeps the purge handles this uses).
+       * @default false: forgotten, every version kept in Vault
+       */
+      readonly purge?: boolean;
+    };
 
 export interface EsoConfig {
   /** API version of the ESO resources: `v1` for ESO >= 0.16, `v1beta1` for older. */
@@ -320,12 +364,14 @@ export interface EnvironmentConfig {
    */
   readonly tenants?: readonly TenantConfig[];
   /**
-   * Names of secrets taken out of `secrets`: the stack forgets them and Vault keeps every
-   * version. (Deleting an entry from `secrets` is safe too for secrets this version created; a
-   * secret created before the upgrade to it must be retired here, or Terraform purges it.)
+   * Secrets taken out of the configuration (full names): the stack forgets them, Vault keeps
+   * every version (unless `{ name, purge: true }`), their ExternalSecrets are deleted and the
+   * Kubernetes Secrets they wrote stay as they are. A deployed secret (in the environment's
+   * ledger, `environments/ledgers/<name>.json`) that leaves the configuration without being
+   * listed here, or moved (`movedFrom`), is refused at synthesis.
    * @default none
    */
-  readonly retiredSecrets?: readonly string[];
+  readonly retiredSecrets?: readonly RetiredSecret[];
   readonly eso: EsoConfig;
   readonly backend: BackendConfig;
 }

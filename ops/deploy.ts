@@ -3,24 +3,44 @@
  * or an ExternalSecret that ESO does not report Ready within the wait), the doctor's diagnosis of
  * the first broken link, instead of only "Operation timed out".
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { providerConfig } from '../common/stack-json';
+import { SynthesizedStack } from '../common/synthesized-stack';
+import { LEDGER_DIR, ledgerPath, writeLedger } from '../environments/ledger';
 import { ALL_ENVIRONMENTS } from '../environments';
-import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import { Kubectl } from './kubectl';
+import { deployedEntries, ledgerOfStack } from './ledger-state';
+import { bringValue, pendingArrivals, takeoverRisks } from './secret-values';
+import { VaultClient } from './vault-http';
 import {
   cdktfArgs,
   DEFAULT_APP,
+  init,
   PROJECT_ROOT,
   requireWorkspace,
   runCdktfShielded,
   runInherited,
+  synthesize,
+  unreachableLocalState,
 } from './terraform';
 
 const TOOL = 'deploy';
 const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
 
-Runs cdktf deploy for one environment. Every apply that creates or changes the ESO store or an
-ExternalSecret waits until ESO reports it Ready; if the deploy fails, the doctor runs and names
-the broken link (Vault namespace, policy path, role binding, audience, ...) and its fix.
+Runs cdktf deploy for one environment, keeping what people own:
+  - the environment is checked against its ledger (environments/ledgers/NAME.json): a deployed
+    secret that leaves unsaid, or a path that changes under a deployed ExternalSecret, is
+    refused (an environment deployed before ledgers existed gets its ledger from its state);
+  - a target Secret that exists and was not made by External Secrets is refused (ESO would
+    overwrite it) unless the environment adopts it;
+  - a moved secret's versions are copied to its new path, and an adopted Secret's value written
+    to Vault, before ESO reads them;
+  - after the deploy, the ledger records what is deployed: commit it.
+Every apply that creates or changes the ESO store or an ExternalSecret waits until ESO reports
+it Ready; if the deploy fails, the doctor runs and names the broken link (Vault namespace,
+policy path, role binding, audience, ...) and its fix.
 
   --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
   --auto-approve        apply without asking
@@ -33,9 +53,60 @@ An interrupt (Ctrl-C, a cancelled CI job's SIGTERM) reaches OpenTofu alone: it f
 flight and saves its state, and the next deploy simply finishes the job; a second interrupt
 kills it (then run npm run recover).
 
-Needs the deploy's credentials (AWS, VAULT_TOKEN, TF_VAR_ values) and, for the diagnosis,
-kubectl. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
+Needs the deploy's credentials (AWS, VAULT_TOKEN, TF_VAR_ values) and kubectl (KUBECTL, or
+kubectl on PATH) for the takeover check and the diagnosis. LEDGER_DIR points at other ledgers. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
 `;
+
+/**
+ * The stack to deploy, synthesized and checked against its ledger. An environment without a
+ * ledger that was deployed before ledgers existed gets one from its state first, so a secret it
+ * dropped in the same change as the upgrade is refused, not purged.
+ */
+async function checkedStack(
+  name: string,
+  app: string | undefined,
+  ledgerDir: string,
+  start: number,
+): Promise<{ stackDir: string; stack: SynthesizedStack }> {
+  progress(TOOL, `${name}: synthesizing`, start);
+  let stackDir = await synthesize(name, process.env, app);
+  if (!existsSync(ledgerPath(name, ledgerDir)) && unreachableLocalState(stackDir) === undefined) {
+    await init(stackDir);
+    const stack = SynthesizedStack.read(stackDir);
+    const deployed = await deployedEntries(stackDir, stack.declaredSecrets()[0]?.mount ?? '');
+    if (deployed.length > 0) {
+      const file = writeLedger({ environment: name, entries: deployed }, ledgerDir);
+      progress(
+        TOOL,
+        `${name}: recorded the ${deployed.length} deployed secret(s) in ${file}`,
+        start,
+      );
+      stackDir = await synthesize(name, process.env, app);
+    }
+  }
+  return { stackDir, stack: SynthesizedStack.read(stackDir) };
+}
+
+/**
+ * Before the apply: refuse a target ESO would take over; bring each value that arrives from
+ * elsewhere (a moved secret's versions, an adopted Secret's value) before ESO reads it.
+ */
+async function prepareValues(name: string, stack: SynthesizedStack, start: number): Promise<void> {
+  const entries = stack.declaredSync();
+  const kubectl = new Kubectl();
+  const risks = await takeoverRisks(kubectl, name, entries);
+  if (risks.length > 0)
+    throw new CommandError(`refusing to deploy ${name}:\n  - ${risks.join('\n  - ')}`);
+  if (!entries.some((e) => e.moved_from || e.adopts_target)) return;
+  const provider = providerConfig(stack.json, 'vault') ?? {};
+  const vault = new VaultClient({
+    address: stack.values.text(provider.address) ?? '',
+    namespace: stack.values.text(provider.namespace),
+    token: process.env.VAULT_TOKEN,
+  });
+  for (const entry of await pendingArrivals(vault, entries))
+    progress(TOOL, `${name}: ${await bringValue(vault, kubectl, entry)}`, start);
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
@@ -46,12 +117,16 @@ async function main(argv: string[]): Promise<number> {
   if (config?.backend.type === 'cloud')
     requireWorkspace(name, { workspace: config.backend.workspace, tags: config.backend.tags });
   const start = Date.now();
+  const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
+  const { stack } = await checkedStack(name, app, ledgerDir, start);
+  await prepareValues(name, stack, start);
   const { code, interrupted } = await runCdktfShielded(
     cdktfArgs('deploy', name, booleans, app),
     (message) => progress(TOOL, `${name}: ${message}`, start),
   );
   if (code === EXIT.ok) {
-    progress(TOOL, `${name}: deployed`, start);
+    const file = writeLedger(ledgerOfStack(name, stack), ledgerDir);
+    progress(TOOL, `${name}: deployed; its secrets are recorded in ${file} (commit it)`, start);
     return EXIT.ok;
   }
   if (interrupted) {

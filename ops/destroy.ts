@@ -5,7 +5,7 @@
  */
 import { ALL_ENVIRONMENTS } from '../environments';
 import { SynthesizedStack } from '../common/synthesized-stack';
-import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
+import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
 import {
   CDKTF,
   cdktfArgs,
@@ -26,7 +26,7 @@ kubernetes.allowNamespaceDestroy): otherwise this refuses before planning, namin
   --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
   --auto-approve        destroy without asking
   --skip-provider-lock  for mirrors without registry access (the lab)
-  --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); its stack must be NAME
+  --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
 
 Exit status: 0 destroyed, 1 refused or failed, 2 bad arguments.
 `;
@@ -36,19 +36,18 @@ async function main(argv: string[]): Promise<number> {
     values: ['--env', '--app'],
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
-  const config = requiredEnvironment(values);
-  const app = values.get('--app')?.[0];
-  const stackDir = await synthesize(config.name, process.env, app);
+  const { name, app } = requiredStack(values);
+  const stackDir = await synthesize(name, process.env, app);
   const stack = SynthesizedStack.read(stackDir);
-  requireWorkspace(config.name, stack.cloudBlock());
+  requireWorkspace(name, stack.cloudBlock());
   const guarded = stack.destroyGuards();
   if (guarded.length > 0)
     throw new CommandError(
-      `refusing to destroy ${config.name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +
-        `Set the key in environments/${config.name}.ts and deploy it first; what Terraform would then delete is gone for good.`,
+      `refusing to destroy ${name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +
+        `Set the key in environments/${name}.ts and deploy it first; what Terraform would then delete is gone for good.`,
     );
-  const code = await runInherited(CDKTF, cdktfArgs('destroy', config.name, booleans, app));
-  if (code === EXIT.ok) progress(TOOL, `${config.name}: destroyed`);
+  const code = await runInherited(CDKTF, cdktfArgs('destroy', name, booleans, app));
+  if (code === EXIT.ok) progress(TOOL, `${name}: destroyed`);
   return code === EXIT.ok ? EXIT.ok : EXIT.error;
 }
 

@@ -6,6 +6,7 @@ import { roleNamespaceMatchesServiceAccount } from './role-namespace-matches-ser
 import { type StackJson } from '../common/stack-json';
 import type { Rule, Violation } from './rule';
 import { storeMatchesVault } from './store-matches-vault';
+import { targetsKept } from './targets-kept';
 import { tenantIsolation } from './tenant-isolation';
 
 /** Every rule that spans the graph, in id order. */
@@ -16,6 +17,7 @@ export const CHAIN_RULES: readonly Rule[] = [
   noWildcardBindings,
   noSecretValues,
   tenantIsolation,
+  targetsKept,
 ];
 
 export function checkChain(stack: StackJson, rules: readonly Rule[] = CHAIN_RULES): Violation[] {

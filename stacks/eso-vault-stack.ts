@@ -17,11 +17,14 @@ import { EsoApiGate } from '../constructs/eso-api-gate';
 import { EsoSecretStore, type StoreAuth } from '../constructs/eso-secret-store';
 import { EsoExternalSecret } from '../constructs/eso-external-secret';
 import { type Readiness, ReadinessCheck } from '../constructs/eso-readiness';
-import { KvV2Secrets, type KvV2SecretInput } from '../constructs/kv-v2-secrets';
+import { KvV2Secrets, type KvV2SecretInput, type LeavingSecret } from '../constructs/kv-v2-secrets';
+import { type Ledger, retiredEntry } from '../environments/ledger';
 import {
+  DECLARED_SYNC_LOCAL,
   DECLARED_TENANTS_LOCAL,
   VARIABLES,
   kebabId,
+  opsCommand,
   secretValuesVariableName,
   tenantScopeId,
 } from '../common/names';
@@ -38,6 +41,7 @@ import { VaultKubernetesAuth } from '../constructs/vault-kubernetes-auth';
 import {
   type ResolvedTenant,
   type TenantSecret,
+  allSecrets,
   authMethodOf,
   isolationOf,
   sharedNames,
@@ -46,8 +50,14 @@ import {
 import { DEFAULTS } from '../environments/defaults';
 import type { EnvironmentConfig } from '../environments/types';
 import { ChainInvariants } from '../rules/chain-invariants';
-import { withoutBinaryVersionCheck } from '../constructs/terraform-blocks';
-import type { DeclaredTenant, StackJson } from '../common/stack-json';
+import {
+  type MovedResource,
+  MovedResources,
+  logicalIdOf,
+  withoutBinaryVersionCheck,
+} from '../constructs/terraform-blocks';
+import type { DeclaredSync, DeclaredTenant, StackJson } from '../common/stack-json';
+import { SecretTakeoverGuard } from '../constructs/secret-takeover-guard';
 
 /** Each secret once, though two tenants may share one. */
 function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
@@ -58,8 +68,23 @@ function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
 }
 
 export interface EsoVaultStackProps {
-  /** The environment, already validated by `loadEnvironments`. */
+  /** The environment, already validated by `loadEnvironments` (against its ledger too). */
   readonly config: EnvironmentConfig;
+  /**
+   * What the environment has deployed (`readLedger`): earlier writers at those names are
+   * forgotten, never destroyed.
+   * @default an empty ledger (a new environment)
+   */
+  readonly ledger?: Ledger;
+}
+
+/** Secrets leaving this mount: retired (forgotten, or purged on request) and moved away. */
+function leavingSecrets(config: EnvironmentConfig): LeavingSecret[] {
+  const mount = config.vault.kvMount.path;
+  const moved = allSecrets(config).flatMap((s) =>
+    s.movedFrom ? [{ name: s.movedFrom.name, mount: s.movedFrom.mount ?? mount }] : [],
+  );
+  return [...(config.retiredSecrets ?? []).map(retiredEntry), ...moved];
 }
 
 /**
@@ -108,7 +133,11 @@ export class EsoVaultStack extends TerraformStack {
     this.pinVersions();
     const cluster = this.providers(config);
     const tenants = tenantsOf(config);
-    const kv = this.secrets(config, tenants);
+    const kv = this.secrets(
+      config,
+      tenants,
+      props.ledger ?? { environment: config.name, entries: [] },
+    );
     const teams = this.accounts(config, tenants);
     const parts: ChainParts = {
       config,
@@ -123,9 +152,10 @@ export class EsoVaultStack extends TerraformStack {
     };
     const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
     const served = this.grantAndServe(parts, teams, gate, kv.mountPath);
-    this.externalSecrets(parts, served, kv);
+    this.externalSecrets(parts, served, kv, this.takeoverGuard(config, tenants));
     this.readinessCheck(parts, served, gate);
     this.declareTenants(config, tenants);
+    this.declareSync(config, tenants);
     this.node.addValidation(
       new ChainInvariants(() => {
         this.checkedJson = super.toTerraform() as StackJson;
@@ -189,14 +219,21 @@ export class EsoVaultStack extends TerraformStack {
   }
 
   /** The KV mount and every tenant's secrets (seeded once, never owned). */
-  private secrets(config: EnvironmentConfig, tenants: readonly ResolvedTenant[]): KvV2Secrets {
+  private secrets(
+    config: EnvironmentConfig,
+    tenants: readonly ResolvedTenant[],
+    ledger: Ledger,
+  ): KvV2Secrets {
     return new KvV2Secrets(this, 'kv', {
       mountPath: config.vault.kvMount.path,
       manageMount: config.vault.kvMount.managed,
       allowMountDestroy: config.vault.kvMount.allowDestroy,
       purgeOnDestroy: config.vault.kvMount.purgeSecretsOnDestroy,
       stackName: config.name,
-      retiredSecrets: config.retiredSecrets,
+      leaving: leavingSecrets(config),
+      deployedNames: ledger.entries
+        .filter((e) => e.mount === config.vault.kvMount.path)
+        .map((e) => e.secret),
       secrets: uniqueSecrets(tenants).map((secret) => this.secretInput(config, secret)),
     });
   }
@@ -377,11 +414,25 @@ export class EsoVaultStack extends TerraformStack {
     });
   }
 
-  /** One ExternalSecret per secret of each team, after its store, its secret and its namespace. */
-  private externalSecrets(parts: ChainParts, teams: readonly ServedTeam[], kv: KvV2Secrets): void {
-    for (const { tenant, scope, account, store } of teams)
-      for (const secret of tenant.secrets)
-        new EsoExternalSecret(scope, `external-secret-${kebabId(secret.name)}`, {
+  /**
+   * One ExternalSecret per secret of each team, after its store, its secret and its namespace.
+   * Its address follows the Kubernetes object (its name), not the Vault secret, so a secret that
+   * moves in Vault keeps its ExternalSecret; earlier versions addressed it by the Vault name, and
+   * a `moved` block carries those over.
+   */
+  private externalSecrets(
+    parts: ChainParts,
+    teams: readonly ServedTeam[],
+    kv: KvV2Secrets,
+    guard: SecretTakeoverGuard | undefined,
+  ): void {
+    const moves: MovedResource[] = [];
+    for (const { tenant, scope, account, store } of teams) {
+      const idOf = (name: string) => `external-secret-${kebabId(name)}`;
+      const ids = new Set(tenant.secrets.map((s) => idOf(s.externalSecretName)));
+      const above = tenant.singleChain ? [] : [tenantScopeId(tenant.name)];
+      for (const secret of tenant.secrets) {
+        const externalSecret = new EsoExternalSecret(scope, idOf(secret.externalSecretName), {
           apiVersion: parts.config.eso.apiVersion,
           name: secret.externalSecretName,
           namespace: tenant.namespace,
@@ -393,9 +444,20 @@ export class EsoVaultStack extends TerraformStack {
             store.address,
             kv.secretAddresses.get(secret.name)!,
             ...(account.namespaceAddress ? [account.namespaceAddress] : []),
+            ...(guard ? [guard.address] : []),
           ],
           readiness: parts.readiness,
         });
+        // Where an earlier version put it; an id another ExternalSecret now has is left alone.
+        const earlier = idOf(secret.name);
+        if (!ids.has(earlier))
+          moves.push({
+            from: `kubernetes_manifest.${logicalIdOf([...above, earlier, 'external-secret'])}`,
+            to: externalSecret.address,
+          });
+      }
+    }
+    new MovedResources(this, 'external-secrets-by-object', moves);
   }
 
   /** The plan-time warning about stores and ExternalSecrets ESO does not report Ready. */
@@ -412,6 +474,48 @@ export class EsoVaultStack extends TerraformStack {
       ),
       readiness: parts.readiness,
     });
+  }
+
+  /**
+   * The in-cluster guard that keeps ESO from taking over a Secret it did not create: every
+   * target but those the environment adopts.
+   */
+  private takeoverGuard(
+    config: EnvironmentConfig,
+    tenants: readonly ResolvedTenant[],
+  ): SecretTakeoverGuard | undefined {
+    const targets = tenants.flatMap((t) =>
+      t.secrets
+        .filter((s) => !s.adoptExistingTarget)
+        .map((s) => `${t.namespace}/${s.targetSecretName}`),
+    );
+    if (targets.length === 0) return undefined;
+    return new SecretTakeoverGuard(this, 'takeover-guard', {
+      name: `eks-vault-eso-${config.name}-targets`,
+      targets,
+      fix: `adopt it with adoptExistingTarget on its secret in environments/${config.name}.ts (its value goes to Vault first), or choose another targetSecretName`,
+    });
+  }
+
+  /** What the stack syncs, for the ledger, the deploy command and the chain rules. */
+  private declareSync(config: EnvironmentConfig, tenants: readonly ResolvedTenant[]): void {
+    const mount = config.vault.kvMount.path;
+    new TerraformLocal(this, DECLARED_SYNC_LOCAL, {
+      entries: tenants.flatMap((t) =>
+        t.secrets.map((s): DeclaredSync => ({
+          mount,
+          secret: s.name,
+          ...(t.singleChain ? {} : { tenant: t.name }),
+          namespace: t.namespace,
+          external_secret: s.externalSecretName,
+          target: s.targetSecretName,
+          ...(s.movedFrom
+            ? { moved_from: { mount: s.movedFrom.mount ?? mount, name: s.movedFrom.name } }
+            : {}),
+          ...(s.adoptExistingTarget ? { adopts_target: true } : {}),
+        })),
+      ),
+    }).overrideLogicalId(DECLARED_SYNC_LOCAL);
   }
 
   /** What the chain rules check the resources against. */
@@ -459,8 +563,21 @@ export class EsoVaultStack extends TerraformStack {
     }
   }
 
-  /** A secret's first values: placeholders, or a write-only variable of its own. */
+  /**
+   * A secret's first values: placeholders, a write-only variable of its own, or (placeholder mode,
+   * moved or adopted) nothing: the value arrives from the old path or the adopted Secret.
+   */
   private secretInput(config: EnvironmentConfig, secret: TenantSecret): KvV2SecretInput {
+    if (config.secretValues === 'placeholder' && (secret.movedFrom || secret.adoptExistingTarget)) {
+      const tool = secret.movedFrom ? 'move-secret' : 'adopt-secret';
+      return {
+        name: secret.name,
+        values: {
+          kind: 'arrives',
+          before: `run \`${opsCommand(tool, config.name, '--secret', secret.name)}\` (npm run deploy runs it for you)`,
+        },
+      };
+    }
     if (config.secretValues === 'placeholder')
       return {
         name: secret.name,

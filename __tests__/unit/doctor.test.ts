@@ -55,6 +55,8 @@ interface World {
   operatorRules: RuleRead[];
   /** Every request the doctor made: `GET sys/mounts`, `kubectl get serviceaccount vault-auth -n ns`. */
   requests: string[];
+  /** Secrets made by hand (no ESO label), `namespace/name`. */
+  handMade: Set<string>;
 }
 
 /** A Vault that answers from the world, and enforces policies as the rendered paths say. */
@@ -201,6 +203,12 @@ class FakeKubectl implements DoctorKubectl {
         stdout: JSON.stringify({ issuer: 'https://oidc.example/id/LAB' }),
         stderr: '',
       };
+    if (args[0] === 'get' && args[1] === 'secret' && args.includes('--field-selector')) {
+      const namespace = args[args.indexOf('-n') + 1];
+      const name = args[args.indexOf('--field-selector') + 1].replace('metadata.name=', '');
+      const handMade = this.world.handMade.has(`${namespace}/${name}`);
+      return { code: 0, stdout: handMade ? `secret/${name}\n` : '', stderr: '' };
+    }
     const review = JSON.parse(input ?? '{}') as { kind?: string };
     if (review.kind === 'SelfSubjectRulesReview')
       return {
@@ -242,6 +250,7 @@ function healthyWorld(config: EnvironmentConfig): World {
     operatorCapabilities: 'root',
     operatorRules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
     requests: [],
+    handMade: new Set(),
   };
   const shared = config.eso.isolation === 'shared-store';
   for (const tenant of tenants) {
@@ -333,6 +342,7 @@ describe('doctor, single chain', () => {
         'kubernetes-rbac',
         'login',
         'read-secrets',
+        'targets-kept',
         'eso-ready',
       ].map((id) => [id, 'ok']),
     );
@@ -411,6 +421,12 @@ describe('doctor, single chain', () => {
       (w) => w.denied.add('secret/data/my-secret'),
       'read-secrets',
       /The login token may not read "secret\/data\/my-secret" \(403: permission denied\)/,
+    ],
+    [
+      'a hand-made Secret of a target name, which ESO may not take over',
+      (w) => w.handMade.add(`${dev.kubernetes.namespace}/vault-secret`),
+      'targets-kept',
+      /^Secret "[a-z-]+\/vault-secret" was not created by External Secrets: ExternalSecret "vault-external-secret" may not take it over/,
     ],
     [
       'an ExternalSecret that never synced',
@@ -761,6 +777,10 @@ function grantOfRequest(request: string, config: EnvironmentConfig): string | un
   if (args[0] === 'create' && args.at(-1)?.startsWith('Self')) return undefined; // questions about itself: anyone may ask
   if (args[0] === 'create' && args.at(-1) === 'SubjectAccessReview')
     return 'Kubernetes: create subjectaccessreviews.authorization.k8s.io';
+  if (args[0] === 'get' && args.includes('--field-selector')) {
+    const name = args[args.indexOf('--field-selector') + 1].replace('metadata.name=', '');
+    return `Kubernetes: list ${args[1]}s ${name}${ns}`;
+  }
   if (args[0] === 'get' && args[1] === 'externalsecret' && args[2] === '-n')
     return `Kubernetes: list externalsecrets${eso}${ns}`;
   const kinds: Record<string, string> = {

@@ -46,6 +46,12 @@ const CONFIGS: Record<string, EnvironmentConfig> = {
   'per-tenant-kubernetes': withTenants({ isolation: 'per-tenant', authMethod: 'kubernetes' }),
   'shared-jwt': withTenants({ isolation: 'shared-store', authMethod: 'jwt' }),
   'shared-secret': withSharedSecret(),
+  'moved-and-adopted': variant({
+    secrets: [
+      { ...local.secrets[0], movedFrom: { name: 'old/my-secret' } },
+      { ...local.secrets[1], placeholder: undefined, adoptExistingTarget: true },
+    ],
+  }),
 };
 
 /** Blocks that call no API: guards, and the EKS token (a presigned URL signed locally). */
@@ -191,6 +197,29 @@ describe('the grants of the lab environment', () => {
         g.system === 'kubernetes' && !['create', 'list'].includes(g.verb),
     );
     expect(named.filter((g) => !g.names?.length).map(grantLabel)).toEqual([]);
+  });
+});
+
+describe('values that arrive before ESO reads them', () => {
+  const labels = runIdentity(stackOf(CONFIGS['moved-and-adopted']), 'local', 'deploy').grants.map(
+    grantLabel,
+  );
+
+  it("a moved secret's versions are read from the old path and written to the new one", () => {
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'Vault: read on secret/metadata/old/my-secret',
+        'Vault: read on secret/data/old/my-secret',
+        'Vault: create on secret/data/my-secret',
+        'Vault: update on secret/data/my-secret',
+      ]),
+    );
+  });
+
+  it("an adopted Secret's value is read, once, and no takeover check asks about it", () => {
+    expect(labels).toContain('Kubernetes: get secrets app-config in namespace my-namespace');
+    expect(labels).not.toContain('Kubernetes: list secrets app-config in namespace my-namespace');
+    expect(labels).toContain('Kubernetes: list secrets vault-secret in namespace my-namespace');
   });
 });
 

@@ -11,6 +11,7 @@ import { policyExactDataPaths } from '../../rules/policy-exact-data-paths';
 import { roleNamespaceMatchesServiceAccount } from '../../rules/role-namespace-matches-service-account';
 import type { JsonObject, StackJson } from '../../common/stack-json';
 import { storeMatchesVault } from '../../rules/store-matches-vault';
+import { targetsKept } from '../../rules/targets-kept';
 import { validateEnvironment } from '../../environments';
 import { buildStack, synthJson, variant } from '../support/stack';
 import { withSharedSecret, withTenants } from '../support/tenants';
@@ -55,6 +56,7 @@ describe('every real environment passes every rule', () => {
       'CHAIN-004',
       'CHAIN-005',
       'CHAIN-006',
+      'CHAIN-007',
     ]);
   });
 });
@@ -359,5 +361,46 @@ describe('tenants: the rules hold every tenant to its own', () => {
       'CHAIN-003 ClusterSecretStore "vault-backend": logs in as default/vault-auth, which role "eso-local" does not admit (team-alpha/vault-auth, team-beta/vault-auth)',
       'CHAIN-006 ClusterSecretStore "vault-backend": serves namespace "default", which is not a tenant logging in with role "eso-local"',
     ]);
+  });
+});
+
+describe('CHAIN-007 the Secrets workloads read are kept', () => {
+  const externalSecrets = (json: StackJson) =>
+    Object.values(json.resource?.kubernetes_manifest ?? {})
+      .map((r) => r.manifest as JsonObject)
+      .filter((m) => m.kind === 'ExternalSecret');
+
+  it('passes for the generated ExternalSecrets and takeover guard', () => {
+    expect(targetsKept.check(localJson())).toEqual([]);
+    expect(targetsKept.check(synthJson(withTenants(), false))).toEqual([]);
+  });
+
+  it('fails on an ExternalSecret that owns its target, naming the Secret it would delete', () => {
+    const json = localJson();
+    const [first] = externalSecrets(json);
+    ((first.spec as JsonObject).target as JsonObject).creationPolicy = 'Owner';
+    expect(messages(targetsKept.check(json))).toEqual([
+      'CHAIN-007 ExternalSecret "my-namespace/app-config": creationPolicy "Owner"; use "Orphan", or deleting or replacing it deletes the Secret "app-config" its workload reads',
+    ]);
+  });
+
+  it('fails on a target the takeover guard leaves out, unless the environment adopts it', () => {
+    const json = localJson();
+    const policy = Object.values(json.resource.kubernetes_manifest).find(
+      (r) => (r.manifest as JsonObject).kind === 'ValidatingAdmissionPolicy',
+    )!;
+    const [condition] = ((policy.manifest as JsonObject).spec as JsonObject)
+      .matchConditions as JsonObject[];
+    condition.expression = `request.namespace + '/' + request.name in ["my-namespace/app-config"]`;
+    expect(messages(targetsKept.check(json))).toEqual([
+      'CHAIN-007 Secret "my-namespace/vault-secret" (ExternalSecret "my-namespace/vault-external-secret") is not guarded: ESO could take over a Secret of that name it did not create; guard it with the stack\'s takeover policy, or adopt it (adoptExistingTarget)',
+    ]);
+    const adopted = synthJson(
+      variant({
+        secrets: [{ ...local.secrets[0], adoptExistingTarget: true }, local.secrets[1]],
+      }),
+      false,
+    );
+    expect(targetsKept.check(adopted)).toEqual([]);
   });
 });

@@ -31,7 +31,10 @@ export function externalSecretManifest(spec: ExternalSecretSpec): Record<string,
     spec: {
       refreshInterval: spec.refreshInterval,
       secretStoreRef: { name: spec.store.name, kind: spec.store.kind },
-      target: { name: spec.targetSecretName, creationPolicy: 'Owner' },
+      // Orphan: deleting or replacing the ExternalSecret (a rename, a namespace move, an API
+      // version switch) never deletes the Secret the workload reads, and ESO never deletes a
+      // Secret whose target name changed; ESO still creates and updates it.
+      target: { name: spec.targetSecretName, creationPolicy: 'Orphan' },
       dataFrom: [{ extract: { key: spec.remoteKey } }],
     },
   };
@@ -42,6 +45,8 @@ export interface ExternalSecretRead {
   readonly name?: string;
   readonly namespace?: string;
   readonly store: { readonly kind?: string; readonly name?: string };
+  /** The Secret it writes, and what deleting the ExternalSecret does to it. */
+  readonly target: { readonly name?: string; readonly creationPolicy?: string };
   /** The Vault keys whose every key it copies (`dataFrom[].extract.key`; unreadable: undefined). */
   readonly extractKeys: readonly (string | undefined)[];
   /** The Vault keys it reads one key of (`data[].remoteRef.key`). */
@@ -60,6 +65,10 @@ export function readExternalSecret(manifest: unknown, read: ValueReader): Extern
     store: {
       kind: read.text(at(manifest, 'spec.secretStoreRef.kind')),
       name: read.text(at(manifest, 'spec.secretStoreRef.name')),
+    },
+    target: {
+      name: read.text(at(manifest, 'spec.target.name')),
+      creationPolicy: read.text(at(manifest, 'spec.target.creationPolicy')),
     },
     extractKeys: entries(at(manifest, 'spec.dataFrom')).map((d) => read.text(at(d, 'extract.key'))),
     remoteRefKeys: entries(at(manifest, 'spec.data')).map((d) => read.text(at(d, 'remoteRef.key'))),

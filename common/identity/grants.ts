@@ -12,7 +12,8 @@ export const IDENTITIES: readonly IdentityName[] = ['deploy', 'drift'];
 
 /**
  * The step that needs a grant: `plan` (every plan: provider login, refresh, data sources,
- * ephemeral resources), `deploy-plan` (every plan of the deploy identity only), `create`,
+ * ephemeral resources), `deploy-plan` (what every deploy does besides: the provider's child
+ * token, the checks `npm run deploy` makes before the apply), `create`,
  * `update`, `delete` (an apply or a destroy writing one resource), `doctor` (what
  * `npm run doctor` reads).
  */

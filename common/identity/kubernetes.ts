@@ -21,6 +21,8 @@ interface Target {
    * sees the name, and `create` can be limited to it.
    */
   readonly createdByName?: boolean;
+  /** Its listing names it (a field selector on `metadata.name`, which RBAC reads as the name). */
+  readonly listedByName?: boolean;
 }
 
 /**
@@ -42,7 +44,8 @@ function grants(target: Target, uses: Uses, why: string, address?: string): Kube
       ...(target.name &&
       (!UNNAMED_VERBS.includes(verb) ||
         target.resource.includes('/') ||
-        (verb === 'create' && target.createdByName))
+        (verb === 'create' && target.createdByName) ||
+        (verb === 'list' && target.listedByName))
         ? { names: [target.name] }
         : {}),
       ...(address ? { address } : {}),
@@ -59,6 +62,8 @@ const PLURALS: Readonly<Record<string, string>> = {
   SecretStore: 'secretstores',
   ExternalSecret: 'externalsecrets',
   APIService: 'apiservices',
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
 };
 
 function kindTarget(apiVersion: string, kind: string): Target {
@@ -231,6 +236,31 @@ function doctorGrants(stack: SynthesizedStack): (KubernetesGrant | KubernetesUrl
   ];
 }
 
+/**
+ * What `npm run deploy` asks the cluster before the apply, and the doctor too: whether a target
+ * Secret exists that ESO did not create (a listing by name and label: the data of that one
+ * Secret at most); for a target the environment adopts, its value (read to write it to Vault).
+ */
+function targetGrants(stack: SynthesizedStack): KubernetesGrant[] {
+  return stack.declaredSync().flatMap((entry) => {
+    const target: Target = {
+      apiGroup: '',
+      resource: 'secrets',
+      namespace: entry.namespace,
+      name: entry.target,
+      listedByName: true,
+    };
+    const where = `${entry.namespace}/${entry.target}`;
+    return entry.adopts_target === true
+      ? grants(target, { 'deploy-plan': ['get'] }, `reads the Secret ${where} it adopts`)
+      : grants(
+          target,
+          { 'deploy-plan': ['list'], doctor: ['list'] },
+          `asks whether Secret ${where} was made by hand`,
+        );
+  });
+}
+
 /** Every Kubernetes grant of the stack, for every step. */
 export function kubernetesGrants(
   stack: SynthesizedStack,
@@ -239,6 +269,7 @@ export function kubernetesGrants(
     ...typedGrants(stack),
     ...manifestGrants(stack),
     ...readGrants(stack),
+    ...targetGrants(stack),
     ...doctorGrants(stack),
   ];
 }

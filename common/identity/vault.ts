@@ -187,6 +187,30 @@ function secretGrants(stack: SynthesizedStack): VaultGrant[] {
 }
 
 /**
+ * Values that arrive from elsewhere before ESO reads them (npm run deploy, before the apply):
+ * whether the secret holds a version yet; a moved secret's versions read from its old path and
+ * written to the new one (check-and-set); an adopted Secret's value written as the first version.
+ */
+function arrivalGrants(stack: SynthesizedStack): VaultGrant[] {
+  return stack.declaredSync().flatMap((entry) => {
+    if (entry.moved_from === undefined && entry.adopts_target !== true) return [];
+    const to = kvV2Paths(entry.mount, entry.secret);
+    const why = `brings the value of ${entry.secret}`;
+    const from = entry.moved_from && kvV2Paths(entry.moved_from.mount, entry.moved_from.name);
+    return [
+      ...grants(to.metadata, { 'deploy-plan': ['read'] }, `${why}: is it there yet`),
+      ...grants(to.data, { create: ['create', ...(from ? ['update' as const] : [])] }, why),
+      ...(from
+        ? [
+            ...grants(from.metadata, { create: ['read'] }, `${why}: its versions`),
+            ...grants(from.data, { create: ['read'] }, `${why}: each version`),
+          ]
+        : []),
+    ];
+  });
+}
+
+/**
  * What the doctor reads with the run's token: the token itself, the mounts and auth methods,
  * each tenant's policy and role, each secret's metadata, and which of these grants it holds.
  */
@@ -222,6 +246,7 @@ export function vaultGrants(stack: SynthesizedStack): VaultGrant[] {
     ...endpointGrants(stack),
     ...listingGrants(stack),
     ...secretGrants(stack),
+    ...arrivalGrants(stack),
     ...doctorGrants(stack),
   ];
 }

@@ -61,7 +61,14 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
     );
     validateOwnSecretTargets(c, env);
   }
-  validateRetiredSecrets(c, env.retiredSecrets, declared);
+  validateRetiredSecrets(
+    c,
+    env.retiredSecrets,
+    declared,
+    isObject(env.vault) &&
+      isObject(env.vault.kvMount) &&
+      env.vault.kvMount.purgeSecretsOnDestroy === true,
+  );
   validateEso(c, env.eso, tenanted);
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);

@@ -1,5 +1,5 @@
 import { kebabId } from '../../common/names';
-import { type Checker, isObject, SHAPES } from './checker';
+import { type Checker, isObject, type Obj, SHAPES } from './checker';
 
 export interface SecretListOptions {
   /** The value mode (`secretValues`), when valid. */
@@ -70,7 +70,43 @@ export function validateSecretList(
     if (secret.writeOnlyVersion !== undefined)
       c.positiveInteger(`${at}.writeOnlyVersion`, secret.writeOnlyVersion);
     validateValues(c, at, secret.placeholder, options.valueMode);
+    validateArrival(c, at, secret);
   });
+  validateExternalSecretIds(c, key, value);
+}
+
+/** ExternalSecrets are addressed by their names: two names must not map to one address. */
+function validateExternalSecretIds(c: Checker, key: string, value: unknown[]): void {
+  const esIds = new Map<string, string>();
+  value.forEach((item: unknown, i: number) => {
+    if (!isObject(item) || typeof item.externalSecretName !== 'string') return;
+    const id = kebabId(item.externalSecretName);
+    const other = esIds.get(id);
+    if (other !== undefined && other !== item.externalSecretName)
+      c.add(
+        `${key}[${i}].externalSecretName`,
+        item.externalSecretName,
+        `a name whose resource id "${id}" differs from that of "${other}"`,
+      );
+    esIds.set(id, item.externalSecretName);
+  });
+}
+
+/** `movedFrom` and `adoptExistingTarget`: where a value arrives from instead of placeholders. */
+function validateArrival(c: Checker, at: string, secret: Obj): void {
+  if (secret.adoptExistingTarget !== undefined)
+    c.boolean(`${at}.adoptExistingTarget`, secret.adoptExistingTarget);
+  if (secret.movedFrom === undefined) return;
+  const moved = c.object(`${at}.movedFrom`, secret.movedFrom, 'secrets[].movedFrom');
+  if (!moved) return;
+  c.shape(`${at}.movedFrom.name`, moved.name, SHAPES.secretName);
+  if (moved.mount !== undefined) c.shape(`${at}.movedFrom.mount`, moved.mount, SHAPES.mountPath);
+  if (secret.adoptExistingTarget === true)
+    c.add(
+      `${at}.adoptExistingTarget`,
+      true,
+      'false with movedFrom: a value arrives from one place, the old path or the Secret, not both',
+    );
 }
 
 function validateValues(
@@ -106,23 +142,37 @@ function validateValues(
   }
 }
 
-/** `retiredSecrets`: full names in the mount, none still declared. */
+/**
+ * `retiredSecrets`: full names in the mount (or `{ name, purge }`), none still declared; a purge
+ * needs the purge handles of `vault.kvMount.purgeSecretsOnDestroy`.
+ */
 export function validateRetiredSecrets(
   c: Checker,
   value: unknown,
   declared: ReadonlySet<string>,
+  purgeHandles: boolean,
 ): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) {
     c.add('retiredSecrets', value, 'a list of secret names');
     return;
   }
-  value.forEach((name: unknown, i: number) => {
-    if (c.shape(`retiredSecrets[${i}]`, name, SHAPES.secretName) && declared.has(name))
-      c.add(
-        `retiredSecrets[${i}]`,
-        name,
-        'a name no longer in secrets (it is still declared there)',
-      );
+  value.forEach((item: unknown, i: number) => {
+    let at = `retiredSecrets[${i}]`;
+    let name = item;
+    if (isObject(item)) {
+      c.object(at, item, 'retiredSecrets[]');
+      if (item.purge !== undefined) c.boolean(`${at}.purge`, item.purge);
+      if (item.purge === true && !purgeHandles)
+        c.add(
+          `${at}.purge`,
+          true,
+          'false unless vault.kvMount.purgeSecretsOnDestroy is true (purging goes through its purge handles; without them the secret is forgotten, every version kept)',
+        );
+      at = `${at}.name`;
+      name = item.name;
+    }
+    if (c.shape(at, name, SHAPES.secretName) && declared.has(name))
+      c.add(at, name, 'a name no longer in secrets (it is still declared there)');
   });
 }

@@ -12,6 +12,7 @@ import { readSecrets } from './links/read-secrets';
 import { role } from './links/role';
 import { runIdentity } from './links/run-identity';
 import { secretsExist } from './links/secrets-exist';
+import { targetsKept } from './links/targets-kept';
 import { vaultNamespace } from './links/vault-namespace';
 import { vaultReachable } from './links/vault-reachable';
 import {
@@ -41,6 +42,7 @@ export const LINKS: readonly Link[] = [
   kubernetesRbac,
   login,
   readSecrets,
+  targetsKept,
   esoReady,
 ];
 

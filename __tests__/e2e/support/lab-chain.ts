@@ -10,6 +10,7 @@ import { type LabInfo, labProcessEnv, readLabInfo } from '../../../lab/info';
 import type { EnvironmentConfig } from '../../../environments/types';
 import type { CheckResult } from '../../../ops/doctor/model';
 import { VaultClient, type VaultResponse } from '../../../ops/vault-http';
+import { ledgerPath } from '../../../environments/ledger';
 import { tenantsOf } from '../../../environments/tenants';
 import { type VariantSpec, variantConfig } from './variant-config';
 
@@ -24,8 +25,18 @@ export function lab(): LabInfo {
   return cachedInfo;
 }
 
+/**
+ * The ledgers the suites' deploys write and check: their own directory per jest process, never
+ * the committed environments/ledgers (a suite's variant of local must not be refused by it).
+ */
+export const E2E_LEDGER_DIR = join(
+  ROOT,
+  '.lab',
+  `e2e-ledgers-${process.env.JEST_WORKER_ID ?? '0'}`,
+);
+
 export function labEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...labProcessEnv(lab()), ...extra };
+  return { ...labProcessEnv(lab()), LEDGER_DIR: E2E_LEDGER_DIR, ...extra };
 }
 
 export type Run = RunResult;
@@ -43,6 +54,8 @@ export function exec(
     input?: string;
     /** Looks at the output so far; a signal it returns is sent to the whole process group, once. */
     interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined;
+    /** Keep its output out of the log (it carries values a test compares). */
+    quiet?: boolean;
   } = {},
 ): Promise<Run> {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -56,7 +69,7 @@ export function exec(
     cwd: options.cwd ?? ROOT,
     env: options.env ?? labEnvironment(),
     input: options.input ?? '',
-    logFile,
+    logFile: options.quiet ? undefined : logFile,
     ownGroup: true,
     onSpawn: (spawned) => (pid = spawned),
     onStdout: (soFar) => {
@@ -233,6 +246,8 @@ export async function savedPlanJson(v: StackVariant): Promise<Run> {
 
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
 export async function ensureDestroyed(v: StackVariant): Promise<void> {
+  // Whatever the variant declares now, all it deployed goes: its ledger must not refuse that.
+  rmSync(ledgerPath(v.name, E2E_LEDGER_DIR), { force: true });
   if (existsSync(stateFile(v))) await destroyRecorded(v);
   const config = variantConfig(v);
   await sweepUnrecorded(config);

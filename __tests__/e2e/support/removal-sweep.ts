@@ -3,6 +3,7 @@
  * step that needs it, against the deployed chain, and must fail with a message that names the
  * grant; then the chain is put back as it was. The step follows from what the grant is for:
  * - `plan`: a plan targeted at the resource (its refresh, its data source);
+ * - `deploy`: what npm run deploy asks before the apply (it stops there);
  * - `create`/`update`: the resource forgotten by the state and applied again (targeted), so the
  *   provider writes it; where Vault or the provider tells creating from updating, the object is
  *   deleted first (by the administrator) so that the write creates it;
@@ -64,9 +65,11 @@ export function refusalOf(grant: Grant): RegExp {
 }
 
 /** The step a grant needs, as the sweep runs it. */
-export type Step = 'plan' | 'write' | 'write-absent' | 'changed' | 'delete' | 'doctor';
+export type Step = 'plan' | 'deploy' | 'write' | 'write-absent' | 'changed' | 'delete' | 'doctor';
 
 export function stepOf(grant: Grant): Step {
+  // What npm run deploy asks the cluster before the apply (the takeover check).
+  if (grant.use === 'deploy-plan' && grant.system === 'kubernetes') return 'deploy';
   if (grant.use === 'plan' || grant.use === 'deploy-plan') return 'plan';
   if (grant.use === 'doctor') return 'doctor';
   if (grant.use === 'delete') return 'delete';
@@ -159,6 +162,10 @@ export async function runStep(
   switch (step) {
     case 'plan':
       return { run: await tofu(['plan', '-lock=false', ...target], env), restore: putBack };
+    case 'deploy': {
+      const args = ['--env', SWEPT.name, '--auto-approve', '--skip-provider-lock'];
+      return { run: await opsTool('deploy', args, { env }), restore: putBack };
+    }
     case 'doctor': {
       // Its own identity check off, so that the link that needs the grant fails; the check itself
       // is what asks for its capabilities.

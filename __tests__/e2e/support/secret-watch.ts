@@ -1,80 +1,114 @@
 /**
- * Watches a Kubernetes Secret while something else happens (an apply): the API server's watch
- * events of it (a DELETED event is a gap) and a GET every 200 ms with the administrator's
- * certificate (each must find it, with the same keys). Values are compared in memory, never
- * printed.
+ * Watching the Kubernetes Secrets workloads read while something runs (an apply, an upgrade): a
+ * loop reads each target again and again, and says afterwards whether any was ever missing, held
+ * another value than the expected one, or was replaced (another uid). Values are compared here and
+ * never logged.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runProcess } from '../../../common/process';
-import { request } from '../../../lab/http';
-import { lab, labEnvironment } from './lab-chain';
+import { exec, lab } from './lab-chain';
 
-export interface SecretWatchReport {
-  /** Watch events by type (ADDED, MODIFIED, DELETED). */
-  readonly events: Record<string, number>;
-  /** GETs made, and those that did not find the Secret with its keys. */
-  readonly polls: number;
-  readonly misses: readonly string[];
+export interface WatchedSecret {
+  readonly namespace: string;
+  readonly name: string;
+  /** The key compared, and the value it must hold the whole time. */
+  readonly key: string;
+  readonly value: string;
 }
 
-export interface SecretWatch {
-  stop(): Promise<SecretWatchReport>;
-}
-
-function adminTls(): { ca: string; cert: string; key: string } {
-  const pki = join(lab().labDir, 'pki');
-  const read = (name: string) => readFileSync(join(pki, name), 'utf8');
-  return { ca: read('ca.crt'), cert: read('admin.crt'), key: read('admin.key') };
-}
-
-export function watchSecret(namespace: string, name: string, keys: readonly string[]): SecretWatch {
-  let pid: number | undefined;
-  const watching = runProcess(
-    lab().kubernetes.kubectl,
-    ['get', 'secret', name, '-n', namespace, '--watch', '--output-watch-events', '-o', 'json'],
-    { env: labEnvironment(), ownGroup: true, onSpawn: (p) => (pid = p) },
-  );
-  const url = `${lab().kubernetes.apiserverUrl}/api/v1/namespaces/${namespace}/secrets/${name}`;
-  const tls = adminTls();
-  const misses: string[] = [];
-  let polls = 0;
-  let running = true;
-  const polling = (async () => {
-    while (running) {
-      polls += 1;
-      const answer = await request(url, { tls, timeoutMs: 5000 }).catch((e: Error) => ({
-        status: 0,
-        body: e.message,
-      }));
-      const data =
-        answer.status === 200
-          ? ((JSON.parse(answer.body) as { data?: Record<string, string> }).data ?? {})
-          : {};
-      const found = Object.keys(data).sort().join(',');
-      if (answer.status !== 200 || found !== [...keys].sort().join(','))
-        misses.push(`${new Date().toISOString()} HTTP ${answer.status}, keys [${found}]`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await polling;
-      if (pid !== undefined) process.kill(-pid, 'SIGTERM');
-      const { stdout } = await watching;
-      // One event per line: {"type":"ADDED|MODIFIED|DELETED","object":{...}}.
-      const events: Record<string, number> = {};
-      for (const line of stdout.split('\n').filter((l) => l.trim() !== '')) {
-        const event = JSON.parse(line) as { type: string; object: { data?: object } };
-        events[event.type] = (events[event.type] ?? 0) + 1;
-        const found = Object.keys(event.object.data ?? {})
-          .sort()
-          .join(',');
-        if (event.type !== 'DELETED' && found !== [...keys].sort().join(','))
-          misses.push(`watch event ${event.type} with keys [${found}]`);
-      }
-      return { events, polls, misses };
-    },
+export interface WatchReport {
+  /** `namespace/name` -> what was seen. */
+  readonly [target: string]: {
+    readonly reads: number;
+    readonly missing: number;
+    readonly otherValue: number;
+    readonly uids: number;
   };
+}
+
+export class SecretWatch {
+  private stopped = false;
+  private readonly seen = new Map<
+    string,
+    { reads: number; missing: number; otherValue: number; uids: Set<string> }
+  >();
+  private readonly loop: Promise<void>;
+
+  private constructor(private readonly targets: readonly WatchedSecret[]) {
+    for (const t of targets)
+      this.seen.set(`${t.namespace}/${t.name}`, {
+        reads: 0,
+        missing: 0,
+        otherValue: 0,
+        uids: new Set(),
+      });
+    this.loop = this.run();
+  }
+
+  /** Starts reading every target in a loop until `stop`. */
+  static start(targets: readonly WatchedSecret[]): SecretWatch {
+    return new SecretWatch(targets);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      for (const t of this.targets) await this.read(t);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  private async read(t: WatchedSecret): Promise<void> {
+    const got = await exec(
+      lab().kubernetes.kubectl,
+      [
+        'get',
+        'secret',
+        t.name,
+        '-n',
+        t.namespace,
+        '-o',
+        `jsonpath={.metadata.uid} {.data.${t.key.replace(/\./g, '\\.')}}`,
+      ],
+      { quiet: true },
+    );
+    const seen = this.seen.get(`${t.namespace}/${t.name}`)!;
+    seen.reads += 1;
+    if (got.code !== 0) {
+      seen.missing += 1;
+      return;
+    }
+    const [uid, encoded = ''] = got.stdout.trim().split(' ');
+    seen.uids.add(uid);
+    if (Buffer.from(encoded, 'base64').toString('utf8') !== t.value) seen.otherValue += 1;
+  }
+
+  /** Stops the loop; what every target went through. */
+  async stop(): Promise<WatchReport> {
+    this.stopped = true;
+    await this.loop;
+    return Object.fromEntries(
+      [...this.seen].map(([target, s]) => [
+        target,
+        { reads: s.reads, missing: s.missing, otherValue: s.otherValue, uids: s.uids.size },
+      ]),
+    );
+  }
+}
+
+/** What a watch of targets that stayed put reports: read, never missing, never changed. */
+export function steady(report: WatchReport): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(report).map(([target, s]) => [
+      target,
+      { read: s.reads > 0, missing: s.missing, otherValue: s.otherValue, uids: s.uids },
+    ]),
+  );
+}
+
+/** The report `steady` must equal for the targets. */
+export function expectedSteady(targets: readonly WatchedSecret[]): Record<string, unknown> {
+  return Object.fromEntries(
+    targets.map((t) => [
+      `${t.namespace}/${t.name}`,
+      { read: true, missing: 0, otherValue: 0, uids: 1 },
+    ]),
+  );
 }

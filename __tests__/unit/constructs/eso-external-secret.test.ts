@@ -24,7 +24,7 @@ describe('EsoExternalSecret', () => {
         spec: {
           refreshInterval: '1h0m0s',
           secretStoreRef: { name: 'vault-backend', kind: 'ClusterSecretStore' },
-          target: { name: 'vault-secret', creationPolicy: 'Owner' },
+          target: { name: 'vault-secret', creationPolicy: 'Orphan' },
           dataFrom: [{ extract: { key: 'my-secret' } }],
         },
       },

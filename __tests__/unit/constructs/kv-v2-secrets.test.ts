@@ -1,6 +1,8 @@
 import { KvSecretV2 } from '@cdktf/provider-vault/lib/kv-secret-v2';
 import { Testing } from 'cdktf';
-import { KvV2Secrets } from '../../../constructs/kv-v2-secrets';
+import { KvV2Secrets, LEGACY_SECRET_PATH } from '../../../constructs/kv-v2-secrets';
+import { logicalIdOf } from '../../../constructs/terraform-blocks';
+import { kebabId } from '../../../common/names';
 import { parse } from '../../support/construct-test';
 
 describe('KvV2Secrets', () => {
@@ -64,57 +66,185 @@ describe('KvV2Secrets', () => {
     ]);
   });
 
+  /** The `removed` blocks' addresses of a synthesized KvV2Secrets. */
+  const forgotten = (props: Omit<ConstructorParameters<typeof KvV2Secrets>[2], 'stackName'>) =>
+    (
+      JSON.parse(
+        Testing.synthScope((scope) => {
+          new KvV2Secrets(scope, 'kv', { stackName: 'dev', ...props });
+        }),
+      ) as { removed: { from: string; lifecycle: unknown }[] }
+    ).removed;
+  /** The address a resource of `kv/<mount>/<secret>/<leaf>` has. */
+  const addressOf = (type: string, mount: string, secret: string, leaf: string) =>
+    `${type}.${logicalIdOf(['kv', kebabId(mount), kebabId(secret), leaf])}`;
+
   it('forgets the secrets of earlier versions (which purged on destroy) instead of destroying them', () => {
-    const out = JSON.parse(
-      Testing.synthScope((scope) => {
-        new KvV2Secrets(scope, 'kv', {
-          mountPath: 'secret',
-          stackName: 'dev',
-          secrets: [placeholderSecret],
-        });
-      }),
-    ) as { removed: unknown[] };
+    const removed = forgotten({ mountPath: 'secret', secrets: [placeholderSecret] });
     // The address an earlier version gave "my-secret" (its committed snapshot held it).
-    expect(out.removed).toEqual([
-      { from: 'vault_mount.kv_mount_FDFB2C73', lifecycle: { destroy: false } },
-      { from: 'vault_kv_secret_v2.kv_my-secret_B73562F7', lifecycle: { destroy: false } },
-    ]);
+    expect(removed).toContainEqual({
+      from: 'vault_kv_secret_v2.kv_my-secret_B73562F7',
+      lifecycle: { destroy: false },
+    });
+    expect(removed).toContainEqual({
+      from: 'vault_mount.kv_mount_FDFB2C73',
+      lifecycle: { destroy: false },
+    });
+    // ...and those of every name the ledger says was deployed, declared now or not.
+    expect(
+      forgotten({ mountPath: 'secret', secrets: [placeholderSecret], deployedNames: ['gone'] }).map(
+        (r) => r.from,
+      ),
+    ).toContain(`vault_kv_secret_v2.${logicalIdOf(LEGACY_SECRET_PATH('gone'))}`);
   });
 
-  it('forgets retired secrets: the earlier layout, the seed and the value writer alike', () => {
-    const out = JSON.parse(
-      Testing.synthScope((scope) => {
-        new KvV2Secrets(scope, 'kv', {
-          mountPath: 'secret',
-          stackName: 'dev',
-          secrets: [placeholderSecret],
-          retiredSecrets: ['team/legacy'],
-        });
-      }),
-    ) as { removed: { from: string }[] };
-    expect(out.removed.map((r) => r.from)).toEqual([
-      'vault_mount.kv_mount_FDFB2C73',
-      'vault_kv_secret_v2.kv_my-secret_B73562F7',
-      expect.stringMatching(/^vault_kv_secret_v2\.kv_team-legacy_[0-9A-F]{8}$/),
-      expect.stringMatching(/^vault_generic_endpoint\.kv_secret_team-legacy_seed_[0-9A-F]{8}$/),
-      expect.stringMatching(
-        /^vault_generic_endpoint\.kv_secret_team-legacy_purge-on-destroy_[0-9A-F]{8}$/,
-      ),
-      expect.stringMatching(/^vault_kv_secret_v2\.kv_secret_team-legacy_value_[0-9A-F]{8}$/),
-    ]);
-    // The seed a declared secret has is addressed the way retiring it forgets it.
-    const seeds = Object.keys(
+  it('forgets secrets leaving the configuration: the earlier layout, the seed, the value writer and the purge handle', () => {
+    const removed = forgotten({
+      mountPath: 'secret',
+      purgeOnDestroy: true,
+      secrets: [placeholderSecret],
+      leaving: [{ name: 'team/legacy' }, { name: 'moved', mount: 'old-kv' }],
+    }).map((r) => r.from);
+    for (const [type, leaf] of [
+      ['vault_generic_endpoint', 'seed'],
+      ['vault_generic_endpoint', 'purge-on-destroy'],
+      ['vault_kv_secret_v2', 'value'],
+    ]) {
+      expect(removed).toContain(addressOf(type, 'secret', 'team/legacy', leaf));
+      expect(removed).toContain(addressOf(type, 'old-kv', 'moved', leaf));
+    }
+    expect(removed).toContain(
+      `vault_kv_secret_v2.${logicalIdOf(LEGACY_SECRET_PATH('team/legacy'))}`,
+    );
+  });
+
+  it('purges a leaving secret only when asked to and only through an existing purge handle', () => {
+    const leaving = [{ name: 'team/legacy', purge: true }];
+    const purgeHandle = addressOf(
+      'vault_generic_endpoint',
+      'secret',
+      'team/legacy',
+      'purge-on-destroy',
+    );
+    // With purge handles, the handle is destroyed (it purges); the seed is still forgotten.
+    const purging = forgotten({
+      mountPath: 'secret',
+      purgeOnDestroy: true,
+      secrets: [placeholderSecret],
+      leaving,
+    }).map((r) => r.from);
+    expect(purging).not.toContain(purgeHandle);
+    expect(purging).toContain(addressOf('vault_generic_endpoint', 'secret', 'team/legacy', 'seed'));
+    // Without them nothing can purge: the secret is forgotten like any other.
+    expect(
+      forgotten({ mountPath: 'secret', secrets: [placeholderSecret], leaving }).map((r) => r.from),
+    ).toContain(purgeHandle);
+  });
+
+  it("a value-mode switch forgets the other mode's writer, and turning purging off forgets the purge handles", () => {
+    const writeOnly = {
+      name: 'my-secret',
+      values: { kind: 'write-only' as const, json: '${jsonencode(var.v)}', version: 1 },
+    };
+    expect(
+      forgotten({ mountPath: 'secret', secrets: [placeholderSecret] }).map((r) => r.from),
+    ).toEqual(
+      expect.arrayContaining([
+        addressOf('vault_kv_secret_v2', 'secret', 'my-secret', 'value'),
+        addressOf('vault_generic_endpoint', 'secret', 'my-secret', 'purge-on-destroy'),
+      ]),
+    );
+    const removed = forgotten({
+      mountPath: 'secret',
+      purgeOnDestroy: true,
+      secrets: [writeOnly],
+    }).map((r) => r.from);
+    expect(removed).toContain(addressOf('vault_generic_endpoint', 'secret', 'my-secret', 'seed'));
+    expect(removed).not.toContain(
+      addressOf('vault_generic_endpoint', 'secret', 'my-secret', 'purge-on-destroy'),
+    );
+  });
+
+  it("write-only values: never purged by their own destroy, and a destroy refused unless purging or the mount's destroy is allowed", () => {
+    const writeOnly = {
+      name: 'my-secret',
+      values: { kind: 'write-only' as const, json: '${jsonencode(var.v)}', version: 1 },
+    };
+    const synth = (extra: Record<string, unknown>) =>
       parse(
         Testing.synthScope((scope) => {
           new KvV2Secrets(scope, 'kv', {
             mountPath: 'secret',
             stackName: 'dev',
-            secrets: [{ ...placeholderSecret, name: 'team/legacy' }],
+            secrets: [writeOnly],
+            ...extra,
           });
         }),
-      ).resource.vault_generic_endpoint,
-    ).filter((n) => n.includes('_seed_'));
-    expect(out.removed.map((r) => r.from)).toContain(`vault_generic_endpoint.${seeds[0]}`);
+      );
+    const guarded = synth({});
+    expect(Object.values(guarded.resource.vault_kv_secret_v2)[0]).toEqual(
+      expect.objectContaining({
+        delete_all_versions: false,
+        lifecycle: { ignore_changes: ['delete_all_versions'] },
+      }),
+    );
+    expect(
+      guarded.resource.terraform_data['destroy-needs-vault_kvMount_purgeSecretsOnDestroy'],
+    ).toEqual(
+      expect.objectContaining({
+        input: {
+          protects: 'the current versions of the write-only secrets in "secret"',
+          allowKey: 'vault.kvMount.purgeSecretsOnDestroy',
+        },
+      }),
+    );
+    expect(synth({ purgeOnDestroy: true }).resource.terraform_data).toBeUndefined();
+    expect(
+      Object.keys(
+        synth({ manageMount: true, allowMountDestroy: true }).resource.terraform_data ?? {},
+      ),
+    ).toEqual([]);
+  });
+
+  it('a secret whose value arrives from elsewhere is never seeded: the plan stops until it exists, naming the command', () => {
+    const out = parse(
+      Testing.synthScope((scope) => {
+        new KvV2Secrets(scope, 'kv', {
+          mountPath: 'secret',
+          stackName: 'dev',
+          secrets: [
+            {
+              name: 'app/new',
+              values: {
+                kind: 'arrives',
+                before: 'run `npm run move-secret -- --env dev --secret app/new`',
+              },
+            },
+          ],
+        });
+      }),
+    );
+    const [seed] = Object.entries(out.resource.vault_generic_endpoint)
+      .filter(([n]) => n.includes('_seed_'))
+      .map(([, b]) => b);
+    const listing = Object.keys(out.data.vault_kv_secrets_list_v2)[0];
+    expect(seed).toEqual(
+      expect.objectContaining({
+        path: 'secret/metadata/app/new',
+        data_json: '{}',
+        disable_delete: true,
+        lifecycle: {
+          ignore_changes: 'all',
+          precondition: [
+            {
+              condition: `\${contains(nonsensitive(data.vault_kv_secrets_list_v2.${listing}.names), "new")}`,
+              error_message:
+                'The secret "secret/data/app/new" has no value yet, and it is never seeded with placeholders (its value arrives from elsewhere): run `npm run move-secret -- --env dev --secret app/new`, then plan again.',
+            },
+          ],
+        },
+      }),
+    );
   });
 
   it('purges only with the explicit opt-in', () => {

@@ -1,0 +1,69 @@
+/**
+ * Ledger: writes an environment's ledger (environments/ledgers/NAME.json), the committed record
+ * of the secrets it deployed, for runs that do not go through npm run deploy (Terraform Cloud).
+ */
+import { ALL_ENVIRONMENTS } from '../environments';
+import { LEDGER_DIR, readLedger, writeLedger } from '../environments/ledger';
+import { SynthesizedStack } from '../common/synthesized-stack';
+import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import { deployedEntries, ledgerOfStack } from './ledger-state';
+import { DEFAULT_APP, init, synthesize } from './terraform';
+
+const TOOL = 'ledger';
+const USAGE = `usage: npm run ledger -- --env NAME [--from-state] [--drop SECRET]... [--app COMMAND]
+
+Writes the ledger of one environment, environments/ledgers/NAME.json: the secrets it deploys
+(mount and full name, ExternalSecret, target Secret). Synthesis checks the environment against
+it: a deployed secret that leaves the configuration must be retired or moved, and a path that
+changes under a deployed ExternalSecret must be declared moved. npm run deploy writes it after
+each deploy; run this after a deploy made another way (a Terraform Cloud run), and commit it.
+
+  --env NAME      the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --from-state    record what the deployed state holds instead (an environment deployed before
+                  ledgers existed); needs the state's credentials
+  --drop SECRET   forget a secret recorded by mistake (never deployed); repeatable
+  --app COMMAND   the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
+
+LEDGER_DIR points at another directory of ledgers. Exit status: 0 written, 1 refused (the
+configuration loses a secret the ledger records: the message says what to declare), 2 bad
+arguments.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, booleans } = parseFlags(argv, {
+    values: ['--env', '--app', '--drop'],
+    booleans: ['--from-state'],
+    repeatable: ['--drop'],
+  });
+  const { name, app } = requiredStack(values);
+  const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
+  const drop = values.get('--drop') ?? [];
+  if (drop.length > 0) {
+    const ledger = readLedger(name, ledgerDir);
+    const unknown = drop.filter((d) => !ledger.entries.some((e) => e.secret === d));
+    if (unknown.length > 0)
+      throw new CommandError(`the ledger of ${name} records no secret ${unknown.join(', ')}`);
+    const file = writeLedger(
+      { environment: name, entries: ledger.entries.filter((e) => !drop.includes(e.secret)) },
+      ledgerDir,
+    );
+    progress(TOOL, `${name}: forgot ${drop.join(', ')} in ${file}`);
+    return EXIT.ok;
+  }
+  // Synthesis refuses a configuration that loses what the current ledger records.
+  progress(TOOL, `${name}: synthesizing`);
+  const stackDir = await synthesize(name, process.env, app);
+  const stack = SynthesizedStack.read(stackDir);
+  let ledger = ledgerOfStack(name, stack);
+  if (booleans.has('--from-state')) {
+    progress(TOOL, `${name}: reading the deployed state`);
+    await init(stackDir);
+    const mount = stack.declaredSecrets()[0]?.mount ?? '';
+    ledger = { environment: name, entries: await deployedEntries(stackDir, mount) };
+  }
+  const file = writeLedger(ledger, ledgerDir);
+  progress(TOOL, `${name}: ${ledger.entries.length} secret(s) recorded in ${file} (commit it)`);
+  return EXIT.ok;
+}
+
+runMain(TOOL, USAGE, main);
