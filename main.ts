@@ -1,6 +1,11 @@
 // Wires the app: pick environments, build one stack each, synthesize. Nothing else lives here.
 import { App } from 'cdktf';
-import { ALL_ENVIRONMENTS, ConfigError, loadEnvironments } from './environments';
+import {
+  ALL_ENVIRONMENTS,
+  ConfigError,
+  environmentWarnings,
+  loadEnvironments,
+} from './environments';
 import { LEDGER_DIR, readLedger } from './environments/ledger';
 import { EsoVaultStack } from './stacks/eso-vault-stack';
 
@@ -15,6 +20,7 @@ try {
   // LEDGER_DIR points the app at other ledgers (the lab suites keep theirs apart).
   const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
   const environments = loadEnvironments(selected, ALL_ENVIRONMENTS, { ledgerDir });
+  for (const line of environmentWarnings(environments)) process.stderr.write(`warning: ${line}\n`);
   const app = new App();
   for (const config of environments) {
     new EsoVaultStack(app, config.name, { config, ledger: readLedger(config.name, ledgerDir) });

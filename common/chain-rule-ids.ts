@@ -10,4 +10,5 @@ export const CHAIN_RULE_IDS = {
   noSecretValues: 'CHAIN-005',
   tenantIsolation: 'CHAIN-006',
   targetsKept: 'CHAIN-007',
+  dynamicCredentials: 'CHAIN-008',
 } as const;

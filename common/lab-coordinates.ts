@@ -14,3 +14,7 @@ export const LAB_VAULT_API_VERSION = '1.14.0';
 /** The EKS cluster the lab's emulator holds, and its region. */
 export const LAB_CLUSTER_NAME = 'eks-vault-eso-lab';
 export const LAB_REGION = 'us-west-2';
+/** The lab's PostgreSQL server, which the database variants' connection points at. */
+export const LAB_POSTGRES_PORT = 15432;
+/** The user the lab creates for Vault to administer PostgreSQL as (CREATEROLE, no superuser). */
+export const LAB_POSTGRES_VAULT_USER = 'vault_admin';

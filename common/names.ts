@@ -28,6 +28,11 @@ export function isSecretValuesVariable(name: string): boolean {
   return name.startsWith(SECRET_VALUES_PREFIX);
 }
 
+/** Name of the sensitive variable that carries a database connection's first root password. */
+export function databaseRootPasswordVariableName(connection: string): string {
+  return `database_root_password_${snakeId(connection)}`;
+}
+
 /** Names of the stack's other input variables (all sensitive; none has a default). */
 export const VARIABLES = {
   kubernetesToken: 'kubernetes_token',

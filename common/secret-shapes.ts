@@ -9,6 +9,15 @@ export const SECRET_PATTERNS: readonly { readonly name: string; readonly pattern
   { name: 'private key', pattern: /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/ },
   { name: 'EKS token', pattern: /k8s-aws-v1\.[A-Za-z0-9_-]{20,}/ },
   { name: 'Terraform Cloud token', pattern: /\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{20,}/ },
+  // Userinfo characters only: a JSON text must not join an address and a later "@" into one.
+  {
+    name: 'URL with a password',
+    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[\w.~%!$&*+;=-]+:[\w.~%!$&*+;=-]+@/i,
+  },
+  { name: 'GitHub token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}/ },
+  { name: 'Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { name: 'Stripe live key', pattern: /\b[rs]k_live_[A-Za-z0-9]{16,}/ },
+  { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
 ];
 
 /** Finds every credential-shaped string in a text (a whole cdktf.out file, a log, a state file). */

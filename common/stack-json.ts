@@ -126,6 +126,8 @@ export interface DeclaredTenant {
   readonly secrets: readonly string[];
   /** Those of its secrets it agreed to share with another tenant. */
   readonly shared: readonly string[];
+  /** The dynamic credential paths (`<mount>/creds/<role>`) it reads; absent when none. */
+  readonly database_credentials?: readonly string[];
 }
 
 export interface DeclaredTenants {

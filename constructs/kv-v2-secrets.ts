@@ -4,6 +4,8 @@ import { Mount } from '@cdktf/provider-vault/lib/mount';
 import { TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { kvV2Paths, splitSecretName } from '../common/chain/kv-path';
+import { allowAnyChildId } from '../common/construct-ids';
+import { hclString } from '../common/hcl';
 import { DECLARED_SECRETS_LOCAL, kebabId } from '../common/names';
 import type { DeclaredSecret } from '../common/stack-json';
 import { DestroyGuard } from './destroy-guard';
@@ -81,11 +83,6 @@ export interface KvV2SecretsProps {
   readonly deployedNames?: readonly string[];
 }
 
-/** A Terraform string literal: JSON's escapes, and `${`/`%{` escaped as template markers. */
-function hclString(text: string): string {
-  return JSON.stringify(text).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
-}
-
 /**
  * Construct paths of the secrets as earlier versions of this program declared them (one
  * `vault_kv_secret_v2` at `kv/<id>`, with `delete_all_versions = true`). Each is forgotten with a
@@ -124,6 +121,8 @@ export class KvV2Secrets extends Construct {
 
   constructor(scope: Construct, id: string, props: KvV2SecretsProps) {
     super(scope, id);
+    // Children named after the mount and the secrets, which may be "constructor".
+    allowAnyChildId(this);
     const mount = this.mount(props);
     this.mountPath = mount.path;
     this.mountAddress = mount.address;
@@ -169,7 +168,7 @@ export class KvV2Secrets extends Construct {
   private writers(props: KvV2SecretsProps): Map<string, string> {
     const addresses = new Map<string, string>();
     const folders = new Map<string, DataVaultKvSecretsListV2>();
-    const mountScope = new Construct(this, kebabId(props.mountPath));
+    const mountScope = allowAnyChildId(new Construct(this, kebabId(props.mountPath)));
     const listingOf = (name: string) => {
       const { folder } = splitSecretName(name);
       let listing = folders.get(folder);

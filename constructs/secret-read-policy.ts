@@ -11,6 +11,11 @@ export interface SecretReadPolicyProps {
   readonly mountPath: string;
   /** The secrets to grant, and nothing else. */
   readonly secrets: readonly PolicySecret[];
+  /**
+   * Dynamic credential paths (`<mount>/creds/<role>`) to grant `read` on.
+   * @default none
+   */
+  readonly credentialPaths?: readonly string[];
 }
 
 /** A Vault policy that lets its holder read exactly the declared secrets. */
@@ -22,7 +27,7 @@ export class SecretReadPolicy extends Construct {
     super(scope, id);
     const policy = new Policy(this, 'policy', {
       name: props.name,
-      policy: renderReadPolicy(props.mountPath, props.secrets),
+      policy: renderReadPolicy(props.mountPath, props.secrets, props.credentialPaths),
     });
     this.policyName = policy.name;
   }

@@ -1,12 +1,19 @@
 import { dev } from './dev';
 import { local } from './local';
 import { localTenants } from './local-tenants';
+import { localDatabase } from './local-database';
 import { prod } from './prod';
 import { staging } from './staging';
-import { LEDGER_DIR, ledgerProblems, readLedger } from './ledger';
+import { LEDGER_DIR, ledgerPath, ledgerProblems, readLedger } from './ledger';
 import { sharedOwnership } from './ownership';
 import type { EnvironmentConfig } from './types';
-import { ConfigError, type ConfigProblem, validateEnvironment } from './validate';
+import {
+  ConfigError,
+  type ConfigProblem,
+  labSettingWarnings,
+  validateEnvironment,
+} from './validate';
+import { isObject } from './validate/checker';
 
 export * from './types';
 export { ConfigError, formatProblems, validateEnvironment } from './validate';
@@ -19,7 +26,56 @@ export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
   prod,
   local,
   localTenants,
+  localDatabase,
 ];
+
+/** The name an entry of the list goes by in messages: its own, or its place in the list. */
+function nameOf(entry: unknown, index: number): string {
+  return isObject(entry) && typeof entry.name === 'string' && entry.name !== ''
+    ? entry.name
+    : `ALL_ENVIRONMENTS[${index}]`;
+}
+
+/**
+ * Entries that are no environment at all: an import that found nothing (a copied file that still
+ * exports `dev`), or a value of another kind. Said before anything reads their keys.
+ */
+function listProblems(environments: readonly unknown[]): ConfigProblem[] {
+  return environments.flatMap((entry, i): ConfigProblem[] =>
+    isObject(entry)
+      ? []
+      : [
+          {
+            environment: `ALL_ENVIRONMENTS[${i}]`,
+            key: '(environment)',
+            value: entry,
+            allowed:
+              entry === undefined
+                ? 'an environment object: the import in environments/index.ts found nothing (does its file export that name? a copied file may still say `export const dev`)'
+                : 'an environment object (EnvironmentConfig), as environments/dev.ts exports',
+          },
+        ],
+  );
+}
+
+/** An environment against its ledger; a ledger file that does not read is a problem too. */
+function ledgerProblemsOf(env: EnvironmentConfig, dir: string): ConfigProblem[] {
+  let ledger;
+  try {
+    ledger = readLedger(env.name, dir);
+  } catch (error) {
+    const why = (error as Error).message.split('\n')[0];
+    return [
+      {
+        environment: env.name,
+        key: '(ledger)',
+        value: ledgerPath(env.name, dir),
+        allowed: `a ledger as npm run deploy writes it: ${why}${why.includes('restore it from git') ? '' : '; restore it from git'}`,
+      },
+    ];
+  }
+  return ledgerProblems(env, ledger);
+}
 
 export interface LoadOptions {
   /**
@@ -33,33 +89,35 @@ export interface LoadOptions {
 /**
  * Validates the given environments (all problems at once, against their ledgers too) and returns
  * those selected by name. Throws `ConfigError` listing every problem, or naming unknown
- * selections, before any stack exists.
+ * selections, before any stack exists; any list (an undefined entry, a number, a duplicate) is
+ * reported, never crashes.
  */
 export function loadEnvironments(
   selected?: readonly string[],
   environments: readonly unknown[] = ALL_ENVIRONMENTS,
   options: LoadOptions = {},
 ): EnvironmentConfig[] {
-  const problems: ConfigProblem[] = environments.flatMap((env, i) =>
-    validateEnvironment(env, `environment #${i}`),
-  );
-  const valid = environments as readonly EnvironmentConfig[];
-  const names = valid.map((e) => e.name);
+  const problems: ConfigProblem[] = listProblems(environments);
+  environments.forEach((env, i) => {
+    if (isObject(env)) problems.push(...validateEnvironment(env, nameOf(env, i)));
+  });
+  const names = environments.map(nameOf);
   names.forEach((name, i) => {
-    if (names.indexOf(name) !== i) {
+    if (isObject(environments[i]) && names.indexOf(name) !== i) {
       problems.push({
         environment: name,
         key: 'name',
         value: name,
-        allowed: 'a name no other environment uses',
+        allowed: `a name no other environment uses (ALL_ENVIRONMENTS[${names.indexOf(name)}] and [${i}] are both "${name}": a copied file keeps the name it was copied from, or one file is imported twice)`,
       });
     }
   });
+  const valid = environments as readonly EnvironmentConfig[];
   // Only when each is valid on its own: the comparison reads their keys.
   if (problems.length === 0) problems.push(...sharedOwnership(valid));
   if (problems.length === 0)
     for (const env of valid)
-      problems.push(...ledgerProblems(env, readLedger(env.name, options.ledgerDir ?? LEDGER_DIR)));
+      problems.push(...ledgerProblemsOf(env, options.ledgerDir ?? LEDGER_DIR));
   for (const wanted of selected ?? []) {
     if (!names.includes(wanted)) {
       problems.push({
@@ -74,4 +132,12 @@ export function loadEnvironments(
   return selected && selected.length > 0
     ? valid.filter((e) => selected.includes(e.name))
     : [...valid];
+}
+
+/**
+ * What valid environments allow that a person should hear about at every synthesis and command:
+ * the lab's destroy opt-ins at a real Vault (one line each, for stderr).
+ */
+export function environmentWarnings(environments: readonly EnvironmentConfig[]): string[] {
+  return environments.flatMap((env) => labSettingWarnings(env));
 }

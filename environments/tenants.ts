@@ -6,6 +6,7 @@
  */
 import { DEFAULTS } from './defaults';
 import type {
+  DatabaseCredentialConfig,
   EnvironmentConfig,
   IsolationDesign,
   SecretConfig,
@@ -38,12 +39,16 @@ export interface ResolvedTenant {
   readonly serviceAccountName: string;
   /** KV prefix of its secrets ('' for a single chain). */
   readonly prefix: string;
+  /** Its name when last deployed, when renamed (its objects move to their new addresses). */
+  readonly renamedFrom?: string;
   /** The policy that grants its reads, and the role it logs in with. */
   readonly policyName: string;
   readonly roleName: string;
   /** The store its ExternalSecrets use. */
   readonly store: TenantStore;
   readonly secrets: readonly TenantSecret[];
+  /** Its dynamic database credentials (none: an empty list). */
+  readonly databaseCredentials: readonly DatabaseCredentialConfig[];
 }
 
 /** An environment without tenants (validated: every single-chain key is present). */
@@ -102,6 +107,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
         roleName: config.vault.roleName!,
         store: { kind: 'ClusterSecretStore', name: config.eso.storeName },
         secrets: config.secrets ?? [],
+        databaseCredentials: config.databaseCredentials ?? [],
       },
     ];
   }
@@ -117,6 +123,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
       allowNamespaceDestroy: tenant.allowNamespaceDestroy ?? false,
       serviceAccountName: tenant.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT,
       prefix,
+      ...(tenant.renamedFrom ? { renamedFrom: tenant.renamedFrom } : {}),
       policyName: isolation === 'shared-store' ? shared.policy : `eso-${tenant.name}`,
       roleName: isolation === 'shared-store' ? shared.role : `eso-${tenant.name}`,
       store: {
@@ -127,6 +134,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
         ...rest,
         name: fullSecretName(prefix, { name: rest.name, path }),
       })),
+      databaseCredentials: tenant.databaseCredentials ?? [],
     };
   });
 }

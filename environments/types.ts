@@ -3,6 +3,7 @@
  * `EnvironmentConfig`; `loadEnvironments` validates them all at once before anything is built.
  * Differences between environments are keys here, never conditions in the constructs.
  */
+import type { DatabaseRoleSpec } from '../common/chain/database';
 
 /** How the Kubernetes provider authenticates to the cluster. */
 export type KubernetesAuthMode =
@@ -178,6 +179,71 @@ export interface VaultConfig {
    * @default DEFAULTS.firstVersion
    */
   readonly reviewerTokenVersion?: number;
+  /**
+   * Vault's database secrets engine, for teams that declare `databaseCredentials`: one mount,
+   * its connections (each with a root credential given write-only and rotated by Vault after
+   * setup, so no one knows it afterwards) and, per declared credential, a role.
+   * @default none: no database secrets engine
+   */
+  readonly database?: DatabaseEngineConfig;
+}
+
+/** The database secrets engine of an environment. */
+export interface DatabaseEngineConfig {
+  /** Mount path of the engine, e.g. `database`. */
+  readonly mountPath: string;
+  /**
+   * Let a plan destroy the mount. Unmounting revokes every lease it issued (Vault drops every
+   * database user it created).
+   * @default false: `cdktf destroy` and renames refuse, naming this key
+   */
+  readonly allowDestroy?: boolean;
+  /** The databases Vault manages users in. */
+  readonly connections: readonly DatabaseConnectionConfig[];
+}
+
+/** One database Vault creates users in, through an administrative user of its own. */
+export interface DatabaseConnectionConfig {
+  /** Connection name, e.g. `orders`; names the variable `database_root_password_<name>`. */
+  readonly name: string;
+  /** The database plugin (PostgreSQL only, for now). */
+  readonly plugin: DatabasePlugin;
+  /**
+   * Where Vault reaches the database, with `{{username}}` and `{{password}}` templates that Vault
+   * fills in, e.g. `postgresql://{{username}}:{{password}}@db.internal:5432/orders?sslmode=require`.
+   */
+  readonly connectionUrl: string;
+  /** The administrative user Vault connects as (needs CREATEROLE). */
+  readonly username: string;
+  /**
+   * Bump to send a new root password from the variable `database_root_password_<name>` (Vault
+   * rotates it again right after).
+   * @default DEFAULTS.firstVersion
+   */
+  readonly rootPasswordVersion?: number;
+}
+
+export type DatabasePlugin = 'postgresql';
+
+/**
+ * Dynamic database credentials a team reads: a Vault role of the database engine, and an
+ * ExternalSecret fed by ESO's VaultDynamicSecret generator, which asks Vault for new credentials
+ * at every refresh (each with its own lease; Vault revokes the old ones when their lease ends).
+ */
+export interface DatabaseCredentialConfig extends DatabaseRoleSpec {
+  /** The connection (`vault.database.connections[].name`) the users are created in. */
+  readonly connection: string;
+  /** Longest a lease may be renewed to, in seconds; at most `vault.tokenTtlSeconds`. */
+  readonly maxTtlSeconds: number;
+  /**
+   * How often ESO asks for new credentials (Go duration, shorter than `defaultTtlSeconds`, so the
+   * Secret always holds a live credential).
+   */
+  readonly refreshInterval: string;
+  /** Name of the ExternalSecret, and of the generator it reads. */
+  readonly externalSecretName: string;
+  /** Name of the Kubernetes Secret ESO writes (keys `username` and `password`). */
+  readonly targetSecretName: string;
 }
 
 export interface SecretConfig {
@@ -342,8 +408,20 @@ export interface TenantConfig {
    * @default the tenant's name
    */
   readonly secretPrefix?: string;
+  /**
+   * The tenant's name when it was last deployed, when it is renamed: its objects move to their
+   * new Terraform addresses (`moved` blocks) instead of being destroyed and created again (two
+   * objects of one name would collide, and its workloads' logins would fail in between).
+   * @default none: a deployed tenant whose name changes is refused
+   */
+  readonly renamedFrom?: string;
   /** Its secrets, named relative to the prefix. */
   readonly secrets: readonly SecretConfig[];
+  /**
+   * Its dynamic database credentials (per-tenant design only).
+   * @default none
+   */
+  readonly databaseCredentials?: readonly DatabaseCredentialConfig[];
 }
 
 export interface EnvironmentConfig {
@@ -372,6 +450,11 @@ export interface EnvironmentConfig {
    * @default none
    */
   readonly retiredSecrets?: readonly RetiredSecret[];
+  /**
+   * A single chain's dynamic database credentials (with tenants, each tenant lists its own).
+   * @default none
+   */
+  readonly databaseCredentials?: readonly DatabaseCredentialConfig[];
   readonly eso: EsoConfig;
   readonly backend: BackendConfig;
 }

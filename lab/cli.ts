@@ -1,7 +1,7 @@
 // Entry point: `node scripts/run-ts.js lab/cli.ts <command>` (also `npm run lab -- <command>`).
 import { parseArgs } from 'node:util';
-import { portVariableHelp } from './config';
-import { down, env, status, up } from './commands';
+import { DEFAULT_ENGINE, ENGINES, portVariableHelp } from './config';
+import { down, env, status, up, useEso } from './commands';
 import { createContext } from './parts/context';
 import { verifyTrim } from './verify-trim';
 import { LabError, errorMessage } from './report';
@@ -11,8 +11,8 @@ import { PART_GROUPS, isPartGroup } from './parts/groups';
 const USAGE = `usage: npm run lab -- <command> [options]
 
 A local lab on 127.0.0.1: OpenBao (namespace admin), etcd + kube-apiserver + kube-controller-manager,
-an EKS emulator (moto) with an EKS-token webhook, the External Secrets Operator, and OpenTofu with
-a provider mirror.
+an EKS emulator (moto) with an EKS-token webhook, the External Secrets Operator, and both engines,
+OpenTofu and Terraform, with one provider mirror.
 
 commands:
   up       start every part that is not running and healthy (idempotent); writes $LAB_DIR/env.sh and lab.json
@@ -20,10 +20,14 @@ commands:
   down     stop every lab process and remove the lab data in $LAB_DIR
   env      print the export lines: eval "$(npm run -s lab -- env)"
   verify-trim  compare the trimmed aws provider's schema for the stacks' types with an untrimmed build
+  use-eso  run another built ESO version in the running lab, until the next up (upgrade tests)
+
+engine: LAB_ENGINE=${ENGINES.join('|')} (default ${DEFAULT_ENGINE}) picks the one that env, env.sh, lab.json and
+the suites use (TERRAFORM_BINARY_NAME); \`up\` builds both. Example: LAB_ENGINE=terraform npm run test:e2e
 
 Run \`npm run lab -- <command> --help\` for a command's options. Configuration is by environment
-variables (see lab/README.md): LAB_DIR, LAB_CACHE_DIR, LAB_TF_BINARY, LAB_PROVIDER_MIRROR, and the ports
-${portVariableHelp()}.
+variables (see lab/README.md): LAB_ENGINE, LAB_DIR, LAB_CACHE_DIR, LAB_TF_BINARY, LAB_PROVIDER_MIRROR,
+and the ports ${portVariableHelp()}.
 `;
 
 const COMMAND_HELP: Record<string, string> = {
@@ -34,7 +38,11 @@ restarts dead ones. Builds missing binaries with lab/toolchain/build.sh. Prints 
 time, then the addresses and environment (also written to $LAB_DIR/env.sh and $LAB_DIR/lab.json).
 
   --parts LIST   only these groups (plus what they need: kubernetes needs eks, eso needs kubernetes).
-                 Default: all. Without toolchain, up does not wait for tofu and provider builds.
+                 Default: all. Without toolchain, up does not wait for the engine and provider builds.
+
+Builds and links both engines (tofu and terraform); LAB_ENGINE (default ${DEFAULT_ENGINE}) only picks the one
+written as TERRAFORM_BINARY_NAME into env.sh and lab.json. LAB_TF_BINARY replaces the built binary
+of that engine.
 `,
   status: `usage: npm run lab -- status
 
@@ -50,6 +58,15 @@ Stops every process the lab started (SIGTERM, SIGKILL after 10 s) and removes th
 
 Prints the export lines for the running lab: eval "$(npm run -s lab -- env)".
 The Vault token is read from its 0600 file when evaluated, never printed.
+TERRAFORM_BINARY_NAME is the engine LAB_ENGINE picks: LAB_ENGINE=terraform npm run -s lab -- env
+`,
+  'use-eso': `usage: npm run lab -- use-eso VERSION
+
+Runs ESO VERSION in the running lab instead of the running one: stops the controller, applies
+VERSION's CRDs (server-side, so what another version's CRDs added goes; annotated with the version),
+starts VERSION's binary and waits until it is healthy. The ESO objects stay in the API server.
+VERSION is ESO_VERSION or one of ESO_EARLIER_VERSIONS (common/versions.sh), built and cached by
+version like the rest (lab/toolchain/build.sh eso-VERSION). \`up\` goes back to ESO_VERSION.
 `,
   'verify-trim': `usage: npm run lab -- verify-trim
 
@@ -94,10 +111,16 @@ async function main(argv: string[]): Promise<number> {
       args: rest,
       options: command === 'up' ? { parts: { type: 'string' } } : {},
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command === 'use-eso',
     }));
   } catch (error) {
     throw new UsageError(`${errorMessage(error)} (${command})`);
+  }
+  if (command === 'use-eso') {
+    const positionals = rest.filter((arg) => !arg.startsWith('-'));
+    if (positionals.length !== 1) throw new UsageError('use-eso needs one VERSION, e.g. 0.16.2');
+    await useEso(positionals[0]);
+    return 0;
   }
   const parts = options.parts === undefined ? undefined : parseParts(options.parts as string);
   switch (command) {

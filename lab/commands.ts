@@ -13,8 +13,10 @@ import { COMPONENTS, PART_GROUPS, withDependencies } from './parts/groups';
 import { SERVICES, servicesFor, stepsFor } from './parts';
 import type { ServiceStatus } from './parts/service';
 import { serviceStatus } from './parts/service';
-import { tfBinary, toolchainState } from './parts/terraform';
+import { engineBinary, toolchainState } from './parts/terraform';
+import { ENGINES } from './config';
 import { buildMissing, isExecutable } from './toolchain';
+import { esoVersions, switchEso } from './parts/eso';
 
 /** One `up` or `down` at a time per LAB_DIR. */
 function withLock<T>(ctx: LabContext, run: () => Promise<T>): Promise<T> {
@@ -39,10 +41,10 @@ function withLock<T>(ctx: LabContext, run: () => Promise<T>): Promise<T> {
   throw new LabError('lab', `could not take the lock ${lock}`);
 }
 
-/** $LAB_DIR/bin: tofu, kubectl and bao on one PATH entry, without the venv's python shadowing the user's. */
+/** $LAB_DIR/bin: tofu, terraform, kubectl and bao on one PATH entry, without the venv's python shadowing the user's. */
 function linkLabBinaries(ctx: LabContext): void {
   const links: [string, () => string][] = [
-    ['tofu', () => tfBinary(ctx)],
+    ...ENGINES.map((engine): [string, () => string] => [engine, () => engineBinary(ctx, engine)]),
     ['kubectl', () => kubectlPath(ctx)],
     ['bao', () => baoPath(ctx)],
   ];
@@ -82,10 +84,15 @@ function printSummary(info: LabInfo): void {
     ['eks', 'EKS token webhook', info.eks.webhookUrl],
     ['eso', 'ESO controller', `${info.eso.healthUrl}, ${info.eso.metricsUrl}`],
     [
-      'toolchain',
-      'tofu',
-      `${info.toolchain.tfBinary} (TF_CLI_CONFIG_FILE=${info.toolchain.tfCliConfigFile})`,
+      'database',
+      'PostgreSQL',
+      `postgresql://${info.postgres.host}:${info.postgres.port} (superuser password in ${info.postgres.superuserPasswordPath})`,
     ],
+    ...ENGINES.map((engine): [PartGroup, string, string] => [
+      'toolchain',
+      engine === info.toolchain.engine ? `${engine} (LAB_ENGINE)` : engine,
+      `${info.toolchain.engines[engine]} (TF_CLI_CONFIG_FILE=${info.toolchain.tfCliConfigFile})`,
+    ]),
   ];
   for (const [group, name, address] of rows)
     if (info.parts.includes(group)) say(`  ${name.padEnd(18)} ${address}`);
@@ -189,6 +196,26 @@ export async function down(): Promise<void> {
     // Not empty or already gone.
   }
   say(`down: removed the lab data in ${ctx.paths.labDir} (${formatSeconds(Date.now() - started)})`);
+}
+
+/** Runs another built ESO version in the running lab (until the next `up`). */
+export async function useEso(version: string): Promise<void> {
+  const ctx = createContext();
+  if (!esoVersions(ctx).includes(version))
+    throw new LabError(
+      'eso',
+      `ESO ${version} is not one the lab builds; known: ${esoVersions(ctx).join(', ')} (ESO_VERSION, ESO_EARLIER_VERSIONS in common/versions.sh)`,
+    );
+  const parts = readLabInfo(ctx.config.labDir).parts; // fails with "start it with up" when none
+  if (!parts.includes('eso'))
+    throw new LabError('eso', 'the lab runs no ESO: start it with `npm run lab -- up`');
+  await withLock(ctx, async () => {
+    try {
+      await timedStep('eso', () => switchEso(ctx, version));
+    } finally {
+      writeLabFiles(ctx, parts);
+    }
+  });
 }
 
 export function env(): void {

@@ -1,7 +1,13 @@
 // Lab configuration, read from environment variables only (see lab/README.md).
 import * as os from 'os';
 import * as path from 'path';
-import { LAB_CLUSTER_NAME, LAB_HOST, LAB_REGION, LAB_VAULT_PORT } from '../common/lab-coordinates';
+import {
+  LAB_CLUSTER_NAME,
+  LAB_HOST,
+  LAB_POSTGRES_PORT,
+  LAB_REGION,
+  LAB_VAULT_PORT,
+} from '../common/lab-coordinates';
 import { LabError } from './report';
 
 /** The repository root: lab/ lives directly under it. */
@@ -17,6 +23,23 @@ export interface LabPorts {
   webhook: number;
   esoMetrics: number;
   esoHealth: number;
+  postgres: number;
+}
+
+/** The Terraform engines the lab builds and runs the stacks with (LAB_ENGINE picks one). */
+export const ENGINES = ['tofu', 'terraform'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const DEFAULT_ENGINE: Engine = 'tofu';
+
+/** LAB_ENGINE: tofu (default) or terraform; anything else is refused, naming both. */
+export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): Engine {
+  const raw = env.LAB_ENGINE;
+  if (raw === undefined || raw === '') return DEFAULT_ENGINE;
+  if ((ENGINES as readonly string[]).includes(raw)) return raw as Engine;
+  throw new LabError(
+    'config',
+    `LAB_ENGINE=${raw} is not an engine the lab has (${ENGINES.join(', ')})`,
+  );
 }
 
 export interface LabConfig {
@@ -26,7 +49,9 @@ export interface LabConfig {
   ports: LabPorts;
   clusterName: string;
   region: string;
-  /** An existing terraform/tofu (a path, or a name looked up on PATH) to use instead of the built tofu. */
+  /** The engine (LAB_ENGINE) that deploys: its binary is TERRAFORM_BINARY_NAME. */
+  engine: Engine;
+  /** An existing terraform/tofu (a path, or a name looked up on PATH) to use instead of the built binary of `engine`. */
   tfBinaryOverride?: string;
   /** An existing filesystem-mirror directory to use instead of the built providers. */
   providerMirrorOverride?: string;
@@ -41,6 +66,7 @@ const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
   webhook: ['LAB_WEBHOOK_PORT', 15001],
   esoMetrics: ['LAB_ESO_METRICS_PORT', 18081],
   esoHealth: ['LAB_ESO_HEALTH_PORT', 18082],
+  postgres: ['LAB_POSTGRES_PORT', LAB_POSTGRES_PORT],
 };
 
 export const EKS_CLUSTER_NAME = LAB_CLUSTER_NAME;
@@ -93,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LabConfig {
     ports,
     clusterName: EKS_CLUSTER_NAME,
     region: EKS_REGION,
+    engine: engineFromEnv(env),
     tfBinaryOverride: env.LAB_TF_BINARY && env.LAB_TF_BINARY !== '' ? env.LAB_TF_BINARY : undefined,
     providerMirrorOverride: absoluteOrUndefined(env.LAB_PROVIDER_MIRROR),
   };

@@ -2,8 +2,8 @@
 // Exported for the e2e tests: readLabInfo(), labEnv(), labProcessEnv().
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LabPorts } from './config';
-import { loadConfig } from './config';
+import type { Engine, LabPorts } from './config';
+import { ENGINES, engineFromEnv, loadConfig } from './config';
 import type { LabContext } from './parts/context';
 import {
   apiserverUrl,
@@ -17,18 +17,20 @@ import {
   webhookUrl,
   writeFileAtomic,
 } from './parts/context';
-import { esoCrdsDir } from './parts/eso';
+import { esoCrdsDir, pinnedEsoVersion, runningEsoVersion } from './parts/eso';
 import type { PartGroup } from './parts/groups';
 import { SERVICE_CLUSTER_IP_RANGE, serviceAccountIssuer } from './parts/kubernetes';
 import { VAULT_NAMESPACE } from './parts/openbao';
 import { SERVICES } from './parts';
 import { pkiFiles } from './parts/pki';
-import { providerBinary, providerMirror, tfBinary } from './parts/terraform';
+import { engineBinary, providerBinary, providerMirror } from './parts/terraform';
+import { POSTGRES_SUPERUSER, postgresBinDir, postgresFiles } from './parts/postgres';
+import { LAB_POSTGRES_VAULT_USER } from '../common/lab-coordinates';
 import { labPaths, logPath, pidPath } from './paths';
 import { runningPid } from './process';
 import { LabError } from './report';
 import type { ProviderType } from './toolchain';
-import { PROVIDER_TYPES, providerVersion } from './toolchain';
+import { PROVIDER_TYPES, esoComponent, providerVersion } from './toolchain';
 
 export interface LabInfo {
   schemaVersion: 1;
@@ -61,9 +63,32 @@ export interface LabInfo {
     webhookUrl: string;
     pid?: number;
   };
-  eso: { binary: string; crdsDir: string; metricsUrl: string; healthUrl: string; pid?: number };
+  eso: {
+    /** The version running (ESO_VERSION after `up`, another after `use-eso`). */
+    version: string;
+    binary: string;
+    crdsDir: string;
+    metricsUrl: string;
+    healthUrl: string;
+    pid?: number;
+  };
+  postgres: {
+    host: string;
+    port: number;
+    binDir: string;
+    superuser: string;
+    superuserPasswordPath: string;
+    /** The user the stack's connection gives Vault (no password until a deploy's bootstrap). */
+    vaultUser: string;
+    pid?: number;
+  };
   toolchain: {
+    /** The engine this reader picked (LAB_ENGINE when read, see readLabInfo). */
+    engine: Engine;
+    /** Its binary: TERRAFORM_BINARY_NAME. */
     tfBinary: string;
+    /** Both engines' binaries: `up` builds both, each suite run picks one. */
+    engines: Record<Engine, string>;
     tfCliConfigFile: string;
     providerMirror: string;
     providers: Record<ProviderType, { version: string; binary: string }>;
@@ -77,42 +102,36 @@ function pidOf(ctx: LabContext, part: string): number | undefined {
   return runningPid(pidPath(ctx.paths, part));
 }
 
-export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
-  const { config, paths } = ctx;
+/** The toolchain section: both engines, the provider mirror and each provider. */
+function toolchainInfo(ctx: LabContext): LabInfo['toolchain'] {
   const providers = {} as LabInfo['toolchain']['providers'];
   for (const type of PROVIDER_TYPES)
     providers[type] = {
       version: providerVersion(ctx.versions, type),
       binary: providerBinary(ctx, type),
     };
-  let tf: string;
-  try {
-    tf = tfBinary(ctx);
-  } catch {
-    tf = ctx.config.tfBinaryOverride ?? ctx.tools.tofu;
+  const engines = {} as Record<Engine, string>;
+  for (const engine of ENGINES) {
+    try {
+      engines[engine] = engineBinary(ctx, engine);
+    } catch {
+      engines[engine] = ctx.config.tfBinaryOverride ?? ctx.tools[engine];
+    }
   }
-  const partNames = [...SERVICES.map((service) => service.name), 'venv', 'eso-crds'];
   return {
-    schemaVersion: 1,
-    updatedAt: new Date().toISOString(),
-    labDir: config.labDir,
-    cacheDir: config.cacheDir,
-    parts,
-    ports: config.ports,
-    envFile: paths.envSh,
-    binDir: paths.binDir,
-    vault: {
-      addr: vaultAddr(ctx),
-      namespace: VAULT_NAMESPACE,
-      rootTokenPath: paths.rootToken,
-      pid: pidOf(ctx, 'openbao'),
-    },
-    etcd: {
-      url: etcdUrl(ctx),
-      peerUrl: `http://${config.host}:${config.ports.etcdPeer}`,
-      dataDir: paths.etcdDataDir,
-      pid: pidOf(ctx, 'etcd'),
-    },
+    engine: ctx.config.engine,
+    tfBinary: engines[ctx.config.engine],
+    engines,
+    tfCliConfigFile: ctx.paths.tofuRc,
+    providerMirror: providerMirror(ctx),
+    providers,
+  };
+}
+
+/** The cluster's sections: the API server and controller manager, the EKS emulator. */
+function clusterInfo(ctx: LabContext): Pick<LabInfo, 'kubernetes' | 'eks'> {
+  const { config, paths } = ctx;
+  return {
     kubernetes: {
       apiserverUrl: apiserverUrl(ctx),
       kubeconfig: paths.kubeconfig,
@@ -132,19 +151,67 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       webhookUrl: webhookUrl(ctx),
       pid: pidOf(ctx, 'eks-emulator'),
     },
+  };
+}
+
+/** The sections of the servers the chain talks to: Vault, etcd, ESO, PostgreSQL. */
+function serverInfo(ctx: LabContext): Pick<LabInfo, 'vault' | 'etcd' | 'eso' | 'postgres'> {
+  const { config, paths } = ctx;
+  const esoVersion = runningEsoVersion(ctx) ?? pinnedEsoVersion(ctx);
+  return {
+    vault: {
+      addr: vaultAddr(ctx),
+      namespace: VAULT_NAMESPACE,
+      rootTokenPath: paths.rootToken,
+      pid: pidOf(ctx, 'openbao'),
+    },
+    etcd: {
+      url: etcdUrl(ctx),
+      peerUrl: `http://${config.host}:${config.ports.etcdPeer}`,
+      dataDir: paths.etcdDataDir,
+      pid: pidOf(ctx, 'etcd'),
+    },
     eso: {
-      binary: ctx.tools.eso,
-      crdsDir: esoCrdsDir(ctx),
+      version: esoVersion,
+      binary: ctx.tools[esoComponent(esoVersion, ctx.versions)],
+      crdsDir: esoCrdsDir(ctx, esoVersion),
       metricsUrl: `http://${config.host}:${config.ports.esoMetrics}/metrics`,
       healthUrl: `http://${config.host}:${config.ports.esoHealth}/healthz`,
       pid: pidOf(ctx, 'eso'),
     },
-    toolchain: {
-      tfBinary: tf,
-      tfCliConfigFile: paths.tofuRc,
-      providerMirror: providerMirror(ctx),
-      providers,
+    postgres: {
+      host: config.host,
+      port: config.ports.postgres,
+      binDir: postgresBinDir(ctx),
+      superuser: POSTGRES_SUPERUSER,
+      superuserPasswordPath: postgresFiles(ctx).superuserPassword,
+      vaultUser: LAB_POSTGRES_VAULT_USER,
+      pid: pidOf(ctx, 'postgres'),
     },
+  };
+}
+
+export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
+  const { config, paths } = ctx;
+  const partNames = [
+    ...SERVICES.map((service) => service.name),
+    'venv',
+    'eso-crds',
+    'postgres-venv',
+    'postgres-initdb',
+  ];
+  return {
+    schemaVersion: 1,
+    updatedAt: new Date().toISOString(),
+    labDir: config.labDir,
+    cacheDir: config.cacheDir,
+    parts,
+    ports: config.ports,
+    envFile: paths.envSh,
+    binDir: paths.binDir,
+    ...serverInfo(ctx),
+    ...clusterInfo(ctx),
+    toolchain: toolchainInfo(ctx),
     python: { venv: venvDir(ctx), python: venvPython(ctx) },
     logs: Object.fromEntries(partNames.map((name) => [name, logPath(paths, name)])),
     pidFiles: Object.fromEntries(
@@ -153,8 +220,28 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
   };
 }
 
-/** Reads $LAB_DIR/lab.json (LAB_DIR from the environment, as for the CLI). */
-export function readLabInfo(labDir: string = loadConfig().labDir): LabInfo {
+/**
+ * The lab as seen with `engine`: toolchain.engine and toolchain.tfBinary name it. One lab serves
+ * both engines at once (the suites of each run side by side).
+ */
+export function withEngine(info: LabInfo, engine: Engine): LabInfo {
+  const binary = info.toolchain.engines?.[engine];
+  if (binary === undefined)
+    throw new LabError(
+      'lab',
+      `the lab at ${info.labDir} has no ${engine} (started by an older \`up\`): run \`npm run lab -- up\``,
+    );
+  return { ...info, toolchain: { ...info.toolchain, engine, tfBinary: binary } };
+}
+
+/**
+ * Reads $LAB_DIR/lab.json (LAB_DIR from the environment, as for the CLI), with the engine that
+ * LAB_ENGINE picks (default tofu).
+ */
+export function readLabInfo(
+  labDir: string = loadConfig().labDir,
+  engine: Engine = engineFromEnv(),
+): LabInfo {
   const file = path.join(labDir, 'lab.json');
   let text: string;
   try {
@@ -165,14 +252,16 @@ export function readLabInfo(labDir: string = loadConfig().labDir): LabInfo {
       `no lab at ${labDir} (${file} is missing): start it with \`npm run lab -- up\``,
     );
   }
+  let info: LabInfo;
   try {
-    return JSON.parse(text) as LabInfo;
+    info = JSON.parse(text) as LabInfo;
   } catch {
     throw new LabError(
       'lab',
       `${file} is not valid JSON: run \`npm run lab -- down\` and \`npm run lab -- up\``,
     );
   }
+  return withEngine(info, engine);
 }
 
 /** Variables whose values must be unset, not set, when using the lab. */
@@ -218,6 +307,8 @@ export function labEnv(
     env.TF_CLI_CONFIG_FILE = info.toolchain.tfCliConfigFile;
     // cdktf runs it with node-pty/child_process, both of which take an absolute path.
     env.TERRAFORM_BINARY_NAME = info.toolchain.tfBinary;
+    // Children that read the lab again (the ops tools, a nested jest) pick the same engine.
+    env.LAB_ENGINE = info.toolchain.engine;
   }
   if (options.includeToken !== false) {
     const token = readToken(info);

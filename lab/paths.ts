@@ -20,6 +20,8 @@ export interface LabPaths {
   webhookKubeconfig: string;
   mirrorDir: string;
   venvRoot: string;
+  /** PostgreSQL: its data directory and superuser password. */
+  postgresDir: string;
 }
 
 export function labPaths(config: LabConfig): LabPaths {
@@ -42,6 +44,7 @@ export function labPaths(config: LabConfig): LabPaths {
     webhookKubeconfig: path.join(dir, 'eks-token-webhook.kubeconfig'),
     mirrorDir: path.join(config.cacheDir, 'mirror'),
     venvRoot: path.join(config.cacheDir, 'venv'),
+    postgresDir: path.join(dir, 'postgres'),
   };
 }
 
@@ -60,6 +63,7 @@ export function labOwnedEntries(paths: LabPaths): string[] {
     paths.kubeconfig,
     paths.controllerManagerKubeconfig,
     paths.webhookKubeconfig,
+    paths.postgresDir,
   ];
 }
 

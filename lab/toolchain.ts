@@ -15,14 +15,37 @@ export { readVersions, requireVersion };
 
 export type Component =
   | 'tofu'
+  | 'terraform'
   | 'provider-vault'
   | 'provider-kubernetes'
   | 'provider-aws'
   | 'etcd'
   | 'kubernetes'
   | 'eso'
+  // An earlier ESO (ESO_EARLIER_VERSIONS), e.g. eso-0.16.2: upgrade tests start from it.
+  | `eso-${string}`
   // The untrimmed aws provider: never part of the lab, only verify-trim's reference.
   | 'provider-aws-full';
+
+/** The earlier ESO releases the lab builds beside ESO_VERSION (ESO_EARLIER_VERSIONS). */
+export function esoEarlierVersions(
+  versions: Readonly<Record<string, string>> = readVersions(),
+): string[] {
+  return (versions.ESO_EARLIER_VERSIONS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/** The component of an ESO version: `eso` for ESO_VERSION, `eso-<version>` for an earlier one. */
+export function esoComponent(
+  version: string,
+  versions: Readonly<Record<string, string>> = readVersions(),
+): Component {
+  if (version === requireVersion(versions, 'ESO_VERSION')) return 'eso';
+  if (esoEarlierVersions(versions).includes(version)) return `eso-${version}`;
+  throw new LabError(
+    'eso',
+    `ESO ${version} is not built by the lab: ESO_VERSION=${versions.ESO_VERSION}, ESO_EARLIER_VERSIONS=${versions.ESO_EARLIER_VERSIONS ?? ''} (common/versions.sh)`,
+  );
+}
 
 export function providerVersion(
   versions: Readonly<Record<string, string>>,
@@ -48,8 +71,9 @@ export function toolPaths(config: LabConfig): Record<Component, string> {
     const [component, toolPath] = line.trim().split(/\s+/);
     if (component && toolPath) paths[component as Component] = toolPath;
   }
-  for (const component of [
+  const required: Component[] = [
     'tofu',
+    'terraform',
     'provider-vault',
     'provider-kubernetes',
     'provider-aws',
@@ -57,7 +81,9 @@ export function toolPaths(config: LabConfig): Record<Component, string> {
     'kubernetes',
     'eso',
     'provider-aws-full',
-  ] as const) {
+    ...esoEarlierVersions().map((v) => `eso-${v}` as const),
+  ];
+  for (const component of required) {
     if (!paths[component])
       throw new LabError('toolchain', `build.sh --list does not name ${component}`);
   }

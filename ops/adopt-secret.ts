@@ -1,7 +1,6 @@
 /** adopt-secret: write a hand-made Secret's value to Vault before ESO owns it (deploy does too). */
-import { ALL_ENVIRONMENTS } from '../environments';
 import { bringOneValue } from './arrival-command';
-import { runMain } from './cli';
+import { environmentNames, runMain } from './cli';
 import { DEFAULT_APP } from './terraform';
 
 const TOOL = 'adopt-secret';
@@ -13,7 +12,7 @@ the Secret, writes back the same value. Refused if the Vault path holds versions
 would serve those instead). npm run deploy does this before each apply; a plan of an adopted
 secret without its value stops naming this command.
 
-  --env NAME       the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME       the environment (one of ${environmentNames()})
   --secret SECRET  the secret's full name in the mount
   --app COMMAND    the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
 

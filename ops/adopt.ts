@@ -5,10 +5,17 @@
  * KV secrets are never imported nor written: the stack seeds only secrets that do not exist. The
  * long-lived token Secret of the manual procedure is reported, and deleted only when asked.
  */
-import { ALL_ENVIRONMENTS } from '../environments';
 import { tenantsOf } from '../environments/tenants';
 import type { EnvironmentConfig } from '../environments/types';
-import { CommandError, EXIT, parseFlags, progress, runMain, requiredEnvironment } from './cli';
+import {
+  environmentNames,
+  CommandError,
+  EXIT,
+  parseFlags,
+  progress,
+  runMain,
+  requiredEnvironment,
+} from './cli';
 import { applySaved, planWithImports } from './import-plan';
 import { Kubectl } from './kubectl';
 import { DEFAULT_APP, init, synthesize } from './terraform';
@@ -21,7 +28,7 @@ that already exists, creates the missing ones and applies the configuration to a
 Secrets in Vault are neither imported nor written: their versions and values stay as they are.
 Afterwards a plan shows no changes.
 
-  --env NAME             the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME             the environment (one of ${environmentNames()})
   --plan-only            show what would be imported, created and changed; change nothing
   --remove-token-secret  delete the manual procedure's long-lived service-account token Secret
                          (only once the apply no longer uses it; it is reported either way)

@@ -1,11 +1,8 @@
 /** Small pieces shared by the command-line tools: argument errors, progress lines, exit codes. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import {
-  ALL_ENVIRONMENTS,
-  ConfigError,
-  type EnvironmentConfig,
-  loadEnvironments,
-} from '../environments';
+import type * as Environments from '../environments';
+import type { EnvironmentConfig } from '../environments/types';
+import { ConfigError, isObject } from '../environments/validate/checker';
 
 /** A mistake in how the command was called: usage on stderr, exit 2, no stack trace. */
 export class UsageError extends Error {
@@ -103,13 +100,56 @@ export function parseFlags(
   return { values, booleans };
 }
 
+/** run-ts.js's code for a project file that does not compile (its message names file and line). */
+const SOURCE_ERROR = 'ERR_TS_SOURCE';
+
+let loaded: typeof Environments | undefined;
+
+/**
+ * environments/index.ts and every environment file, loaded when first needed, so that a file
+ * that does not compile costs a command one line naming the file and line, never a stack trace,
+ * and never its --help.
+ */
+function environments(): typeof Environments {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded late on purpose (above)
+    loaded ??= require('../environments') as typeof Environments;
+    return loaded;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === SOURCE_ERROR)
+      throw new UsageError(
+        `the environment files do not load: ${(error as Error).message}; nothing was run`,
+      );
+    throw error;
+  }
+}
+
+/** The environments' names, for a usage text; a list that does not load says why instead. */
+export function environmentNames(): string {
+  try {
+    return environments()
+      .ALL_ENVIRONMENTS.map((e: unknown, i) =>
+        isObject(e) && typeof e.name === 'string'
+          ? e.name
+          : `(ALL_ENVIRONMENTS[${i}]: no environment)`,
+      )
+      .join(', ');
+  } catch (error) {
+    return `none loaded: ${(error as Error).message}`;
+  }
+}
+
 /**
  * The environments named on the command line (all of them when none is named), validated; an
- * unknown name or an invalid configuration is a usage error listing what is wrong.
+ * unknown name, an invalid configuration or a file that does not compile is a usage error
+ * listing what is wrong.
  */
 export function selectEnvironments(names: readonly string[]): EnvironmentConfig[] {
   try {
-    return loadEnvironments(names);
+    const { loadEnvironments, environmentWarnings } = environments();
+    const selected = loadEnvironments(names);
+    for (const line of environmentWarnings(selected)) process.stderr.write(`warning: ${line}\n`);
+    return selected;
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
@@ -140,5 +180,8 @@ export function requiredStack(values: Map<string, string[]>): {
   }
   const name = values.get('--env')?.[0];
   if (!name) throw new UsageError('--env is required');
-  return { name, app, config: ALL_ENVIRONMENTS.find((e) => e.name === name) };
+  const config = environments().ALL_ENVIRONMENTS.find(
+    (e: unknown) => isObject(e) && e.name === name,
+  );
+  return { name, app, config };
 }

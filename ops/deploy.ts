@@ -7,9 +7,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { providerConfig } from '../common/stack-json';
 import { SynthesizedStack } from '../common/synthesized-stack';
+import type { EnvironmentConfig } from '../environments';
 import { LEDGER_DIR, ledgerPath, writeLedger } from '../environments/ledger';
-import { ALL_ENVIRONMENTS } from '../environments';
-import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import {
+  CommandError,
+  environmentNames,
+  EXIT,
+  parseFlags,
+  progress,
+  requiredStack,
+  runMain,
+} from './cli';
 import { Kubectl } from './kubectl';
 import { deployedEntries, ledgerOfStack } from './ledger-state';
 import { bringValue, pendingArrivals, takeoverRisks } from './secret-values';
@@ -25,6 +33,7 @@ import {
   synthesize,
   unreachableLocalState,
 } from './terraform';
+import { revokeOrphanedLeases } from './database-leases';
 
 const TOOL = 'deploy';
 const USAGE = `usage: npm run deploy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -42,7 +51,7 @@ Every apply that creates or changes the ESO store or an ExternalSecret waits unt
 it Ready; if the deploy fails, the doctor runs and names the broken link (Vault namespace,
 policy path, role binding, audience, ...) and its fix.
 
-  --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME            the environment (one of ${environmentNames()})
   --auto-approve        apply without asking
   --skip-provider-lock  for mirrors without registry access (the lab): cdktf's providers lock
                         asks the registry
@@ -54,7 +63,9 @@ flight and saves its state, and the next deploy simply finishes the job; a secon
 kills it (then run npm run recover).
 
 Needs the deploy's credentials (AWS, VAULT_TOKEN, TF_VAR_ values) and kubectl (KUBECTL, or
-kubectl on PATH) for the takeover check and the diagnosis. LEDGER_DIR points at other ledgers. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
+kubectl on PATH) for the takeover check and the diagnosis. LEDGER_DIR points at other ledgers. With dynamic database
+credentials, a deploy that removed one revokes its leases at once (Vault drops its users), which
+deleting the role alone does not. Exit status: 0 deployed, 1 failed or interrupted, 2 bad arguments.
 `;
 
 /**
@@ -108,6 +119,40 @@ async function prepareValues(name: string, stack: SynthesizedStack, start: numbe
     progress(TOOL, `${name}: ${await bringValue(vault, kubectl, entry)}`, start);
 }
 
+/**
+ * After a deploy with dynamic database credentials: revokes the leases of a credential it removed
+ * at once (Vault drops its users), which deleting the role alone does not.
+ */
+async function revokeRemovedCredentials(
+  name: string,
+  config: EnvironmentConfig | undefined,
+  start: number,
+): Promise<void> {
+  const engine = config?.vault.database;
+  if (config === undefined || engine === undefined || !process.env.VAULT_TOKEN) return;
+  const vault = new VaultClient({
+    address: config.vault.address,
+    namespace: config.vault.namespace,
+    token: process.env.VAULT_TOKEN,
+  });
+  try {
+    const revoked = await revokeOrphanedLeases(vault, engine.mountPath);
+    if (revoked.length > 0)
+      progress(
+        TOOL,
+        `${name}: revoked the credentials of removed role(s) ${revoked.join(', ')}`,
+        start,
+      );
+  } catch (error) {
+    // The deploy itself succeeded: those credentials still end with their lease.
+    progress(
+      TOOL,
+      `${name}: warning: ${(error as Error).message}; they end with their lease`,
+      start,
+    );
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
     values: ['--env', '--app'],
@@ -127,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
   if (code === EXIT.ok) {
     const file = writeLedger(ledgerOfStack(name, stack), ledgerDir);
     progress(TOOL, `${name}: deployed; its secrets are recorded in ${file} (commit it)`, start);
+    await revokeRemovedCredentials(name, config, start);
     return EXIT.ok;
   }
   if (interrupted) {

@@ -3,9 +3,16 @@
  * that allows it) when the environment protects its KV mount or namespace. cdktf 0.21's destroy
  * stops on OpenTofu's prevent_destroy error too, but prints no reason; this says it.
  */
-import { ALL_ENVIRONMENTS } from '../environments';
 import { SynthesizedStack } from '../common/synthesized-stack';
-import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import {
+  environmentNames,
+  CommandError,
+  EXIT,
+  parseFlags,
+  progress,
+  requiredStack,
+  runMain,
+} from './cli';
 import {
   CDKTF,
   cdktfArgs,
@@ -23,7 +30,7 @@ environment opted in to purging (vault.kvMount.purgeSecretsOnDestroy). A managed
 namespace is destroyed only if the environment allows it (vault.kvMount.allowDestroy,
 kubernetes.allowNamespaceDestroy): otherwise this refuses before planning, naming them.
 
-  --env NAME            the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME            the environment (one of ${environmentNames()})
   --auto-approve        destroy without asking
   --skip-provider-lock  for mirrors without registry access (the lab)
   --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks

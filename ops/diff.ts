@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALL_ENVIRONMENTS } from '../environments';
 import { SynthesizedStack } from '../common/synthesized-stack';
-import { EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import { environmentNames, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
 import {
   DEFAULT_APP,
   init,
@@ -25,7 +24,7 @@ Shows what a deploy of one environment would change: synthesizes it, runs init w
 terraform block (backend, provider versions) changed since the last one, and plans. The same
 plan as cdktf diff, without cdktf's CLI start.
 
-  --env NAME     the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME     the environment (one of ${environmentNames()})
   --app COMMAND  the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
 
 Needs the credentials of a deploy. Exit status: 0 no changes, 2 changes, 1 error, as

@@ -3,8 +3,16 @@
  * of the bare 403 Vault gives.
  */
 import { IDENTITIES, type IdentityName, runIdentity } from '../common/identity';
-import { ALL_ENVIRONMENTS, type EnvironmentConfig } from '../environments';
-import { CommandError, EXIT, UsageError, parseFlags, requiredEnvironment, runMain } from './cli';
+import type { EnvironmentConfig } from '../environments';
+import {
+  environmentNames,
+  CommandError,
+  EXIT,
+  UsageError,
+  parseFlags,
+  requiredEnvironment,
+  runMain,
+} from './cli';
 import { tenantsOf } from '../environments/tenants';
 import { diagnose } from './doctor/diagnose';
 import type { CheckResult, DoctorContext } from './doctor/model';
@@ -22,7 +30,7 @@ ESO store and ExternalSecrets Ready. The first broken link is explained in words
 In an environment with tenants the links from "secrets" on are walked for each tenant, and the
 login also tries to read one secret of every other tenant (which must be refused).
 
-  --env NAME        the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME        the environment (one of ${environmentNames()})
   --identity NAME   first check that the credentials hold every grant of that run identity
                     (npm run identities), naming each one they lack: drift (default: what the
                     drift check and the doctor need), deploy (npm run deploy asks this after a

@@ -5,10 +5,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ALL_ENVIRONMENTS } from '../environments';
 import { VARIABLES, isSecretValuesVariable } from '../common/names';
 import { SynthesizedStack } from '../common/synthesized-stack';
-import { CommandError, EXIT, parseFlags, progress, runMain, selectEnvironments } from './cli';
+import {
+  environmentNames,
+  CommandError,
+  EXIT,
+  parseFlags,
+  progress,
+  runMain,
+  selectEnvironments,
+} from './cli';
 import {
   type EnvironmentDrift,
   type PlanJson,
@@ -33,7 +40,7 @@ Synthesizes each environment, runs a refreshing plan with detailed exit codes, a
 DIR/drift.json (for machines) and DIR/drift.md (for people), naming each drifted resource and
 attribute. Secret values never appear: sensitive attributes read "(sensitive)".
 
-  --env NAME        an environment to check (repeatable); default: all of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')}
+  --env NAME        an environment to check (repeatable); default: all of ${environmentNames()}
   --report-dir DIR  where to write the reports (default: reports)
   --json            print the JSON report instead of the Markdown summary
 

@@ -2,10 +2,17 @@
  * Ledger: writes an environment's ledger (environments/ledgers/NAME.json), the committed record
  * of the secrets it deployed, for runs that do not go through npm run deploy (Terraform Cloud).
  */
-import { ALL_ENVIRONMENTS } from '../environments';
 import { LEDGER_DIR, readLedger, writeLedger } from '../environments/ledger';
 import { SynthesizedStack } from '../common/synthesized-stack';
-import { CommandError, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
+import {
+  environmentNames,
+  CommandError,
+  EXIT,
+  parseFlags,
+  progress,
+  requiredStack,
+  runMain,
+} from './cli';
 import { deployedEntries, ledgerOfStack } from './ledger-state';
 import { DEFAULT_APP, init, synthesize } from './terraform';
 
@@ -18,7 +25,7 @@ it: a deployed secret that leaves the configuration must be retired or moved, an
 changes under a deployed ExternalSecret must be declared moved. npm run deploy writes it after
 each deploy; run this after a deploy made another way (a Terraform Cloud run), and commit it.
 
-  --env NAME      the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME      the environment (one of ${environmentNames()})
   --from-state    record what the deployed state holds instead (an environment deployed before
                   ledgers existed); needs the state's credentials
   --drop SECRET   forget a secret recorded by mistake (never deployed); repeatable

@@ -1,7 +1,6 @@
 /** move-secret: copy a moved secret's versions to its new path (npm run deploy does it too). */
-import { ALL_ENVIRONMENTS } from '../environments';
 import { bringOneValue } from './arrival-command';
-import { runMain } from './cli';
+import { environmentNames, runMain } from './cli';
 import { DEFAULT_APP } from './terraform';
 
 const TOOL = 'move-secret';
@@ -12,7 +11,7 @@ new path, oldest first, so that ESO reads the same value there; the old path is 
 Refused if the new path holds versions already. npm run deploy does this before each apply; a
 plan of a moved secret without its value stops naming this command.
 
-  --env NAME       the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME       the environment (one of ${environmentNames()})
   --secret SECRET  the secret's full name in the mount (its new name)
   --app COMMAND    the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
 

@@ -3,8 +3,15 @@
  * adopt the objects it created into the state with import blocks, then apply the rest, so that
  * the environment converges instead of failing on "already exists".
  */
-import { ALL_ENVIRONMENTS } from '../environments';
-import { EXIT, UsageError, parseFlags, progress, requiredEnvironment, runMain } from './cli';
+import {
+  environmentNames,
+  EXIT,
+  UsageError,
+  parseFlags,
+  progress,
+  requiredEnvironment,
+  runMain,
+} from './cli';
 import { applySaved, planWithImports } from './import-plan';
 import { DEFAULT_APP, init, synthesize } from './terraform';
 
@@ -17,7 +24,7 @@ environment, adds an import block for every declared resource missing from the s
 those that do not exist remotely, and applies: existing objects are adopted, missing ones
 created. Afterwards a plan shows no changes.
 
-  --env NAME     the environment (one of ${ALL_ENVIRONMENTS.map((e) => e.name).join(', ')})
+  --env NAME     the environment (one of ${environmentNames()})
   --plan-only    show what would be adopted and created; change nothing
   --app COMMAND  the cdktf app to synthesize (default: ${DEFAULT_APP}); its stack must be NAME
 

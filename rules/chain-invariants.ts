@@ -1,4 +1,5 @@
 import type { IValidation } from 'constructs';
+import { dynamicCredentials } from './dynamic-credentials';
 import { noSecretValues } from './no-secret-values';
 import { noWildcardBindings } from './no-wildcard-bindings';
 import { policyExactDataPaths } from './policy-exact-data-paths';
@@ -18,6 +19,7 @@ export const CHAIN_RULES: readonly Rule[] = [
   noSecretValues,
   tenantIsolation,
   targetsKept,
+  dynamicCredentials,
 ];
 
 export function checkChain(stack: StackJson, rules: readonly Rule[] = CHAIN_RULES): Violation[] {

@@ -11,6 +11,10 @@ const CREDENTIAL_ATTRIBUTES: readonly { readonly type: string; readonly path: st
   { type: 'vault_kubernetes_auth_backend_config', path: 'token_reviewer_jwt_wo' },
   { type: 'vault_kv_secret_v2', path: 'data_json_wo' },
   { type: 'kubernetes_secret_v1', path: 'data_wo' },
+  { type: 'vault_database_secrets_mount', path: 'postgresql.password' },
+  { type: 'vault_database_secrets_mount', path: 'postgresql.password_wo' },
+  { type: 'vault_database_secret_backend_connection', path: 'postgresql.password' },
+  { type: 'vault_database_secret_backend_connection', path: 'postgresql.password_wo' },
 ];
 
 function isLiteral(value: unknown): boolean {

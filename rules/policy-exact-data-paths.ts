@@ -17,6 +17,8 @@ interface PolicyUnderCheck {
   /** The data/ and metadata/ paths of the users' secrets. */
   readonly dataPaths: ReadonlySet<string>;
   readonly metadataPaths: ReadonlySet<string>;
+  /** The dynamic credential paths (`<mount>/creds/<role>`) its users declare. */
+  readonly credentialPaths: ReadonlySet<string>;
 }
 
 /** The shared store's templated grant: read only, and every user's secrets under its namespace. */
@@ -49,6 +51,13 @@ function exactPathProblem(
     const extra = capabilities.filter((c) => c !== 'read');
     return extra.length > 0
       ? `policy "${name}": path "${path}" grants ${JSON.stringify(extra)}; only "read" is needed`
+      : undefined;
+  }
+  if (policy.credentialPaths.has(path)) {
+    if (capabilities.includes('read')) granted.add(path);
+    const extra = capabilities.filter((c) => c !== 'read');
+    return extra.length > 0
+      ? `policy "${name}": path "${path}" grants ${JSON.stringify(extra)}; reading a credential needs "read" only`
       : undefined;
   }
   if (policy.metadataPaths.has(path)) {
@@ -86,6 +95,11 @@ function policyProblems(policy: PolicyUnderCheck, text: string, mounts: Set<stri
     if (!granted.has(path))
       problems.push(
         `policy "${policy.name}": declared secret path "${path}" is not granted "read"`,
+      );
+  for (const path of policy.credentialPaths)
+    if (!granted.has(path))
+      problems.push(
+        `policy "${policy.name}": declared database credential path "${path}" is not granted "read"`,
       );
   return problems;
 }
@@ -127,6 +141,7 @@ export const policyExactDataPaths: Rule = {
         dataPath,
         dataPaths: new Set(secrets.map(dataPath)),
         metadataPaths: new Set(secrets.map((s) => kvV2Paths(mountOf.get(s) ?? '?', s).metadata)),
+        credentialPaths: new Set(users.flatMap((t) => t.database_credentials ?? [])),
       };
       problems.push(...policyProblems(underCheck, policy.text, mounts));
     }

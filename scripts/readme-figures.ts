@@ -5,13 +5,13 @@
 //   npm run figures [-- --build-times PATH] [--cold-run LAB_DIR] [--check]
 //
 // Sources: .lab/ci-times.tsv (.ci/run), .lab/test-all-times.tsv, .lab/unit-results.json,
-// .lab/e2e-results.json and .lab/e2e-tenants-results.json (npm test),
+// .lab/e2e-results/<engine>[-<lane>].json (npm test: one per jest process),
 // .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
 // bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
 // build.sh's log in an LAB_CACHE_DIR that started empty), the .lab directory of a .ci/run
 // from empty caches (--cold-run) and .lab/verify-trim.txt (npm run lab -- verify-trim).
 // --check: exit 1 if the README is not what the sources say (nothing is written).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
@@ -43,6 +43,20 @@ interface JestResults {
   testResults: { name: string; startTime: number; endTime: number }[];
 }
 
+/** The jest results of each process of the e2e tier, by file name (tofu, terraform-tenants, ...). */
+function e2eResultFiles(lab: string): [string, JestResults][] | undefined {
+  const dir = join(lab, 'e2e-results');
+  if (!existsSync(dir)) return undefined;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  if (files.length === 0) return undefined;
+  return files.map((f) => [
+    basename(f, '.json'),
+    JSON.parse(readFileSync(join(dir, f), 'utf8')) as JestResults,
+  ]);
+}
+
 /** Tier times of a `.ci/run` whose .lab directory is `lab`. */
 function tierRows(lab: string): string[] | undefined {
   const times = tsv(join(lab, 'test-all-times.tsv'));
@@ -57,10 +71,17 @@ function tierRows(lab: string): string[] | undefined {
 /** The unit and lab suites' jest results of an `npm test` whose .lab directory is `lab`. */
 function testResults(lab: string): { unit: JestResults; e2e: JestResults } | undefined {
   const unit = read(join(lab, 'unit-results.json'));
-  // The lab suites run as two jest processes side by side (scripts/test-all.sh).
-  const e2e = ['e2e-results.json', 'e2e-tenants-results.json'].map((f) => read(join(lab, f)));
-  if (!unit || e2e.some((text) => text === undefined)) return undefined;
-  const parts = e2e.map((text) => JSON.parse(text!) as JestResults);
+  // The lab suites run as several jest processes, per engine (scripts/test-all.sh); a suite run
+  // with Terraform is named "<file> (terraform)".
+  const files = e2eResultFiles(lab);
+  if (!unit || !files) return undefined;
+  const parts = files.map(([name, results]) => ({
+    ...results,
+    testResults: results.testResults.map((r) => ({
+      ...r,
+      name: name.startsWith('terraform') ? `${basename(r.name)} (terraform)` : basename(r.name),
+    })),
+  }));
   return {
     unit: JSON.parse(unit) as JestResults,
     e2e: {

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_ENVIRONMENTS } from '../environments';
+import { localDatabase } from '../environments/local-database';
 import type { EnvironmentConfig } from '../environments/types';
 import { synthText, variant } from '../__tests__/support/stack';
 import { withSharedSecret, withTenants } from '../__tests__/support/tenants';
@@ -74,6 +75,20 @@ const VARIANTS: Record<string, EnvironmentConfig> = {
     eso: { apiVersion: 'external-secrets.io/v1beta1', readyTimeout: '30s' },
   }),
   'local-retired': variant({ retiredSecrets: ['old/one', 'gone'] }),
+  // Placeholder text that holds template syntax, quotes and controls: written as literals.
+  'local-template-text': variant({
+    secrets: [
+      {
+        name: 'my-secret',
+        externalSecretName: 'vault-external-secret',
+        targetSecretName: 'vault-secret',
+        placeholder: {
+          tpl: '${file("/etc/hostname")} %{ if true }x%{ endif } $${y}',
+          q: 'a"b\\c\nd',
+        },
+      },
+    ],
+  }),
   'tenants-per-tenant-kubernetes': withTenants({
     isolation: 'per-tenant',
     authMethod: 'kubernetes',
@@ -87,6 +102,15 @@ const VARIANTS: Record<string, EnvironmentConfig> = {
   }),
   'tenants-shared-jwt': withTenants({ isolation: 'shared-store', authMethod: 'jwt' }),
   'tenants-shared-secret': withSharedSecret(),
+  // Dynamic credentials in a single chain (kubernetes login), behind the engine's destroy guard.
+  'local-database-single-chain': variant({
+    vault: {
+      database: { ...localDatabase.vault.database!, allowDestroy: false },
+    },
+    databaseCredentials: [
+      { ...localDatabase.tenants![0].databaseCredentials![0], name: 'local-app' },
+    ],
+  }),
 };
 
 function main(): void {

@@ -36,23 +36,45 @@ npx jest --selectProjects unit --ci --json --outputFile=.lab/unit-results.json
 step lab-up "builds missing binaries into the version-keyed cache"
 node scripts/run-ts.js lab/cli.ts up
 
-step e2e "suites against the lab"
+step e2e "suites against the lab, under both engines"
 rm -f .lab/e2e-timings.tsv
-# The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
-# paths and stores): it runs beside the others, which share the local chain and run one by one.
+rm -rf .lab/e2e-results
+mkdir -p .lab/e2e-results
+# suites NAME ENGINE OUT FILE...: one jest process with LAB_ENGINE=ENGINE and its own cdktf output
+# directory OUT (each synthesis rewrites the whole directory); results in .lab/e2e-results/NAME.json.
+suites() {
+  local name="$1" engine="$2" out="$3"
+  shift 3
+  LAB_ENGINE="$engine" E2E_CDKTF_OUT="$out" npx jest --selectProjects e2e --ci --runInBand \
+    --json --outputFile=".lab/e2e-results/$name.json" "$@"
+}
 tenants_suite=__tests__/e2e/08-tenants.test.ts
-# Its own cdktf output directory: each synthesis rewrites the whole directory.
-E2E_CDKTF_OUT=cdktf.out.tenants npx jest --selectProjects e2e --ci --runInBand \
-  --json --outputFile=.lab/e2e-tenants-results.json "$tenants_suite" >.lab/e2e-tenants.log 2>&1 &
+# Stops and swaps the lab's one ESO controller: runs alone, after the others.
+eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
+# The suites that deploy run under Terraform too (LAB_ENGINE=terraform); 02-05 and 07 exercise
+# the ops tools, the doctor and ESO itself, whose engine-dependent part (plan, apply, import) 01,
+# 06 and 08 cover, so they stay on OpenTofu (lab/README.md, "Engines").
+terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/06-day-two.test.ts)
+# The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
+# paths and stores): it runs beside the chain suites, which share the local chain and run one by
+# one, under each engine in turn. In phases, because 03 restarts OpenBao (a dev server: its data
+# goes): the OpenTofu tenant run ends before 03 gets there, the Terraform one starts after it.
+suites tofu-tenants tofu cdktf.out.tenants "$tenants_suite" >.lab/e2e-tenants.log 2>&1 &
 tenants_pid=$!
 status=0
-npx jest --selectProjects e2e --ci --runInBand --json --outputFile=.lab/e2e-results.json \
-  --testPathIgnorePatterns "$tenants_suite" || status=$?
 tenants_status=0
+suites tofu tofu cdktf.out --testPathIgnorePatterns "$tenants_suite" "$eso_upgrade_suite" || status=$?
+wait "$tenants_pid" || tenants_status=$?
+suites terraform-tenants terraform cdktf.out.tenants-terraform "$tenants_suite" \
+  >>.lab/e2e-tenants.log 2>&1 &
+tenants_pid=$!
+suites terraform terraform cdktf.out.terraform "${terraform_suites[@]}" || status=$?
 wait "$tenants_pid" || tenants_status=$?
 cat .lab/e2e-tenants.log
-if ((status != 0 || tenants_status != 0)); then
-  echo "end-to-end suites failed (exit $status; tenant suite exit $tenants_status)" >&2
+upgrade_status=0
+suites eso-upgrade tofu cdktf.out "$eso_upgrade_suite" || upgrade_status=$?
+if ((status != 0 || tenants_status != 0 || upgrade_status != 0)); then
+  echo "end-to-end suites failed (exit $status; tenant suites exit $tenants_status; ESO upgrade suite exit $upgrade_status)" >&2
   exit 1
 fi
 

@@ -19,15 +19,20 @@ import { EsoExternalSecret } from '../constructs/eso-external-secret';
 import { type Readiness, ReadinessCheck } from '../constructs/eso-readiness';
 import { KvV2Secrets, type KvV2SecretInput, type LeavingSecret } from '../constructs/kv-v2-secrets';
 import { type Ledger, retiredEntry } from '../environments/ledger';
+import { DatabaseSecretsEngine } from '../constructs/database-secrets-engine';
+import { EsoDynamicSecret } from '../constructs/eso-dynamic-secret';
+import { databasePaths } from '../common/chain/database';
 import {
   DECLARED_SYNC_LOCAL,
   DECLARED_TENANTS_LOCAL,
   VARIABLES,
+  databaseRootPasswordVariableName,
   kebabId,
   opsCommand,
   secretValuesVariableName,
   tenantScopeId,
 } from '../common/names';
+import { allowAnyChildId } from '../common/construct-ids';
 import { providerVersions, requiredTerraformVersion } from '../common/versions';
 import { NamespacePrefixPolicy } from '../constructs/namespace-prefix-policy';
 import { SecretReadPolicy } from '../constructs/secret-read-policy';
@@ -54,6 +59,7 @@ import {
   type MovedResource,
   MovedResources,
   logicalIdOf,
+  movesFromRenamedScope,
   withoutBinaryVersionCheck,
 } from '../constructs/terraform-blocks';
 import type { DeclaredSync, DeclaredTenant, StackJson } from '../common/stack-json';
@@ -65,6 +71,15 @@ function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
   for (const secret of tenants.flatMap((t) => t.secrets))
     if (!byName.has(secret.name)) byName.set(secret.name, secret);
   return [...byName.values()];
+}
+
+/** A tenant's dynamic credential paths, `<mount>/creds/<role>` (none without the engine). */
+function credentialPaths(config: EnvironmentConfig, tenant: ResolvedTenant): string[] {
+  const engine = config.vault.database;
+  if (engine === undefined) return [];
+  return tenant.databaseCredentials.map(
+    (c) => databasePaths(engine.mountPath, { role: c.name }).creds,
+  );
 }
 
 export interface EsoVaultStackProps {
@@ -127,7 +142,8 @@ interface ChainParts {
  */
 export class EsoVaultStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EsoVaultStackProps) {
-    super(scope, id);
+    // The stack's id is the environment's name, which may be "constructor".
+    super(allowAnyChildId(scope), id);
     const { config } = props;
     this.configureBackend(config);
     this.pinVersions();
@@ -138,6 +154,7 @@ export class EsoVaultStack extends TerraformStack {
       tenants,
       props.ledger ?? { environment: config.name, entries: [] },
     );
+    const database = this.databaseEngine(config, tenants);
     const teams = this.accounts(config, tenants);
     const parts: ChainParts = {
       config,
@@ -153,6 +170,7 @@ export class EsoVaultStack extends TerraformStack {
     const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
     const served = this.grantAndServe(parts, teams, gate, kv.mountPath);
     this.externalSecrets(parts, served, kv, this.takeoverGuard(config, tenants));
+    if (database) this.dynamicSecrets(parts, served, database);
     this.readinessCheck(parts, served, gate);
     this.declareTenants(config, tenants);
     this.declareSync(config, tenants);
@@ -363,6 +381,7 @@ export class EsoVaultStack extends TerraformStack {
       name: tenant.policyName,
       mountPath: parts.config.vault.kvMount.path,
       secrets: tenant.secrets,
+      credentialPaths: credentialPaths(parts.config, tenant),
     });
     // A single chain's role keeps its place under the auth method.
     return parts.login.addRole(tenant.singleChain ? parts.login : scope, 'role', {
@@ -430,7 +449,9 @@ export class EsoVaultStack extends TerraformStack {
     for (const { tenant, scope, account, store } of teams) {
       const idOf = (name: string) => `external-secret-${kebabId(name)}`;
       const ids = new Set(tenant.secrets.map((s) => idOf(s.externalSecretName)));
-      const above = tenant.singleChain ? [] : [tenantScopeId(tenant.name)];
+      // A renamed tenant's earlier addresses are under its earlier name (the rename's own moves
+      // then carry them to the new one: moves chain).
+      const above = tenant.singleChain ? [] : [tenantScopeId(tenant.renamedFrom ?? tenant.name)];
       for (const secret of tenant.secrets) {
         const externalSecret = new EsoExternalSecret(scope, idOf(secret.externalSecretName), {
           apiVersion: parts.config.eso.apiVersion,
@@ -453,11 +474,81 @@ export class EsoVaultStack extends TerraformStack {
         if (!ids.has(earlier))
           moves.push({
             from: `kubernetes_manifest.${logicalIdOf([...above, earlier, 'external-secret'])}`,
-            to: externalSecret.address,
+            to: tenant.renamedFrom
+              ? `kubernetes_manifest.${logicalIdOf([...above, idOf(secret.externalSecretName), 'external-secret'])}`
+              : externalSecret.address,
           });
       }
     }
     new MovedResources(this, 'external-secrets-by-object', moves);
+    // A renamed tenant's objects follow it to their new addresses.
+    new MovedResources(
+      this,
+      'renamed-tenants',
+      teams.flatMap(({ tenant, scope }) =>
+        tenant.renamedFrom ? movesFromRenamedScope(scope, tenantScopeId(tenant.renamedFrom)) : [],
+      ),
+    );
+  }
+
+  /** Vault's database secrets engine: its connections and every tenant's roles. */
+  private databaseEngine(
+    config: EnvironmentConfig,
+    tenants: readonly ResolvedTenant[],
+  ): DatabaseSecretsEngine | undefined {
+    const engine = config.vault.database;
+    if (engine === undefined) return undefined;
+    return new DatabaseSecretsEngine(this, 'database', {
+      mountPath: engine.mountPath,
+      allowDestroy: engine.allowDestroy,
+      connections: engine.connections.map((connection) => ({
+        ...connection,
+        rootPassword: this.sensitiveVariable(
+          databaseRootPasswordVariableName(connection.name),
+          'string',
+          `First password of the database user "${connection.username}" of connection "${connection.name}", written write-only; Vault rotates it right after.`,
+        ).stringValue,
+        rootPasswordVersion: connection.rootPasswordVersion ?? DEFAULTS.firstVersion,
+      })),
+      roles: tenants.flatMap((t) => t.databaseCredentials),
+    });
+  }
+
+  /** Each team's dynamic credentials: a generator logging in as the team, and its ExternalSecret. */
+  private dynamicSecrets(
+    parts: ChainParts,
+    teams: readonly ServedTeam[],
+    database: DatabaseSecretsEngine,
+  ): void {
+    const { config, login } = parts;
+    for (const { tenant, scope, account, role } of teams)
+      for (const credential of tenant.databaseCredentials)
+        new EsoDynamicSecret(scope, `dynamic-secret-${kebabId(credential.name)}`, {
+          apiVersion: config.eso.apiVersion,
+          name: credential.externalSecretName,
+          namespace: tenant.namespace,
+          vaultServer: config.vault.address,
+          vaultNamespace: config.vault.namespace,
+          path: databasePaths(config.vault.database!.mountPath, { role: credential.name }).creds,
+          auth: {
+            method: login.method,
+            mountPath: login.path,
+            role: role.name,
+            serviceAccount: { name: account.name, audiences: [config.kubernetes.tokenAudience] },
+          },
+          targetSecretName: credential.targetSecretName,
+          refreshInterval: credential.refreshInterval,
+          dependsOn: [
+            database.roleAddresses.get(credential.name)!,
+            login.ready,
+            role.resource,
+            account.serviceAccount,
+            ...(parts.sharedBinding ? [parts.sharedBinding] : []),
+            ...(account.binding ? [account.binding] : []),
+            ...(account.namespaceAddress ? [account.namespaceAddress] : []),
+          ],
+          readiness: parts.readiness,
+        });
   }
 
   /** The plan-time warning about stores and ExternalSecrets ESO does not report Ready. */
@@ -470,7 +561,10 @@ export class EsoVaultStack extends TerraformStack {
         namespace: store.namespace,
       })),
       externalSecrets: teams.flatMap(({ tenant }) =>
-        tenant.secrets.map((s) => ({ namespace: tenant.namespace, name: s.externalSecretName })),
+        [...tenant.secrets, ...tenant.databaseCredentials].map((s) => ({
+          namespace: tenant.namespace,
+          name: s.externalSecretName,
+        })),
       ),
       readiness: parts.readiness,
     });
@@ -530,6 +624,10 @@ export class EsoVaultStack extends TerraformStack {
         role: t.roleName,
         secrets: t.secrets.map((s) => s.name),
         shared: t.secrets.filter((s) => s.shared === true).map((s) => s.name),
+        // Only when there are any: environments without them keep their JSON as it was.
+        ...(t.databaseCredentials.length > 0
+          ? { database_credentials: credentialPaths(config, t) }
+          : {}),
       })),
     }).overrideLogicalId(DECLARED_TENANTS_LOCAL);
   }

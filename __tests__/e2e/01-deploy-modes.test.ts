@@ -4,6 +4,7 @@
  * check the cluster objects, keep values out of cdktf.out and state, destroy leaving nothing.
  */
 import { kvV2Paths } from '../../common/chain/kv-path';
+import { readVersions, requireVersion } from '../../common/versions';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,9 @@ import type { ReviewerMode, SecretValueMode } from '../../environments/types';
 import { secretValuesVariableName } from '../../common/names';
 import { findSecretLikeValues } from '../../common/secret-shapes';
 import {
+  CDKTF_OUT,
   MINUTES,
+  ROOT,
   type StackVariant,
   deploy,
   destroy,
@@ -20,6 +23,7 @@ import {
   eventually,
   kubectl,
   kubectlJson,
+  lab,
   login,
   namespaceGone,
   plan,
@@ -108,6 +112,18 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
       code: deployed.code,
       tail: deployed.code === 0 ? '' : deployed.stderr.slice(-3000) + deployed.stdout.slice(-3000),
     }).toEqual({ code: 0, tail: '' });
+  });
+
+  it('was applied by the engine LAB_ENGINE picks, at its pinned version (the state says which)', () => {
+    const engine = lab().toolchain.engine;
+    const pinned = requireVersion(
+      readVersions(),
+      engine === 'terraform' ? 'TERRAFORM_VERSION' : 'TOFU_VERSION',
+    );
+    const state = JSON.parse(readFileSync(stateFile(variant), 'utf8')) as {
+      terraform_version: string;
+    };
+    expect(state.terraform_version).toBe(pinned);
   });
 
   it(
@@ -278,7 +294,8 @@ describe.each(MODES)('reviewer $reviewer, values $values', (mode) => {
   if (mode.values === 'write-only') {
     it('keeps the write-only values out of cdktf.out and out of the state', () => {
       const everyValue = Object.values(values).flatMap((pairs) => Object.values(pairs));
-      const places = [...filesUnder(join(__dirname, '..', '..', 'cdktf.out')), stateFile(variant)];
+      // The run's own output directory (E2E_CDKTF_OUT: each engine's run has one).
+      const places = [...filesUnder(join(ROOT, CDKTF_OUT)), stateFile(variant)];
       const leaks = places.filter((file) => {
         const text = readFileSync(file, 'utf8');
         return everyValue.some((value) => text.includes(value));

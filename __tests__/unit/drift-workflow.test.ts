@@ -10,20 +10,80 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ALL_ENVIRONMENTS } from '../../environments';
 import { unreachableLocalState } from '../../ops/terraform';
+import { readVersions, requireVersion } from '../../common/versions';
 
 const ROOT = join(__dirname, '..', '..');
 
 describe('the scheduled drift workflow', () => {
   const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'drift.yml'), 'utf8')) as {
-    jobs: { drift: { strategy: { matrix: { environment: string[] } } } };
+    jobs: {
+      environments: { steps: { id?: string; run?: string }[] };
+      drift: { needs: string; strategy: { matrix: { environment: string } } };
+    };
   };
 
-  it('checks exactly the environments whose state is remote, from the configuration', () => {
-    const remote = ALL_ENVIRONMENTS.filter((e) => e.backend.type === 'cloud').map((e) => e.name);
-    expect(remote.length).toBeGreaterThan(0);
-    expect(workflow.jobs.drift.strategy.matrix.environment).toEqual(remote);
+  it('checks exactly the environments whose state is remote, derived from the configuration', () => {
+    expect(workflow.jobs.drift.needs).toBe('environments');
+    expect(workflow.jobs.drift.strategy.matrix.environment).toBe(
+      '${{ fromJSON(needs.environments.outputs.remote) }}',
+    );
+    // The step that lists them, run as the runner would (GITHUB_OUTPUT a file).
+    const list = workflow.jobs.environments.steps.find((s) => s.id === 'list');
+    const dir = mkdtempSync(join(tmpdir(), 'drift-matrix-'));
+    try {
+      const output = join(dir, 'output');
+      writeFileSync(output, '');
+      const ran = spawnSync('bash', ['--norc', '-euo', 'pipefail', '-c', list?.run ?? 'exit 9'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, GITHUB_OUTPUT: output },
+      });
+      expect(ran.stderr).toBe('');
+      const remote = ALL_ENVIRONMENTS.filter((e) => e.backend.type === 'cloud').map((e) => e.name);
+      expect(remote.length).toBeGreaterThan(0);
+      expect(readFileSync(output, 'utf8')).toBe(`remote=${JSON.stringify(remote)}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sets up the Terraform version the lab builds and tests, read from common/versions.sh', () => {
+    const steps = (workflow.jobs.drift as unknown as { steps: WorkflowStep[] }).steps;
+    const setup = steps.filter((s) => s.uses?.startsWith('hashicorp/setup-terraform@'));
+    expect(setup).toHaveLength(1);
+    const reference = /^\$\{\{ steps\.(\w+)\.outputs\.(\w+) \}\}$/.exec(
+      String(setup[0].with?.terraform_version),
+    );
+    expect(reference).not.toBeNull();
+    const [, stepId, output] = reference!;
+    const pins = steps.find((s) => s.id === stepId);
+    // The step sources the pin file and writes the output from TERRAFORM_VERSION: run it as the
+    // runner would, with GITHUB_OUTPUT pointing at a file.
+    const dir = mkdtempSync(join(tmpdir(), 'drift-pins-'));
+    try {
+      const outputFile = join(dir, 'output');
+      writeFileSync(outputFile, '');
+      const ran = spawnSync('bash', ['-euo', 'pipefail', '-c', pins?.run ?? 'exit 9'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, GITHUB_OUTPUT: outputFile },
+      });
+      expect(ran.status).toBe(0);
+      expect(readFileSync(outputFile, 'utf8')).toBe(
+        `${output}=${requireVersion(readVersions(), 'TERRAFORM_VERSION')}\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
+
+interface WorkflowStep {
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
 
 describe('drift refuses a state it cannot reach', () => {
   it('names a local state file that is not there, and one that is', () => {

@@ -1,6 +1,7 @@
 import {
   ALL_ENVIRONMENTS,
   ConfigError,
+  environmentWarnings,
   loadEnvironments,
   validateEnvironment,
 } from '../../environments';
@@ -9,8 +10,12 @@ import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import { variant } from '../support/stack';
 import { withTenants } from '../support/tenants';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** The lab's Vault at an address Terraform Cloud's runners could reach. */
+const REAL_VAULT = { address: 'https://vault.example.com', versionOverride: null };
 
 function problemsOf(config: unknown) {
   return validateEnvironment(config).map(
@@ -23,7 +28,7 @@ describe('the real environments', () => {
     expect(validateEnvironment(env)).toEqual([]);
   });
 
-  it('are every environment file of environments/, each registered once', () => {
+  it('are every environment file of environments/, each registered once, named after its file', () => {
     const support = new Set([
       'index.ts',
       'types.ts',
@@ -35,7 +40,23 @@ describe('the real environments', () => {
     const files = readdirSync(join(__dirname, '..', '..', 'environments'))
       .filter((f) => f.endsWith('.ts') && !support.has(f))
       .map((f) => f.replace(/\.ts$/, ''));
-    expect(ALL_ENVIRONMENTS.map((e) => e.name).sort()).toEqual(files.sort());
+    const names = ALL_ENVIRONMENTS.map((e) => e.name);
+    // What to do, said for each file and environment that breaks the rule.
+    const problems = [
+      ...files
+        .filter((f) => !names.includes(f))
+        .map(
+          (f) =>
+            `environments/${f}.ts: no environment of ALL_ENVIRONMENTS is named "${f}": set name: '${f}' in it (a file is named after its environment), and add its export to ALL_ENVIRONMENTS in environments/index.ts`,
+        ),
+      ...names
+        .filter((n) => !files.includes(n))
+        .map(
+          (n) =>
+            `environment "${n}" has no file environments/${n}.ts: name its file after it (or its name after its file)`,
+        ),
+    ];
+    expect(problems).toEqual([]);
   });
 
   it('own no object together: every pair deploys to another cluster or Vault, or uses other names', () => {
@@ -140,12 +161,12 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       'a reviewer token longer than EKS grants',
       { vault: { reviewerMode: 'token-secret', reviewerTokenTtlSeconds: 365 * 24 * 3600 } },
-      "vault.reviewerTokenTtlSeconds = 31536000: 600 to 7776000 seconds (10 minutes, the API server's shortest token, to 90 days, the longest EKS grants)",
+      'vault.reviewerTokenTtlSeconds = 31536000: a whole number from 600 to 7776000 (the API server issues no TokenRequest token for less than 10 minutes, EKS none for more than 90 days)',
     ],
     [
       'a reviewer token shorter than the API server grants',
       { vault: { reviewerMode: 'token-secret', reviewerTokenTtlSeconds: 300 } },
-      'vault.reviewerTokenTtlSeconds = 300: 600 to 7776000 seconds',
+      'vault.reviewerTokenTtlSeconds = 300: a whole number from 600 to 7776000',
     ],
     [
       'unknown reviewer mode',
@@ -155,7 +176,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       'ttl not positive',
       { vault: { tokenTtlSeconds: 0 } },
-      'vault.tokenTtlSeconds = 0: a positive whole number',
+      'vault.tokenTtlSeconds = 0: a whole number from 1 to 9223372036 (Vault reads TTLs as Go durations, which end there)',
     ],
     [
       'ttl above max ttl',
@@ -215,12 +236,15 @@ describe('validation errors name the key, the value and what is allowed', () => 
     ],
     [
       'cloud backend without workspace or tags',
-      { backend: { type: 'cloud', organization: 'acme' } },
+      { backend: { type: 'cloud', organization: 'acme' }, vault: REAL_VAULT },
       'backend.workspace = undefined: exactly one of backend.workspace or backend.tags',
     ],
     [
       'cloud backend with both',
-      { backend: { type: 'cloud', organization: 'acme', workspace: 'w', tags: ['t'] } },
+      {
+        backend: { type: 'cloud', organization: 'acme', workspace: 'w', tags: ['t'] },
+        vault: REAL_VAULT,
+      },
       'backend.workspace = "w": exactly one of backend.workspace or backend.tags',
     ],
     [
@@ -246,7 +270,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       "Vault's system mount",
       { vault: { kvMount: { path: 'sys', managed: true } } },
-      'vault.kvMount.path = "sys": a mount of your own (sys, identity, cubbyhole are Vault\'s)',
+      'vault.kvMount.path = "sys": a mount of your own, not under sys/, auth/, identity/, cubbyhole/ (Vault\'s own)',
     ],
     [
       'managing kube-system',
@@ -256,7 +280,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     [
       'a binding named like a built-in one',
       { kubernetes: { clusterRoleBindingName: 'cluster-admin' } },
-      'kubernetes.clusterRoleBindingName = "cluster-admin": a name of your own (cluster-admin and system:* are bindings Kubernetes creates itself)',
+      'kubernetes.clusterRoleBindingName = "cluster-admin": a name of your own (cluster-admin, system:*, kubeadm:*, eks:* and aws-node are bindings Kubernetes and EKS create and reconcile themselves)',
     ],
     [
       'a system: binding',
@@ -281,6 +305,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
       {
         kubernetes: { auth: 'exec' },
         backend: { type: 'cloud', organization: 'acme', workspace: 'w' },
+        vault: REAL_VAULT,
       },
       'kubernetes.auth = "exec": "eks-token" with a cloud backend: Terraform Cloud\'s hosted runners have no AWS CLI',
     ],
@@ -348,6 +373,7 @@ describe('validation errors name the key, the value and what is allowed', () => 
     const onAgent = variant({
       kubernetes: { auth: 'exec' },
       backend: { type: 'cloud', organization: 'acme', workspace: 'w', runsOnAgentWithAwsCli: true },
+      vault: REAL_VAULT,
     });
     expect(problemsOf(onAgent)).toEqual([]);
   });
@@ -506,5 +532,53 @@ describe('tenants: validation keeps teams apart before anything is built', () =>
     expect(problemsOf(apiAudience)).toEqual([
       'kubernetes.tokenAudience = "https://kubernetes.default.svc": an audience of Vault\'s own with the jwt auth method, such as "vault" (the API server accepts tokens for "https://kubernetes.default.svc", so a login token would also be an API bearer token)',
     ]);
+  });
+});
+
+describe("the lab's settings at a real Vault", () => {
+  it('destroy opt-ins are allowed (decommissioning) and said at every load, one line per key', () => {
+    const decommissioning = variant(
+      {
+        kubernetes: { manageNamespace: true, allowNamespaceDestroy: true },
+        vault: { kvMount: { path: 'secret', managed: true, allowDestroy: true } },
+      },
+      dev,
+    );
+    expect(problemsOf(decommissioning)).toEqual([]);
+    expect(environmentWarnings([decommissioning])).toEqual([
+      'dev: vault.kvMount.allowDestroy = true at a real Vault (https://xxxxxxx.hashicorp.cloud:8200): `npm run destroy -- --env dev` deletes what it protects, with everything in it. The lab sets it because its tests rebuild everything; keep it only in the change that decommissions this environment.',
+      expect.stringContaining('dev: kubernetes.allowNamespaceDestroy = true at a real Vault'),
+    ]);
+  });
+
+  it('say nothing for the lab itself, nor for the shipped environments', () => {
+    expect(environmentWarnings(ALL_ENVIRONMENTS)).toEqual([]);
+    expect(local.vault.kvMount.allowDestroy).toBe(true);
+  });
+});
+
+describe('a ledger file that does not read', () => {
+  it('is a problem naming the file, never a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledgers-'));
+    try {
+      writeFileSync(join(dir, 'local.json'), '{ "entries": [ ');
+      writeFileSync(join(dir, 'dev.json'), '{ "environment": "dev" }');
+      let error: unknown;
+      try {
+        loadEnvironments(undefined, [local, dev], { ledgerDir: dir });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((p) => `${p.environment}: ${p.key}`)).toEqual([
+        'local: (ledger)',
+        'dev: (ledger)',
+      ]);
+      expect((error as ConfigError).message).toContain(
+        `dev: (ledger) = "${join(dir, 'dev.json')}": a ledger as npm run deploy writes it: ${join(dir, 'dev.json')} is not a ledger (no "entries" list); restore it from git`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

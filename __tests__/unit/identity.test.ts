@@ -2,7 +2,7 @@
  * The run identities generated from synthesized stacks: every resource the stack declares is
  * covered by a grant, drift is the narrower identity, and the documents (Vault policy, RBAC, IAM
  * policy) say exactly the grants. What the lab proves (each grant needed, all of them enough) is
- * in __tests__/e2e/11-run-identities.test.ts.
+ * in __tests__/e2e/13-run-identities.test.ts.
  */
 import { parsePolicy } from '../../common/chain/policy';
 import {

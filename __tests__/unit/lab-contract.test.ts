@@ -6,6 +6,7 @@ import { ALL_ENVIRONMENTS } from '../../environments';
 import { authMethodOf } from '../../environments/tenants';
 import { EKS_CLUSTER_NAME, EKS_REGION, loadConfig } from '../../lab/config';
 import { VAULT_NAMESPACE } from '../../lab/parts/openbao';
+import { LAB_POSTGRES_VAULT_USER } from '../../common/lab-coordinates';
 
 const lab = loadConfig({});
 const labVault = `http://${lab.host}:${lab.ports.vault}`;
@@ -27,6 +28,17 @@ describe('the lab and the environments that deploy to it', () => {
       expect(env.aws.endpoints).toBeUndefined();
       // The lab's API server is its own OIDC issuer, with the lab CA's certificate.
       if (authMethodOf(env) === 'jwt') expect(env.vault.jwtIssuerCa).toBe('cluster');
+      // Its database connections reach the lab's PostgreSQL, as the user the lab creates.
+      for (const connection of env.vault.database?.connections ?? []) {
+        expect(new URL(connection.connectionUrl.replace(/\{\{\w+\}\}/g, 'x')).host).toBe(
+          `${lab.host}:${lab.ports.postgres}`,
+        );
+        expect(connection.username).toBe(LAB_POSTGRES_VAULT_USER);
+      }
     },
   );
+
+  it('include one with dynamic database credentials, for the lab suite 09', () => {
+    expect(labEnvironments.filter((e) => e.vault.database !== undefined).length).toBe(1);
+  });
 });

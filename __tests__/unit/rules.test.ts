@@ -57,6 +57,7 @@ describe('every real environment passes every rule', () => {
       'CHAIN-005',
       'CHAIN-006',
       'CHAIN-007',
+      'CHAIN-008',
     ]);
   });
 });

@@ -22,22 +22,53 @@ export interface ExternalSecretSpec {
   readonly refreshInterval: string;
 }
 
-/** The ExternalSecret's manifest. */
-export function externalSecretManifest(spec: ExternalSecretSpec): Record<string, unknown> {
+type ManifestFields = Pick<
+  ExternalSecretSpec,
+  'apiVersion' | 'name' | 'namespace' | 'targetSecretName' | 'refreshInterval'
+>;
+
+/** An ExternalSecret's manifest around its source: a store's ref, and what it reads. */
+function manifestAround(
+  spec: ManifestFields,
+  storeRef: Record<string, unknown>,
+  dataFrom: unknown,
+): Record<string, unknown> {
   return {
     apiVersion: spec.apiVersion,
     kind: 'ExternalSecret',
     metadata: { name: spec.name, namespace: spec.namespace },
     spec: {
       refreshInterval: spec.refreshInterval,
-      secretStoreRef: { name: spec.store.name, kind: spec.store.kind },
+      ...storeRef,
       // Orphan: deleting or replacing the ExternalSecret (a rename, a namespace move, an API
       // version switch) never deletes the Secret the workload reads, and ESO never deletes a
       // Secret whose target name changed; ESO still creates and updates it.
       target: { name: spec.targetSecretName, creationPolicy: 'Orphan' },
-      dataFrom: [{ extract: { key: spec.remoteKey } }],
+      dataFrom: [dataFrom],
     },
   };
+}
+
+/** The ExternalSecret's manifest. */
+export function externalSecretManifest(spec: ExternalSecretSpec): Record<string, unknown> {
+  return manifestAround(
+    spec,
+    { secretStoreRef: { name: spec.store.name, kind: spec.store.kind } },
+    { extract: { key: spec.remoteKey } },
+  );
+}
+
+/** An ExternalSecret fed by a generator (dynamic credentials) instead of a store. */
+export interface GeneratedExternalSecretSpec extends ManifestFields {
+  /** The generator of its namespace it asks at each refresh (each time a new credential). */
+  readonly generator: { readonly apiVersion: string; readonly kind: string; readonly name: string };
+}
+
+/** The manifest of an ExternalSecret whose keys come from a generator. */
+export function generatedExternalSecretManifest(
+  spec: GeneratedExternalSecretSpec,
+): Record<string, unknown> {
+  return manifestAround(spec, {}, { sourceRef: { generatorRef: { ...spec.generator } } });
 }
 
 /** An ExternalSecret as read back (undefined fields: not set, or not readable). */
@@ -51,6 +82,8 @@ export interface ExternalSecretRead {
   readonly extractKeys: readonly (string | undefined)[];
   /** The Vault keys it reads one key of (`data[].remoteRef.key`). */
   readonly remoteRefKeys: readonly (string | undefined)[];
+  /** The generators it asks (`dataFrom[].sourceRef.generatorRef`). */
+  readonly generatorRefs: readonly { readonly kind?: string; readonly name?: string }[];
 }
 
 function entries(value: unknown): unknown[] {
@@ -70,7 +103,15 @@ export function readExternalSecret(manifest: unknown, read: ValueReader): Extern
       name: read.text(at(manifest, 'spec.target.name')),
       creationPolicy: read.text(at(manifest, 'spec.target.creationPolicy')),
     },
-    extractKeys: entries(at(manifest, 'spec.dataFrom')).map((d) => read.text(at(d, 'extract.key'))),
+    extractKeys: entries(at(manifest, 'spec.dataFrom'))
+      .filter((d) => at(d, 'sourceRef.generatorRef') === undefined)
+      .map((d) => read.text(at(d, 'extract.key'))),
     remoteRefKeys: entries(at(manifest, 'spec.data')).map((d) => read.text(at(d, 'remoteRef.key'))),
+    generatorRefs: entries(at(manifest, 'spec.dataFrom'))
+      .filter((d) => at(d, 'sourceRef.generatorRef') !== undefined)
+      .map((d) => ({
+        kind: read.text(at(d, 'sourceRef.generatorRef.kind')),
+        name: read.text(at(d, 'sourceRef.generatorRef.name')),
+      })),
   };
 }

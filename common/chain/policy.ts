@@ -24,10 +24,15 @@ export interface PolicySecret {
 
 /**
  * The policy text: `read` on each secret's `data/` path (the manual procedure's `secret/my-secret`
- * without `data/` grants nothing on KV v2), plus `read`/`list` on `metadata/` where asked. Exact
+ * without `data/` grants nothing on KV v2), plus `read`/`list` on `metadata/` where asked, plus
+ * `read` on each dynamic credential's `<mount>/creds/<role>` path (reading it issues one). Exact
  * paths, no globs, sorted so the text is stable.
  */
-export function renderReadPolicy(mountPath: string, secrets: readonly PolicySecret[]): string {
+export function renderReadPolicy(
+  mountPath: string,
+  secrets: readonly PolicySecret[],
+  credentialPaths: readonly string[] = [],
+): string {
   const blocks: string[] = [];
   for (const secret of [...secrets].sort((a, b) => a.name.localeCompare(b.name))) {
     const paths = kvV2Paths(mountPath, secret.name);
@@ -36,6 +41,8 @@ export function renderReadPolicy(mountPath: string, secrets: readonly PolicySecr
       blocks.push(`path "${paths.metadata}" {\n  capabilities = ["read", "list"]\n}\n`);
     }
   }
+  for (const path of [...credentialPaths].sort())
+    blocks.push(`path "${path}" {\n  capabilities = ["read"]\n}\n`);
   return blocks.join('\n');
 }
 

@@ -5,9 +5,6 @@
  * the stack at every plan, to renew the token in time), read by the doctor.
  */
 
-/** The API server's floor for a TokenRequest's lifetime, and EKS's ceiling: 10 minutes, 90 days. */
-export const REVIEWER_TOKEN_TTL_SECONDS = { min: 600, max: 90 * 24 * 3600 } as const;
-
 export const REVIEWER_TOKEN_ANNOTATIONS = {
   issuedAt: 'eks-vault-eso/reviewer-token-issued-at',
   expiresAt: 'eks-vault-eso/reviewer-token-expires-at',

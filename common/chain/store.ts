@@ -51,7 +51,8 @@ function serviceAccountRef(
   };
 }
 
-function authBlock(auth: StoreAuthSpec): Record<string, unknown> {
+/** `spec.provider.vault.auth` of a store (or of a generator, which logs in the same way). */
+export function authBlock(auth: StoreAuthSpec): Record<string, unknown> {
   if (auth.method === 'token')
     return {
       tokenSecretRef: { name: auth.secretName, namespace: auth.secretNamespace, key: 'token' },

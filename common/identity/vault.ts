@@ -5,7 +5,7 @@
  * to the environment's Vault namespace, where the policy lives.
  */
 import { kvV2Paths } from '../chain/kv-path';
-import type { NamedResource } from '../stack-json';
+import { type NamedResource, getPath } from '../stack-json';
 import type { SynthesizedStack } from '../synthesized-stack';
 import type { GrantUse, VaultCapability, VaultGrant } from './grants';
 
@@ -235,6 +235,54 @@ function doctorGrants(stack: SynthesizedStack): VaultGrant[] {
 }
 
 /** Every Vault grant of the stack, for every step. */
+/**
+ * The database secrets engine (dynamic credentials): its mount, each connection the mount
+ * resource writes, and each role. (The lab's removal sweep runs on `local`, which has none: these
+ * follow the provider's calls for the resource types, not a sweep.)
+ */
+function databaseGrants(stack: SynthesizedStack): VaultGrant[] {
+  const mounts = stack.resources('vault_database_secrets_mount').flatMap((r) => {
+    const path = stack.values.text(r.body.path);
+    if (path === undefined) return [];
+    const why = `the database secrets engine ${path}`;
+    return [
+      ...grants(
+        `sys/mounts/${path}`,
+        { plan: ['read'], create: ['update'], delete: ['delete'] },
+        why,
+        r.address,
+      ),
+      ...grants(`sys/mounts/${path}/tune`, { plan: ['read'], create: ['update'] }, why, r.address),
+      // Each connection, from the plugin blocks (`postgresql: [{ name, ... }]`) of the mount.
+      ...Object.values(r.body as Record<string, unknown>)
+        .filter((block): block is unknown[] => Array.isArray(block))
+        .flatMap((blocks) => blocks.map((b) => stack.values.text(getPath(b as never, 'name'))))
+        .filter((name): name is string => name !== undefined)
+        .flatMap((name) =>
+          grants(
+            `${path}/config/${name}`,
+            { plan: ['read'], create: ['create', 'update'], delete: ['delete'] },
+            `${why}: its connection ${name}`,
+            r.address,
+          ),
+        ),
+    ];
+  });
+  const roles = stack.resources('vault_database_secret_backend_role').flatMap((r) => {
+    const backend = interpolated(stack, r.body.backend);
+    const name = stack.values.text(r.body.name);
+    if (backend === undefined || name === undefined) return [];
+    const uses: Uses = {
+      plan: ['read'],
+      create: ['create', 'update'],
+      update: ['update'],
+      delete: ['delete'],
+    };
+    return grants(`${backend}/roles/${name}`, uses, `the database role ${name}`, r.address);
+  });
+  return [...mounts, ...roles];
+}
+
 export function vaultGrants(stack: SynthesizedStack): VaultGrant[] {
   return [
     ...providerGrants(),
@@ -247,6 +295,7 @@ export function vaultGrants(stack: SynthesizedStack): VaultGrant[] {
     ...listingGrants(stack),
     ...secretGrants(stack),
     ...arrivalGrants(stack),
+    ...databaseGrants(stack),
     ...doctorGrants(stack),
   ];
 }

@@ -33,7 +33,15 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
 
 function show(value: unknown): string {
   if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value);
+  let text: string;
+  try {
+    // A bigint is shown as written; anything else JSON cannot write (a cycle) by its kind.
+    text =
+      JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ??
+      String(typeof value);
+  } catch {
+    text = `(${typeof value})`;
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -65,28 +73,46 @@ export const SHAPES = {
     words: 'an EKS cluster name: letters, digits, "-" and "_", at most 100 characters',
   },
   vaultNamespace: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
+    re: /^[\w-]*[A-Za-z0-9][\w-]*(\/[\w-]*[A-Za-z0-9][\w-]*)*$/,
     words: 'a Vault namespace path such as "admin" or "admin/team" (no leading or trailing "/")',
   },
   mountPath: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
-    words: 'a Vault mount path such as "secret" (no leading or trailing "/")',
+    // Each part with a letter or digit: construct ids are made of them.
+    re: /^[\w-]*[A-Za-z0-9][\w-]*(\/[\w-]*[A-Za-z0-9][\w-]*)*$/,
+    words:
+      'a Vault mount path such as "secret" (no leading or trailing "/"; each part with a letter or digit)',
   },
   authPath: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
-    words: 'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/")',
+    re: /^[\w-]*[A-Za-z0-9][\w-]*(\/[\w-]*[A-Za-z0-9][\w-]*)*$/,
+    words:
+      'a Vault auth path such as "kubernetes-my-auth" (no leading or trailing "/"; each part with a letter or digit)',
   },
   secretName: {
-    re: /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/,
-    words: 'a KV secret name such as "my-secret" (letters, digits, "_", "-", "/" between parts)',
+    // Parts of letters, digits, "_", "-" and "."; never "." or "..", nor the stack's folder
+    // markers (".eks-vault-eso-<stack>").
+    // Each part with a letter or digit: construct ids and variable names are made of them.
+    re: /^(?!(.*\/)?\.eks-vault-eso-)[\w.-]*[A-Za-z0-9][\w.-]*(\/[\w.-]*[A-Za-z0-9][\w.-]*)*$/,
+    words:
+      'a KV secret name such as "my-secret" or "app/config.v2" (letters, digits, "_", "-", "."; "/" between parts, each with a letter or digit)',
   },
   policyName: {
-    re: /^[A-Za-z0-9_.-]+$/,
-    words: 'a Vault policy name: letters, digits, ".", "_" and "-"',
+    re: /^(?!\.\.?$)[a-z0-9_.-]+$/,
+    words:
+      'a Vault policy name in lowercase: letters, digits, ".", "_" and "-" (Vault stores policy names lower-cased, so "My-Policy" would be read back as "my-policy"), not "." or ".."',
   },
   roleName: {
-    re: /^[A-Za-z0-9_.-]+$/,
-    words: 'a Vault role name: letters, digits, ".", "_" and "-"',
+    re: /^(?!\.\.?$)[A-Za-z0-9_.-]+$/,
+    words: 'a Vault role name: letters, digits, ".", "_" and "-", not "." or ".."',
+  },
+  audience: {
+    // Printable, no spaces, and no template start: it is written into the role and the store.
+    re: /^(?!.*[$%]\{)[!-~]{1,255}$/,
+    words:
+      'an audience such as "vault" or "https://kubernetes.default.svc": printable characters without spaces, "${" or "%{", at most 255',
+  },
+  hostname: {
+    re: /^(([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.?|\[[0-9a-f:.]+\])$/,
+    words: 'a host name such as "vault.example.com", or an IP address',
   },
   version: { re: /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, words: 'a Vault version such as "1.14.0"' },
 } as const satisfies Record<string, Shape>;
@@ -97,8 +123,10 @@ export function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
+/** A host on the machine Terraform runs on: 127.0.0.0/8, localhost, ::1. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/\.$/, '');
+  return /^127(\.\d{1,3}){3}$/.test(host) || host === 'localhost' || host === '[::1]';
 }
 
 /** Collects problems for one environment. */
@@ -156,9 +184,19 @@ export class Checker {
     if (typeof value !== 'boolean') this.add(key, value, 'true or false');
   }
 
-  positiveInteger(key: string, value: unknown): value is number {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-      this.add(key, value, 'a positive whole number');
+  /** A whole number from `min` (default 1) to `max` (default 2^53 - 1), and why the bound is. */
+  positiveInteger(
+    key: string,
+    value: unknown,
+    bounds: { min?: number; max?: number; why?: string } = {},
+  ): value is number {
+    const { min = 1, max = Number.MAX_SAFE_INTEGER, why } = bounds;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const range =
+        min === 1 && max === Number.MAX_SAFE_INTEGER
+          ? 'a positive whole number'
+          : `a whole number from ${min} to ${max}`;
+      this.add(key, value, why ? `${range} (${why})` : range);
       return false;
     }
     return true;
@@ -169,28 +207,14 @@ export class Checker {
     if (value !== undefined) this.add(key, value, `nothing: ${because}`);
   }
 
+  /**
+   * The address of a server (Vault, an AWS endpoint): http(s), a host name or IP address, no
+   * credentials, and no path, query or fragment (the clients add their own paths, `/v1/...`).
+   */
   url(key: string, value: unknown): URL | undefined {
-    if (typeof value !== 'string') {
-      this.add(key, value, 'an http(s) URL');
-      return undefined;
-    }
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      this.add(key, value, 'an http(s) URL');
-      return undefined;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      this.add(key, value, 'an http(s) URL');
-      return undefined;
-    }
-    if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
-      this.add(key, value, 'an https URL (plain http only on 127.0.0.1 or localhost)');
-      return undefined;
-    }
-    if (value.endsWith('/')) {
-      this.add(key, value, 'a URL without a trailing slash');
+    const parsed = parseUrl(value);
+    if (typeof value !== 'string' || !parsed) {
+      this.add(key, value, 'an http(s) URL such as "https://vault.example.com:8200"');
       return undefined;
     }
     if (parsed.username !== '' || parsed.password !== '') {
@@ -202,6 +226,44 @@ export class Checker {
       );
       return undefined;
     }
+    const problem = urlProblem(value, parsed);
+    if (problem) {
+      this.add(key, value, problem);
+      return undefined;
+    }
     return parsed;
   }
+}
+
+function parseUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed = new URL(value);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is wrong with a server address that parsed, if anything. */
+function urlProblem(value: string, parsed: URL): string | undefined {
+  const host = /^[a-z]+:\/\/([^/?#]*)/i.exec(value)?.[1].replace(/:\d*$/, '') ?? '';
+  if (!SHAPES.hostname.re.test(host.toLowerCase()) || host === '')
+    return `an http(s) URL whose host is ${SHAPES.hostname.words}`;
+  if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname))
+    return 'an https URL (plain http only on 127.0.0.1 or localhost)';
+  if (value.endsWith('/') && parsed.pathname === '/' && !/[?#]/.test(value))
+    return 'a URL without a trailing slash';
+  if (parsed.pathname !== '/' || /[?#]/.test(value))
+    return `the server's address alone, such as "${parsed.protocol}//${parsed.host}": no path, query or fragment (its clients add their own paths, /v1/...)`;
+  return undefined;
+}
+
+/** A server address as the same server: scheme, host lower-cased without a trailing dot, port spelled out. */
+export function normalizedAddress(address: string): string {
+  const parsed = parseUrl(address);
+  if (!parsed) return address;
+  const host = parsed.hostname.replace(/\.$/, '');
+  const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
+  return `${parsed.protocol}//${host}:${port}`;
 }

@@ -7,14 +7,17 @@ import type { IsolationDesign } from '../types';
 import { validateAws } from './aws';
 import { validateBackend, validateRunnerCanAuthenticate } from './backend';
 import { Checker, type ConfigProblem, isObject, type Obj, SHAPES } from './checker';
+import { validateDatabaseCredentials, validateDatabaseEngine } from './database';
 import { validateEso } from './eso';
 import { validateKubernetes } from './kubernetes';
 import { OPTIONS } from './schema';
 import { validateRetiredSecrets, validateSecretList } from './secrets';
 import { validateTenants } from './tenants';
 import { type Layout, validateVault } from './vault';
+import { validateAddressesForBackend, validateSize, validateText } from './whole';
 
 export { ConfigError, type ConfigProblem, formatProblems } from './checker';
+export { labSettingWarnings } from './whole';
 
 function layoutOf(env: Obj): Layout {
   if (env.tenants === undefined) return 'single-chain';
@@ -31,7 +34,12 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   const env = c.object('', raw, '');
   if (!env) return c.problems;
 
-  c.shape('name', env.name, SHAPES.kebab);
+  if (c.shape('name', env.name, SHAPES.kebab) && env.name in Object.prototype)
+    c.add(
+      'name',
+      env.name,
+      `another name: cdktf looks stacks up by name in plain objects, where "${env.name}" is taken by JavaScript itself`,
+    );
   const layout = layoutOf(env);
   const tenanted = layout !== 'single-chain';
   validateAws(c, env.aws);
@@ -69,11 +77,53 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       isObject(env.vault.kvMount) &&
       env.vault.kvMount.purgeSecretsOnDestroy === true,
   );
+  validateDatabases(c, env, layout);
   validateEso(c, env.eso, tenanted);
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);
   validateJwtAudience(c, env);
+  validateAddressesForBackend(c, env);
+  validateSize(c, env);
+  validateText(c, env);
   return c.problems;
+}
+
+/** The database engine, and the credentials of the single chain or of each tenant. */
+function validateDatabases(c: Checker, env: Obj, layout: Layout): void {
+  const vault = isObject(env.vault) ? env.vault : {};
+  const ctx = {
+    layout,
+    connections: validateDatabaseEngine(c, env.vault),
+    tokenTtlSeconds: typeof vault.tokenTtlSeconds === 'number' ? vault.tokenTtlSeconds : undefined,
+    storeAuth: isObject(env.eso) ? env.eso.storeAuth : undefined,
+    roles: new Map<string, string>(),
+  };
+  if (layout === 'single-chain') {
+    validateDatabaseCredentials(
+      c,
+      'databaseCredentials',
+      env.databaseCredentials,
+      ctx,
+      env.secrets,
+    );
+    return;
+  }
+  c.absent(
+    'databaseCredentials',
+    env.databaseCredentials,
+    'with tenants, each tenant lists its own',
+  );
+  if (!Array.isArray(env.tenants)) return;
+  env.tenants.forEach((tenant: unknown, i: number) => {
+    if (isObject(tenant))
+      validateDatabaseCredentials(
+        c,
+        `tenants[${i}].databaseCredentials`,
+        tenant.databaseCredentials,
+        ctx,
+        tenant.secrets,
+      );
+  });
 }
 
 /** Audiences EKS API servers (and AWS STS) accept tokens for. */

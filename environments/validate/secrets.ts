@@ -1,5 +1,7 @@
+import { isWellFormed } from '../../common/hcl';
 import { kebabId } from '../../common/names';
 import { type Checker, isObject, type Obj, SHAPES } from './checker';
+import { LIMITS } from './limits';
 
 export interface SecretListOptions {
   /** The value mode (`secretValues`), when valid. */
@@ -124,6 +126,7 @@ function validateValues(
       );
       return;
     }
+    let bytes = 0;
     for (const [k, v] of Object.entries(placeholder)) {
       if (!/^[-._a-zA-Z0-9]+$/.test(k))
         c.add(
@@ -131,8 +134,15 @@ function validateValues(
           k,
           'keys of letters, digits, "-", "_" and "." (valid Kubernetes Secret keys)',
         );
-      if (typeof v !== 'string') c.add(`${at}.placeholder.${k}`, v, 'a string');
+      if (typeof v === 'string') bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
+      placeholderValue(c, `${at}.placeholder.${k}`, v);
     }
+    if (bytes > LIMITS.maxSecretBytes)
+      c.add(
+        `${at}.placeholder`,
+        `(${bytes} bytes)`,
+        `at most ${LIMITS.maxSecretBytes} bytes of keys and values: a Kubernetes Secret holds at most 1 MiB`,
+      );
   } else if (valueMode === 'write-only' && placeholder !== undefined) {
     c.add(
       `${at}.placeholder`,
@@ -140,6 +150,17 @@ function validateValues(
       'nothing in "write-only" mode: values come from the variable secret_values_<name>, never from this file',
     );
   }
+}
+
+/** One placeholder value: any text (`${` included: it is written as a literal). */
+function placeholderValue(c: Checker, key: string, value: unknown): void {
+  if (typeof value !== 'string') {
+    c.add(key, value, 'a string');
+    return;
+  }
+  if (!isWellFormed(value))
+    c.add(key, value, 'text without a lone surrogate (half of a character that has no UTF-8 form)');
+  // Credential shapes: refused with every other key's in validateText (whole.ts).
 }
 
 /**

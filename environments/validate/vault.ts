@@ -1,12 +1,20 @@
-import { REVIEWER_TOKEN_TTL_SECONDS } from '../../common/chain/reviewer-token';
 import type { IsolationDesign } from '../types';
-import { type Checker, type Obj, SHAPES } from './checker';
+import { type Checker, isLoopback, type Obj, SHAPES } from './checker';
+import { LIMITS } from './limits';
 import { OPTIONS } from './schema';
 
-// Names Vault reserves or creates itself; owning one would break Vault.
+// Names Vault reserves or creates itself; owning one (or a path under it) would break Vault.
 const RESERVED_POLICIES = ['root', 'default'];
 const RESERVED_AUTH_PATHS = ['token'];
-const RESERVED_MOUNTS = ['sys', 'identity', 'cubbyhole'];
+const RESERVED_MOUNTS = ['sys', 'auth', 'identity', 'cubbyhole'];
+
+/** The first part of a path (`sys` of `sys/x`), where Vault's own mounts are. */
+const firstPart = (path: unknown): string => String(path).split('/')[0];
+
+/** An HCP Vault host (`*.hashicorp.cloud`), however spelled. */
+export function isHcpHost(hostname: string): boolean {
+  return /(^|\.)hashicorp\.cloud$/.test(hostname.toLowerCase().replace(/\.$/, ''));
+}
 
 /** How the environment's workloads are laid out: one chain, or tenants in one of two designs. */
 export type Layout = 'single-chain' | IsolationDesign;
@@ -21,30 +29,46 @@ export function validateVault(c: Checker, value: unknown, layout: Layout): void 
   validateTtls(c, vault);
 }
 
-/** The address, and the namespace HCP Vault requires. */
+/** The address, the namespace HCP Vault requires, and the lab's settings at a real address. */
 function validateAddress(c: Checker, vault: Obj): void {
   const address = c.url('vault.address', vault.address);
+  const hcp = address !== undefined && isHcpHost(address.hostname);
   if (vault.namespace !== undefined) {
     c.shape('vault.namespace', vault.namespace, SHAPES.vaultNamespace);
-  } else if (address && /(^|\.)hashicorp\.cloud$/.test(address.hostname)) {
+  } else if (hcp) {
     c.add(
       'vault.namespace',
       undefined,
       'required for an HCP Vault address (*.hashicorp.cloud): its API lives in the namespace "admin", and without it every request is answered 403',
     );
   }
-  if (vault.versionOverride !== undefined)
-    c.shape('vault.versionOverride', vault.versionOverride, SHAPES.version);
+  if (vault.versionOverride === undefined) return;
+  if (hcp)
+    c.add(
+      'vault.versionOverride',
+      vault.versionOverride,
+      `nothing at an HCP Vault address (${String(vault.address)}): HCP answers its version itself; the override is the lab's setting for OpenBao`,
+    );
+  else c.shape('vault.versionOverride', vault.versionOverride, SHAPES.version);
+}
+
+/** Is the environment's Vault on this machine (the lab)? Unknown (invalid address): no. */
+export function vaultIsLocal(vault: Obj): boolean {
+  try {
+    return isLoopback(new URL(String(vault.address)).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function validateKvMount(c: Checker, value: unknown): Obj | undefined {
   const kvMount = c.object('vault.kvMount', value, 'vault.kvMount');
   if (!kvMount) return undefined;
-  if (RESERVED_MOUNTS.includes(String(kvMount.path)))
+  if (RESERVED_MOUNTS.includes(firstPart(kvMount.path)))
     c.add(
       'vault.kvMount.path',
       kvMount.path,
-      `a mount of your own (${RESERVED_MOUNTS.join(', ')} are Vault's)`,
+      `a mount of your own, not under ${RESERVED_MOUNTS.map((m) => `${m}/`).join(', ')} (Vault's own)`,
     );
   else c.shape('vault.kvMount.path', kvMount.path, SHAPES.mountPath);
   c.boolean('vault.kvMount.managed', kvMount.managed);
@@ -67,7 +91,7 @@ function validatePolicyAndRole(c: Checker, vault: Obj, layout: Layout): void {
     if (layout === 'per-tenant') {
       c.absent(`vault.${key}`, vault[key], 'each tenant gets its own, named eso-<tenant>');
     } else if (named || vault[key] !== undefined) {
-      if (key === 'policyName' && RESERVED_POLICIES.includes(String(vault[key])))
+      if (key === 'policyName' && RESERVED_POLICIES.includes(String(vault[key]).toLowerCase()))
         c.add(
           'vault.policyName',
           vault[key],
@@ -80,11 +104,11 @@ function validatePolicyAndRole(c: Checker, vault: Obj, layout: Layout): void {
 
 /** The auth path, the method and how it reviews logins. */
 function validateAuth(c: Checker, vault: Obj, kvMount: Obj | undefined, layout: Layout): void {
-  if (RESERVED_AUTH_PATHS.includes(String(vault.authPath)))
+  if (RESERVED_AUTH_PATHS.includes(firstPart(vault.authPath)))
     c.add(
       'vault.authPath',
       vault.authPath,
-      'an auth path of your own ("token" is Vault\'s token auth method)',
+      'an auth path of your own, not under "token/" (Vault\'s token auth method)',
     );
   else c.shape('vault.authPath', vault.authPath, SHAPES.authPath);
   if (kvMount && typeof kvMount.path === 'string' && kvMount.path === vault.authPath)
@@ -94,8 +118,18 @@ function validateAuth(c: Checker, vault: Obj, kvMount: Obj | undefined, layout: 
   if (vault.authMethod !== undefined)
     c.oneOf('vault.authMethod', vault.authMethod, OPTIONS.authMethod);
   if (vault.jwtIssuerCa !== undefined) {
-    if (jwt) c.oneOf('vault.jwtIssuerCa', vault.jwtIssuerCa, OPTIONS.jwtIssuerCa);
-    else c.absent('vault.jwtIssuerCa', vault.jwtIssuerCa, 'it is read by the jwt auth method only');
+    if (!jwt)
+      c.absent('vault.jwtIssuerCa', vault.jwtIssuerCa, 'it is read by the jwt auth method only');
+    else if (
+      c.oneOf('vault.jwtIssuerCa', vault.jwtIssuerCa, OPTIONS.jwtIssuerCa) &&
+      vault.jwtIssuerCa === 'cluster' &&
+      !vaultIsLocal(vault)
+    )
+      c.add(
+        'vault.jwtIssuerCa',
+        vault.jwtIssuerCa,
+        `"public" with a real Vault (${String(vault.address)}): an EKS cluster's OIDC issuer is an AWS endpoint with a public certificate; "cluster" is the lab's setting (its API server is its own issuer)`,
+      );
   }
   if (!c.oneOf('vault.reviewerMode', vault.reviewerMode, OPTIONS.reviewerMode)) return;
   if (vault.reviewerMode === 'token-secret' && jwt)
@@ -112,9 +146,14 @@ function validateAuth(c: Checker, vault: Obj, kvMount: Obj | undefined, layout: 
     );
 }
 
+const TTL = {
+  max: LIMITS.maxTtlSeconds,
+  why: 'Vault reads TTLs as Go durations, which end there',
+};
+
 function validateTtls(c: Checker, vault: Obj): void {
-  const ttl = c.positiveInteger('vault.tokenTtlSeconds', vault.tokenTtlSeconds);
-  const maxTtl = c.positiveInteger('vault.tokenMaxTtlSeconds', vault.tokenMaxTtlSeconds);
+  const ttl = c.positiveInteger('vault.tokenTtlSeconds', vault.tokenTtlSeconds, TTL);
+  const maxTtl = c.positiveInteger('vault.tokenMaxTtlSeconds', vault.tokenMaxTtlSeconds, TTL);
   if (ttl && maxTtl && (vault.tokenTtlSeconds as number) > (vault.tokenMaxTtlSeconds as number)) {
     c.add(
       'vault.tokenTtlSeconds',
@@ -122,18 +161,17 @@ function validateTtls(c: Checker, vault: Obj): void {
       `at most vault.tokenMaxTtlSeconds (${String(vault.tokenMaxTtlSeconds)})`,
     );
   }
-  const reviewerTtl = vault.reviewerTokenTtlSeconds;
-  const { min, max } = REVIEWER_TOKEN_TTL_SECONDS;
-  if (
-    reviewerTtl !== undefined &&
-    c.positiveInteger('vault.reviewerTokenTtlSeconds', reviewerTtl) &&
-    (reviewerTtl < min || reviewerTtl > max)
-  )
-    c.add(
-      'vault.reviewerTokenTtlSeconds',
-      reviewerTtl,
-      `${min} to ${max} seconds (10 minutes, the API server's shortest token, to 90 days, the longest EKS grants)`,
-    );
+  for (const key of ['reviewerTokenTtlSeconds', 'reviewerTokenVersion'] as const) {
+    if (vault[key] !== undefined && vault.reviewerMode !== 'token-secret')
+      c.absent(`vault.${key}`, vault[key], 'it is read in reviewerMode "token-secret" only');
+  }
+  if (vault.reviewerMode !== 'token-secret') return;
+  if (vault.reviewerTokenTtlSeconds !== undefined)
+    c.positiveInteger('vault.reviewerTokenTtlSeconds', vault.reviewerTokenTtlSeconds, {
+      min: LIMITS.minReviewerTtlSeconds,
+      max: LIMITS.maxReviewerTtlSeconds,
+      why: 'the API server issues no TokenRequest token for less than 10 minutes, EKS none for more than 90 days',
+    });
   if (vault.reviewerTokenVersion !== undefined)
     c.positiveInteger('vault.reviewerTokenVersion', vault.reviewerTokenVersion);
 }

@@ -1,8 +1,9 @@
 import type { Component } from '../toolchain';
+import { esoEarlierVersions } from '../toolchain';
 
 // The groups a user can pick with `up --parts`, and what each one needs.
 
-export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'toolchain'] as const;
+export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'database', 'toolchain'] as const;
 export type PartGroup = (typeof PART_GROUPS)[number];
 
 /** kubernetes authenticates EKS tokens through the emulator's webhook; ESO runs against kubernetes. */
@@ -11,6 +12,7 @@ const NEEDS: Record<PartGroup, PartGroup[]> = {
   eks: [],
   kubernetes: ['eks'],
   eso: ['kubernetes'],
+  database: [],
   toolchain: [],
 };
 
@@ -19,8 +21,11 @@ export const COMPONENTS: Record<PartGroup, readonly Component[]> = {
   vault: [],
   eks: [],
   kubernetes: ['etcd', 'kubernetes'],
-  eso: ['eso'],
-  toolchain: ['tofu', 'provider-vault', 'provider-kubernetes', 'provider-aws'],
+  // The earlier ESO releases too: the upgrade suite switches the lab's controller to them.
+  eso: ['eso', ...esoEarlierVersions().map((v) => `eso-${v}` as const)],
+  database: [],
+  // Both engines: the suites run under each (LAB_ENGINE).
+  toolchain: ['tofu', 'terraform', 'provider-vault', 'provider-kubernetes', 'provider-aws'],
 };
 
 export function isPartGroup(name: string): name is PartGroup {

@@ -6,6 +6,7 @@ import { etcd } from './etcd';
 import type { PartGroup } from './groups';
 import { kubeApiserver, kubeControllerManager } from './kubernetes';
 import { openbao } from './openbao';
+import { ensurePostgresVenv, postgres } from './postgres';
 import { ensurePki } from './pki';
 import type { ServiceDefinition } from './service';
 import { upService } from './service';
@@ -31,6 +32,7 @@ export const SERVICES: ServiceDefinition[] = [
   kubeApiserver,
   kubeControllerManager,
   esoController,
+  postgres,
 ];
 
 export const STEPS: Step[] = [
@@ -43,6 +45,8 @@ export const STEPS: Step[] = [
   serviceStep(kubeControllerManager),
   { name: 'eso-crds', groups: ['eso'], run: ensureEsoCrds },
   serviceStep(esoController),
+  { name: 'postgres-venv', groups: ['database'], run: ensurePostgresVenv },
+  serviceStep(postgres),
   // Last: a cold build of the providers takes long, and the servers do not need them.
   { name: 'toolchain', groups: ['toolchain'], run: ensureToolchain },
 ];

@@ -1,5 +1,6 @@
-// OpenTofu and the providers: a filesystem mirror of the built providers and a CLI config that
-// installs only from it (the registries are unreachable here).
+// The engines (OpenTofu and Terraform) and the providers: a filesystem mirror of the built
+// providers and one CLI config that installs only from it, for both engines (the registries are
+// unreachable here).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +13,8 @@ import {
   providerVersion,
   whichOnPath,
 } from '../toolchain';
+import type { Engine } from '../config';
+import { ENGINES } from '../config';
 import type { LabContext } from './context';
 import { writeFileIfChanged } from './context';
 
@@ -19,10 +22,13 @@ import { writeFileIfChanged } from './context';
 export const MIRROR_HOSTS = ['registry.opentofu.org', 'registry.terraform.io'];
 const PLATFORM = 'linux_amd64';
 
-/** The terraform/tofu binary the lab uses: LAB_TF_BINARY if set, else the built tofu. */
-export function tfBinary(ctx: LabContext): string {
+/**
+ * The binary of an engine: the built one, or LAB_TF_BINARY when that engine is the one LAB_ENGINE
+ * picks.
+ */
+export function engineBinary(ctx: LabContext, engine: Engine): string {
   const override = ctx.config.tfBinaryOverride;
-  if (override === undefined) return ctx.tools.tofu;
+  if (override === undefined || engine !== ctx.config.engine) return ctx.tools[engine];
   const found = whichOnPath(override);
   if (found === undefined)
     throw new LabError(
@@ -30,6 +36,11 @@ export function tfBinary(ctx: LabContext): string {
       `LAB_TF_BINARY=${override} is not an executable file or a command on PATH`,
     );
   return found;
+}
+
+/** The binary of the engine LAB_ENGINE picks. */
+export function tfBinary(ctx: LabContext): string {
+  return engineBinary(ctx, ctx.config.engine);
 }
 
 export function providerMirror(ctx: LabContext): string {
@@ -81,10 +92,13 @@ function tfVersion(binary: string, cliConfig: string): string {
 }
 
 export async function ensureToolchain(ctx: LabContext): Promise<string> {
-  const binary =
-    ctx.config.tfBinaryOverride === undefined
-      ? await ensureBuilt(ctx.config, ctx.tools, 'tofu')
-      : tfBinary(ctx);
+  const binaries: string[] = [];
+  for (const engine of ENGINES)
+    binaries.push(
+      ctx.config.tfBinaryOverride !== undefined && engine === ctx.config.engine
+        ? engineBinary(ctx, engine)
+        : await ensureBuilt(ctx.config, ctx.tools, engine),
+    );
   const words: string[] = [];
   if (ctx.config.providerMirrorOverride !== undefined) {
     if (!fs.statSync(ctx.config.providerMirrorOverride, { throwIfNoEntry: false })?.isDirectory()) {
@@ -103,26 +117,32 @@ export async function ensureToolchain(ctx: LabContext): Promise<string> {
     words.push(`provider mirror ${ctx.paths.mirrorDir} (${built.join(', ')})`);
   }
   writeFileIfChanged(ctx.paths.tofuRc, tofuRcContent(providerMirror(ctx)));
-  words.unshift(`${path.basename(binary)} ${tfVersion(binary, ctx.paths.tofuRc)} at ${binary}`);
+  words.unshift(
+    ...binaries.map(
+      (binary) => `${path.basename(binary)} ${tfVersion(binary, ctx.paths.tofuRc)} at ${binary}`,
+    ),
+  );
   return words.join('; ');
 }
 
 /** For status: which toolchain pieces exist, without building anything. */
 export function toolchainState(ctx: LabContext): { ok: boolean; detail: string } {
   const missing: string[] = [];
-  let binary: string | undefined;
-  try {
-    binary = tfBinary(ctx);
-  } catch {
-    binary = undefined;
+  for (const engine of ENGINES) {
+    let binary: string | undefined;
+    try {
+      binary = engineBinary(ctx, engine);
+    } catch {
+      binary = undefined;
+    }
+    if (binary === undefined || !isExecutable(binary)) missing.push(engine);
   }
-  if (binary === undefined || !isExecutable(binary)) missing.push('tofu');
   if (ctx.config.providerMirrorOverride === undefined) {
     for (const type of PROVIDER_TYPES)
       if (!isExecutable(providerBinary(ctx, type))) missing.push(`provider-${type}`);
   }
   if (!fs.existsSync(ctx.paths.tofuRc)) missing.push('tofu.rc');
   return missing.length === 0
-    ? { ok: true, detail: `tofu, providers and ${ctx.paths.tofuRc} ready` }
+    ? { ok: true, detail: `${ENGINES.join(', ')}, providers and ${ctx.paths.tofuRc} ready` }
     : { ok: false, detail: `missing: ${missing.join(', ')}` };
 }

@@ -3,17 +3,20 @@
 #
 #   lab/toolchain/build.sh [--list | --path COMPONENT] [--jobs N] [component ...]
 #
-# Components: tofu, provider-vault, provider-kubernetes, provider-aws, etcd, kubernetes (kube-apiserver,
-# kube-controller-manager, kubectl), eso (controller and its CRDs), actionlint (for the lint step).
+# Components: tofu, terraform, provider-vault, provider-kubernetes, provider-aws, etcd, kubernetes
+# (kube-apiserver, kube-controller-manager, kubectl), eso (controller and its CRDs, ESO_VERSION),
+# eso-<version> for each of ESO_EARLIER_VERSIONS (the same, older: upgrade tests), actionlint (for
+# the lint step).
 # provider-aws-full is the same aws provider untrimmed, built only when named (about an hour and
 # 9 GB): the reference `npm run lab -- verify-trim` compares the trimmed build's schema against.
 # With no component, builds every one that is not cached yet, two at a time (--jobs N to change),
 # longest first. A cached binary is never rebuilt: its path carries the version (and, for trimmed
 # builds, a hash of what was kept), so a change in common/versions.sh or trim.py builds a new one beside it.
 #
-# tofu, the aws provider and ESO are compiled from a writable copy of their module with the
-# backends the lab never uses left out (trim.py says what it keeps and why); their code is
-# otherwise upstream's. That takes a cold build of everything from about two hours to half an hour.
+# tofu, terraform, the aws provider and ESO are compiled from a writable copy of their module with
+# the backends the lab never uses left out (trim.py says what it keeps and why); their code is
+# otherwise upstream's. Terraform cannot be built untrimmed from the proxy at all (its nested
+# backend modules are not in its module zip). That takes a cold build of everything from about two hours to half an hour.
 #
 # Cache: $LAB_CACHE_DIR (default ${XDG_CACHE_HOME:-$HOME/.cache}/eks-vault-eso-lab).
 # Each build prints its wall time and peak memory (from /usr/bin/time when present) and appends
@@ -56,6 +59,7 @@ trim_key() {
 tool_path() {
   case "$1" in
     tofu) echo "$tools_dir/tofu/$TOFU_VERSION-trim-$(trim_key tofu)/tofu" ;;
+    terraform) echo "$tools_dir/terraform/$TERRAFORM_VERSION-trim-$(trim_key terraform)/terraform" ;;
     provider-vault) echo "$tools_dir/provider-vault/$VAULT_PROVIDER_VERSION/terraform-provider-vault_v$VAULT_PROVIDER_VERSION" ;;
     provider-kubernetes) echo "$tools_dir/provider-kubernetes/$KUBERNETES_PROVIDER_VERSION/terraform-provider-kubernetes_v$KUBERNETES_PROVIDER_VERSION" ;;
     provider-aws) echo "$tools_dir/provider-aws/$AWS_PROVIDER_VERSION-trim-$(trim_key aws "$AWS_PROVIDER_TYPES")/terraform-provider-aws_v$AWS_PROVIDER_VERSION" ;;
@@ -63,6 +67,11 @@ tool_path() {
     etcd) echo "$tools_dir/etcd/$ETCD_VERSION/etcd" ;;
     kubernetes) echo "$tools_dir/kubernetes/$KUBERNETES_VERSION/kube-apiserver" ;;
     eso) echo "$tools_dir/eso/$ESO_VERSION-trim-$(trim_key eso "$ESO_PROVIDERS")/external-secrets" ;;
+    eso-*)
+      [[ " $ESO_EARLIER_VERSIONS " == *" ${1#eso-} "* ]] ||
+        die "unknown component '$1': ESO versions are ESO_VERSION (eso) and ESO_EARLIER_VERSIONS ($ESO_EARLIER_VERSIONS)"
+      echo "$tools_dir/eso/${1#eso-}-trim-$(trim_key eso "$ESO_PROVIDERS")/external-secrets"
+      ;;
     actionlint) echo "$tools_dir/actionlint/$ACTIONLINT_VERSION/actionlint" ;;
     *) die "unknown component '$1' (known: ${all_components[*]} ${reference_components[*]})" ;;
   esac
@@ -70,7 +79,9 @@ tool_path() {
 
 # Longest cold build first, so two at a time finish together (times in lab/README.md). actionlint
 # is the workflow linter of the test command's lint step, not a part of the lab.
-all_components=(kubernetes tofu eso provider-aws provider-kubernetes provider-vault etcd actionlint)
+earlier_eso=()
+for v in $ESO_EARLIER_VERSIONS; do earlier_eso+=("eso-$v"); done
+all_components=(kubernetes tofu terraform eso "${earlier_eso[@]}" provider-aws provider-kubernetes provider-vault etcd actionlint)
 # Built only when named; --list shows them after the rest.
 reference_components=(provider-aws-full)
 
@@ -96,6 +107,15 @@ module_copy() {
   cp -r "$mod_dir" "$dir"
   chmod -R u+w "$dir"
   echo "$dir"
+}
+
+build_terraform() {
+  local dir out
+  dir="$(module_copy terraform "$TERRAFORM_MODULE@v$TERRAFORM_VERSION")"
+  out="$(tool_path terraform)"
+  python3 "$here/trim.py" terraform "$dir"
+  (cd "$dir" && go build "${go_build_flags[@]}" -ldflags "-s -w -X $TERRAFORM_MODULE/version.dev=no" -o "$out.part" .)
+  mv "$out.part" "$out"
 }
 
 build_tofu() {
@@ -187,10 +207,13 @@ build_actionlint() {
 }
 
 # ESO with only the providers and generators in ESO_PROVIDERS (the lab's stores are all Vault).
+# COMPONENT eso is ESO_VERSION, eso-<version> one of ESO_EARLIER_VERSIONS.
 build_eso() {
-  local dir out
-  dir="$(module_copy eso "github.com/external-secrets/external-secrets@v$ESO_VERSION")"
-  out="$(tool_path eso)"
+  local component="$1" version dir out
+  version="$ESO_VERSION"
+  [[ "$component" == eso-* ]] && version="${component#eso-}"
+  dir="$(module_copy "$component" "github.com/external-secrets/external-secrets@v$version")"
+  out="$(tool_path "$component")"
   # shellcheck disable=SC2086 # a list of provider names
   python3 "$here/trim.py" eso "$dir" $ESO_PROVIDERS
   (cd "$dir" && go build "${go_build_flags[@]}" -ldflags "-s -w" -o "$out.part" .)
@@ -233,6 +256,7 @@ build_unlocked() {
   rc=0
   local fn="build_${component//-/_}"
   [[ "$component" == provider-* ]] && fn=build_provider_component
+  [[ "$component" == eso-* ]] && fn=build_eso
   if [[ -x /usr/bin/time ]]; then
     /usr/bin/time -f '%M' -o "$log.rss" bash -c "source '${BASH_SOURCE[0]}' --as-library; $fn $component" >"$log" 2>&1 || rc=$?
     peak="$(($(tail -1 "$log.rss" 2>/dev/null || echo 0) / 1024))"

@@ -5,6 +5,7 @@
                                   and those whose clients they call, and only the client getters used
   trim.py eso  SRC PROVIDER...    keep only these secret-store providers and generators (vault)
   trim.py tofu SRC                drop the cloud state backends and cloud key providers
+  trim.py terraform SRC           drop the remote-state backends kept as nested modules
 
 Each upstream registers every backend it supports in one or two generated or hand-written files, so
 compiling it compiles them all (the aws provider: ~265 services and ~264 AWS SDK clients, an hour and
@@ -280,6 +281,17 @@ def trim_go_getter(src: pathlib.Path) -> pathlib.Path:
     return copy
 
 
+def trim_module_getters(src: pathlib.Path, getter_lines: int) -> str:
+    """go-getter without its s3 and gcs sources, and the module installer without those getters."""
+    getter_dir = trim_go_getter(src)
+    getmodules = src / "internal" / "getmodules" / "getter.go"
+    write(
+        getmodules,
+        drop_lines(read(getmodules), GO_GETTER_CLOUD, getmodules, expected=getter_lines),
+    )
+    return f"go-getter without its s3 and gcs sources, from {getter_dir.relative_to(src)}"
+
+
 def trim_tofu(src: pathlib.Path) -> list[str]:
     init = src / "internal" / "backend" / "init" / "init.go"
     text = read(init)
@@ -323,13 +335,77 @@ def trim_tofu(src: pathlib.Path) -> list[str]:
             f"{registry}: no registration of key provider {name}",
         )
     write(registry, text)
-    getter_dir = trim_go_getter(src)
-    getmodules = src / "internal" / "getmodules" / "getter.go"
-    write(getmodules, drop_lines(read(getmodules), GO_GETTER_CLOUD, getmodules, expected=4))
     return [
         f"dropped backends: {' '.join(TOFU_DROPPED_BACKENDS)}",
-        f"go-getter without its s3 and gcs sources, from {getter_dir.relative_to(src)}",
+        trim_module_getters(src, getter_lines=4),
         f"dropped key providers: {' '.join(TOFU_DROPPED_KEY_PROVIDERS)}",
+    ]
+
+
+# --- Terraform -------------------------------------------------------------------------------------
+
+# Terraform keeps each cloud state backend and internal/legacy in a nested module of its own,
+# required at v0.0.0 through a local replace. The Go module proxy's zip of github.com/hashicorp/terraform
+# holds the root module only, so those directories are missing and an untrimmed build cannot even
+# start: dropping them is what makes Terraform buildable here, and it also leaves out the cloud SDKs
+# the lab never uses. `local`, `remote`, `http`, `inmem` and `cloud` stay (a configuration with a
+# cloud block still validates).
+TERRAFORM_MODULE = "github.com/hashicorp/terraform"
+# Backend name in the init map -> the nested module's directory under internal/backend/remote-state.
+TERRAFORM_DROPPED_BACKENDS = {
+    "azurerm": "azure",
+    "consul": "consul",
+    "cos": "cos",
+    "gcs": "gcs",
+    "kubernetes": "kubernetes",
+    "oci": "oci",
+    "oss": "oss",
+    "pg": "pg",
+    "s3": "s3",
+}
+# Required only by the nested backends and by tests.
+DROPPED_TERRAFORM_MODULES = ["internal/legacy"]
+
+
+def trim_terraform(src: pathlib.Path) -> list[str]:
+    init = src / "internal" / "backend" / "init" / "init.go"
+    text = read(init)
+    prefix = f"{TERRAFORM_MODULE}/internal/backend/remote-state/"
+    wanted = set(TERRAFORM_DROPPED_BACKENDS.values())
+    aliases: dict[str, str] = {}
+
+    def keep(alias: str | None, path: str) -> bool:
+        if path.startswith(prefix) and path[len(prefix) :] in wanted:
+            aliases[path[len(prefix) :]] = alias or path.rsplit("/", 1)[-1]
+            return False
+        return True
+
+    text = drop_imports(text, keep)
+    if set(aliases) != wanted:
+        raise TrimError(f"{init}: expected imports of {sorted(wanted)}, found {sorted(aliases)}")
+    for name, directory in TERRAFORM_DROPPED_BACKENDS.items():
+        text = remove_once(
+            text,
+            rf'^\t\t"{name}":\s+func\(\) backend\.Backend \{{ return {aliases[directory]}\.New\(\) \}},\n',
+            f"{init}: no registration line for backend {name}",
+        )
+    write(init, text)
+
+    # The nested modules leave the build: their requires and local replaces go.
+    modules = [f"{prefix}{d}" for d in sorted(wanted)] + [
+        f"{TERRAFORM_MODULE}/{m}" for m in DROPPED_TERRAFORM_MODULES
+    ]
+    go_mod = read(src / "go.mod")
+    for module in modules:
+        if f"{module} => " not in go_mod:
+            raise TrimError(f"{src / 'go.mod'}: no local replace of {module}")
+    go_output(src, "mod", "edit", *(f"-droprequire={m}" for m in modules))
+    go_output(src, "mod", "edit", *(f"-dropreplace={m}" for m in modules))
+
+    return [
+        f"dropped backends: {' '.join(TERRAFORM_DROPPED_BACKENDS)}",
+        f"dropped nested modules: {' '.join(m[len(TERRAFORM_MODULE) + 1 :] for m in modules)}",
+        trim_module_getters(src, getter_lines=2),
     ]
 
 
@@ -344,12 +420,16 @@ def main(argv: list[str]) -> int:
     eso.add_argument("providers", nargs="+")
     tofu = sub.add_parser("tofu", help="drop cloud state backends and key providers")
     tofu.add_argument("src", type=pathlib.Path)
+    terraform = sub.add_parser("terraform", help="drop the nested-module state backends")
+    terraform.add_argument("src", type=pathlib.Path)
     args = parser.parse_args(argv)
     try:
         if args.component == "aws":
             report = trim_aws(args.src, args.types)
         elif args.component == "eso":
             report = trim_eso(args.src, args.providers)
+        elif args.component == "terraform":
+            report = trim_terraform(args.src)
         else:
             report = trim_tofu(args.src)
     except TrimError as error:

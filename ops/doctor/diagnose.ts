@@ -3,6 +3,9 @@ import type { ResolvedTenant } from '../../environments/tenants';
 import { VaultUnreachable } from '../vault-http';
 import { authConfig } from './links/auth-config';
 import { authMethod } from './links/auth-method';
+import { databaseConnection } from './links/database-connection';
+import { databaseLease } from './links/database-lease';
+import { databaseRole } from './links/database-role';
 import { esoReady } from './links/eso-ready';
 import { kubernetesRbac } from './links/kubernetes-rbac';
 import { kvMount } from './links/kv-mount';
@@ -36,11 +39,14 @@ export const LINKS: readonly Link[] = [
   kvMount,
   authMethod,
   authConfig,
+  databaseConnection,
   secretsExist,
   policyGrants,
   role,
   kubernetesRbac,
   login,
+  databaseRole,
+  databaseLease,
   readSecrets,
   targetsKept,
   esoReady,
@@ -173,7 +179,10 @@ export async function diagnose(
   const results: CheckResult[] = [];
   const facts = new FactStore();
   const ordered = orderLinks(links);
-  const environmentLinks = ordered.filter((l) => l.scope === 'environment');
+  const applies = (link: Link, tenant: ResolvedTenant) => link.appliesTo?.(ctx, tenant) ?? true;
+  const environmentLinks = ordered.filter(
+    (l) => l.scope === 'environment' && applies(l, ctx.tenants[0]),
+  );
   const tenantLinks = ordered.filter((l) => l.scope === 'tenant');
   let environmentBroken = false;
   for (const link of environmentLinks) {
@@ -187,7 +196,7 @@ export async function diagnose(
   }
   for (const tenant of ctx.tenants) {
     let broken = environmentBroken;
-    for (const link of tenantLinks) {
+    for (const link of tenantLinks.filter((l) => applies(l, tenant))) {
       if (broken) {
         results.push(result(link, tenant, NOT_CHECKED));
         continue;

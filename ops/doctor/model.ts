@@ -107,8 +107,19 @@ export interface Link {
   readonly needs: readonly FactName[];
   /** Facts it provides (a tenant link provides them for its tenant). */
   readonly provides: readonly FactName[];
+  /**
+   * Whether the link is part of this chain (for this tenant): a link of an optional part (the
+   * database engine) is left out of the walk where the part is not used.
+   * @default always
+   */
+  appliesTo?(ctx: DoctorContext, tenant: ResolvedTenant): boolean;
   /** Returns what it found; throws Broken when the link is broken. */
   check(ctx: DoctorContext, tenant: ResolvedTenant, facts: LinkFacts): Promise<string>;
+}
+
+/** Whether the tenant reads dynamic database credentials (the database links apply). */
+export function usesDatabaseCredentials(ctx: DoctorContext, tenant: ResolvedTenant): boolean {
+  return ctx.config.vault.database !== undefined && tenant.databaseCredentials.length > 0;
 }
 
 /** A value at a dotted path of a JSON answer. */

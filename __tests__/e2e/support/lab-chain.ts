@@ -26,14 +26,12 @@ export function lab(): LabInfo {
 }
 
 /**
- * The ledgers the suites' deploys write and check: their own directory per jest process, never
- * the committed environments/ledgers (a suite's variant of local must not be refused by it).
+ * How the engine of this run (LAB_ENGINE: tofu unless set) names itself in its messages, e.g.
+ * "will no longer be managed by OpenTofu" / "... by Terraform".
  */
-export const E2E_LEDGER_DIR = join(
-  ROOT,
-  '.lab',
-  `e2e-ledgers-${process.env.JEST_WORKER_ID ?? '0'}`,
-);
+export function engineName(): 'OpenTofu' | 'Terraform' {
+  return lab().toolchain.engine === 'terraform' ? 'Terraform' : 'OpenTofu';
+}
 
 export function labEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...labProcessEnv(lab()), LEDGER_DIR: E2E_LEDGER_DIR, ...extra };
@@ -59,9 +57,10 @@ export function exec(
   } = {},
 ): Promise<Run> {
   mkdirSync(LOG_DIR, { recursive: true });
+  // One log per jest process: the suites of both engines run side by side (scripts/test-all.sh).
   const logFile = join(
     LOG_DIR,
-    `${process.env.JEST_WORKER_ID ?? '0'}-${new Date().toISOString().slice(0, 10)}.log`,
+    `${CDKTF_OUT}-${process.env.JEST_WORKER_ID ?? '0'}-${new Date().toISOString().slice(0, 10)}.log`,
   );
   let pid: number | undefined;
   let interrupted = false;
@@ -123,6 +122,16 @@ export const VARIANT_APP = 'node scripts/run-ts.js __tests__/e2e/support/variant
  */
 export const CDKTF_OUT = process.env.E2E_CDKTF_OUT ?? 'cdktf.out';
 
+/**
+ * The ledgers the suites' deploys write and check: their own directory per jest process, never
+ * the committed environments/ledgers (a suite's variant of local must not be refused by it).
+ */
+export const E2E_LEDGER_DIR = join(
+  ROOT,
+  '.lab',
+  `e2e-ledgers-${CDKTF_OUT}-${process.env.JEST_WORKER_ID ?? '0'}`,
+);
+
 export function stackDir(v: StackVariant): string {
   return join(ROOT, CDKTF_OUT, 'stacks', v.name);
 }
@@ -180,6 +189,15 @@ export function opsTool(
     process.execPath,
     [join(ROOT, 'scripts/run-ts.js'), `ops/${tool}.ts`, ...args],
     options,
+  );
+}
+
+/** `npm run deploy` for the variant (the ops tool: cdktf deploy, then its own follow-ups). */
+export async function opsDeploy(v: StackVariant): Promise<Run> {
+  return opsTool(
+    'deploy',
+    ['--env', v.name, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
+    { env: cdktfEnv(v) },
   );
 }
 
@@ -301,6 +319,8 @@ async function sweepUnrecorded(config: EnvironmentConfig): Promise<void> {
     await vault('DELETE', `sys/policies/acl/${policy}`);
   if (config.vault.kvMount.managed)
     await vault('DELETE', `sys/mounts/${config.vault.kvMount.path}`);
+  // Unmounting the database engine revokes what it issued: Vault drops its users.
+  if (config.vault.database) await vault('DELETE', `sys/mounts/${config.vault.database.mountPath}`);
 }
 
 /**

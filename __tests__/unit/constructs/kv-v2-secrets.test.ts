@@ -41,6 +41,22 @@ describe('KvV2Secrets', () => {
     expect(out.resource).not.toHaveProperty('vault_mount');
   });
 
+  it('writes placeholder text into the seed expression as literals, never as templates', () => {
+    const pairs = { file: '${file("/etc/hostname")}', tpl: '%{ if true }x%{ endif }' };
+    const out = parse(
+      Testing.synthScope((scope) => {
+        const secrets = [{ name: 'my-secret', values: { kind: 'placeholder' as const, pairs } }];
+        new KvV2Secrets(scope, 'kv', { mountPath: 'secret', stackName: 'dev', secrets });
+      }),
+    );
+    const [seed] = Object.values(out.resource.vault_generic_endpoint).filter((r) =>
+      String(r.data_json).includes('jsonencode'),
+    );
+    expect(seed.data_json).toContain(
+      '{"file" = "$${file(\\"/etc/hostname\\")}", "tpl" = "%%{ if true }x%%{ endif }"}',
+    );
+  });
+
   it('lists each folder once, after writing its marker, so the listing is never empty', () => {
     const out = parse(
       Testing.synthScope((scope) => {

@@ -16,6 +16,14 @@ describe('SecretReadPolicy', () => {
     );
   });
 
+  it('adds read on each dynamic credential path, after the KV paths, sorted', () => {
+    expect(
+      renderReadPolicy('kv', [{ name: 'a' }], ['database/creds/b-app', 'database/creds/a-app']),
+    ).toBe(
+      'path "kv/data/a" {\n  capabilities = ["read"]\n}\n\npath "database/creds/a-app" {\n  capabilities = ["read"]\n}\n\npath "database/creds/b-app" {\n  capabilities = ["read"]\n}\n',
+    );
+  });
+
   it('creates the vault_policy with that text', () => {
     const out = Testing.synthScope((scope) => {
       new SecretReadPolicy(scope, 'policy', {
