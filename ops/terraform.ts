@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { type RunResult, runProcess, runShielded } from '../common/process';
-import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
+import { type CloudBlockRead, STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError } from './cli';
 
 export type { RunResult };
@@ -158,4 +158,28 @@ export function unreachableLocalState(stackDir: string): string | undefined {
   if (path === undefined) return undefined;
   const file = resolve(stackDir, path);
   return existsSync(file) ? undefined : relative(PROJECT_ROOT, file);
+}
+
+/**
+ * Why a Terraform Cloud run of a stack cannot pick its workspace, or undefined when it can. A
+ * stack that selects workspaces by tags needs TF_WORKSPACE: a run without a terminal cannot
+ * choose one. A stack that names its workspace must not be pointed at another.
+ */
+export function workspaceRefusal(
+  name: string,
+  cloud: CloudBlockRead | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const selected = env.TF_WORKSPACE ?? '';
+  if (cloud?.tags !== undefined && selected === '')
+    return `${name} selects its Terraform Cloud workspace by the tags ${cloud.tags.join(', ')}: set TF_WORKSPACE to the name of the one workspace this run is for (a workspace with those tags); npm run workspace -- --env ${name} lists its settings`;
+  if (cloud?.workspace !== undefined && selected !== '' && selected !== cloud.workspace)
+    return `TF_WORKSPACE is "${selected}", but ${name} names its Terraform Cloud workspace "${cloud.workspace}": unset TF_WORKSPACE for ${name}`;
+  return undefined;
+}
+
+/** Refuses, before anything runs, a stack whose Terraform Cloud workspace cannot be picked. */
+export function requireWorkspace(name: string, cloud: CloudBlockRead | undefined): void {
+  const refusal = workspaceRefusal(name, cloud);
+  if (refusal !== undefined) throw new CommandError(refusal);
 }
