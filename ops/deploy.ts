@@ -30,8 +30,10 @@ import {
   cdktfArgs,
   DEFAULT_APP,
   init,
-  OUTDIR,
+  outputDir,
   PROJECT_ROOT,
+  requireWorkspace,
+  requireWorkspaces,
   runCdktfShielded,
   runInherited,
   stackDirOf,
@@ -94,7 +96,14 @@ async function checkedStacks(
 ): Promise<{ name: string; stack: SynthesizedStack }[]> {
   progress(TOOL, `${name}: synthesizing`, start);
   await synthesize(name, process.env, app);
-  const names = selectStacks(OUTDIR, name, team);
+  const names = selectStacks(outputDir(), name, team);
+  // Each stack's workspace (a team's is its own), before any of them is initialized.
+  requireWorkspaces(
+    names.map((stackName) => ({
+      name: stackName,
+      cloud: SynthesizedStack.read(stackDirOf(stackName)).cloudBlock(),
+    })),
+  );
   let recorded = false;
   for (const stackName of names) {
     const stackDir = stackDirOf(stackName);
@@ -194,11 +203,14 @@ async function main(argv: string[]): Promise<number> {
   const { name, app, config } = requiredStack(values);
   const team = teamOption(values);
   const parallel = parallelOption(values);
+  // The environment's own stack is deployed too: refuse its workspace before synthesizing.
+  if (config?.backend.type === 'cloud' && team === undefined)
+    requireWorkspace(name, { workspace: config.backend.workspace, tags: config.backend.tags });
   const start = Date.now();
   const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
   const stacks = await checkedStacks(name, team, app, ledgerDir, start);
   const teams = stacks.map((s) => s.name).filter((s) => teamOfStack(s) !== undefined);
-  await splitTeams(OUTDIR, name, teams, { log: (line) => progress(TOOL, line, start) });
+  await splitTeams(outputDir(), name, teams, { log: (line) => progress(TOOL, line, start) });
   for (const { name: stackName, stack } of stacks) await prepareValues(stackName, stack, start);
   const { code, interrupted } = await runCdktfShielded(
     cdktfArgs(
@@ -242,6 +254,9 @@ async function main(argv: string[]): Promise<number> {
     '--env',
     name,
     ...(team === undefined ? [] : ['--team', team]),
+    // A deploy that fails for want of a grant: the doctor names it.
+    '--identity',
+    'deploy',
   ]);
   return EXIT.error;
 }

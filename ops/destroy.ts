@@ -18,7 +18,8 @@ import {
   CDKTF,
   cdktfArgs,
   DEFAULT_APP,
-  OUTDIR,
+  outputDir,
+  requireWorkspaces,
   runInherited,
   stackDirOf,
   synthesize,
@@ -50,8 +51,12 @@ async function main(argv: string[]): Promise<number> {
   const { name, app } = requiredStack(values);
   const team = teamOption(values);
   await synthesize(name, process.env, app);
-  const stacks = selectStacks(OUTDIR, name, team);
-  const guarded = stacks.flatMap((s) => SynthesizedStack.read(stackDirOf(s)).destroyGuards());
+  const stacks = selectStacks(outputDir(), name, team).map((s) => ({
+    name: s,
+    stack: SynthesizedStack.read(stackDirOf(s)),
+  }));
+  requireWorkspaces(stacks.map((s) => ({ name: s.name, cloud: s.stack.cloudBlock() })));
+  const guarded = stacks.flatMap((s) => s.stack.destroyGuards());
   if (guarded.length > 0)
     throw new CommandError(
       `refusing to destroy ${name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +
@@ -59,9 +64,15 @@ async function main(argv: string[]): Promise<number> {
     );
   const code = await runInherited(
     CDKTF,
-    cdktfArgs('destroy', stacks, booleans, app, { alone: team !== undefined }),
+    cdktfArgs(
+      'destroy',
+      stacks.map((s) => s.name),
+      booleans,
+      app,
+      { alone: team !== undefined },
+    ),
   );
-  if (code === EXIT.ok) progress(TOOL, `${stacks.join(', ')}: destroyed`);
+  if (code === EXIT.ok) progress(TOOL, `${stacks.map((s) => s.name).join(', ')}: destroyed`);
   return code === EXIT.ok ? EXIT.ok : EXIT.error;
 }
 

@@ -11,8 +11,9 @@ import { environmentNames, EXIT, parseFlags, progress, requiredStack, runMain } 
 import { selectStacks, teamOption } from './stacks';
 import {
   DEFAULT_APP,
-  OUTDIR,
   init,
+  outputDir,
+  requireWorkspaces,
   runInherited,
   stackDirOf,
   synthesize,
@@ -61,8 +62,12 @@ async function main(argv: string[]): Promise<number> {
   const team = teamOption(values);
   const start = Date.now();
   await synthesize(name, process.env, app);
+  const stacks = selectStacks(outputDir(), name, team);
+  requireWorkspaces(
+    stacks.map((s) => ({ name: s, cloud: SynthesizedStack.read(stackDirOf(s)).cloudBlock() })),
+  );
   let result: number = EXIT.ok;
-  for (const stack of selectStacks(OUTDIR, name, team)) {
+  for (const stack of stacks) {
     const code = await plan(stack, start);
     if (code !== 0 && code !== 2) return EXIT.error;
     if (code === 2) result = 2;

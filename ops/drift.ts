@@ -25,10 +25,12 @@ import {
 } from './drift-report';
 import { inParallel, selectStacks, teamOption } from './stacks';
 import {
-  OUTDIR,
+  outputDir,
   PROJECT_ROOT,
   init,
+  requireWorkspace,
   run,
+  sharedWorkspaceRefusal,
   stackDirOf,
   summarizeTerraformError,
   synthesize,
@@ -88,6 +90,7 @@ async function prepare(
   start: number,
 ): Promise<{ stackDir: string; stack: SynthesizedStack }> {
   const stackDir = stackDirOf(name);
+  requireWorkspace(name, SynthesizedStack.read(stackDir).cloudBlock());
   const missingState = unreachableLocalState(stackDir);
   if (missingState !== undefined)
     throw new CommandError(
@@ -104,7 +107,12 @@ async function checkStack(name: string): Promise<EnvironmentDrift> {
   const checkedAt = new Date().toISOString();
   try {
     const { stackDir, stack } = await prepare(name, start);
-    const env = { ...process.env, ...writeOnlyStandIns(stack, process.env) };
+    const env = {
+      // The plan reads, never writes: the drift identity needs no child token of its own.
+      TERRAFORM_VAULT_SKIP_CHILD_TOKEN: 'true',
+      ...process.env,
+      ...writeOnlyStandIns(stack, process.env),
+    };
     const tf = terraformBinary();
     const cloud = stack.usesCloudBackend();
     const planDir = mkdtempSync(join(tmpdir(), 'drift-plan-'));
@@ -175,8 +183,19 @@ async function main(argv: string[]): Promise<number> {
   // One synthesis of them all; each stack then plans in its own directory, a few at once.
   progress(TOOL, `synthesizing ${names.join(', ')}`);
   await synthesize(names.join(','));
-  const stacks = names.flatMap((name) => selectStacks(OUTDIR, name, team));
-  const reports = await inParallel(stacks, PARALLEL_CHECKS, checkStack);
+  const stacks = names.flatMap((name) => {
+    const own = selectStacks(outputDir(), name, team);
+    // An environment's stacks that cannot share TF_WORKSPACE are not planned in it.
+    const shared = sharedWorkspaceRefusal(
+      own.map((s) => ({ name: s, cloud: SynthesizedStack.read(stackDirOf(s)).cloudBlock() })),
+    );
+    return own.map((stack) => ({ stack, refusal: shared }));
+  });
+  const reports = await inParallel(stacks, PARALLEL_CHECKS, ({ stack, refusal }) =>
+    refusal === undefined
+      ? checkStack(stack)
+      : Promise.resolve(failed(stack, new Date().toISOString(), refusal)),
+  );
 
   mkdirSync(reportDir, { recursive: true });
   const json = `${JSON.stringify(reports, null, 2)}\n`;

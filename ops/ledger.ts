@@ -16,7 +16,7 @@ import {
 import { deployedEntries, ledgerOfStack } from './ledger-state';
 import { teamStackName } from '../common/names';
 import { selectStacks, teamOption } from './stacks';
-import { DEFAULT_APP, OUTDIR, init, stackDirOf, synthesize } from './terraform';
+import { DEFAULT_APP, init, outputDir, stackDirOf, synthesize } from './terraform';
 
 const TOOL = 'ledger';
 const USAGE = `usage: npm run ledger -- --env NAME [--team NAME] [--from-state] [--drop SECRET]... [--app COMMAND]
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   // Synthesis refuses a configuration that loses what the current ledgers record.
   progress(TOOL, `${required.name}: synthesizing`);
   await synthesize(required.name, process.env, app);
-  for (const stackName of selectStacks(OUTDIR, required.name, team)) {
+  for (const stackName of selectStacks(outputDir(), required.name, team)) {
     const stackDir = stackDirOf(stackName);
     const stack = SynthesizedStack.read(stackDir);
     let ledger = ledgerOfStack(stackName, stack);

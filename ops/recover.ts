@@ -14,7 +14,7 @@ import {
 } from './cli';
 import { applySaved, planWithImports } from './import-plan';
 import { selectStacks, teamOption } from './stacks';
-import { DEFAULT_APP, OUTDIR, init, stackDirOf, synthesize } from './terraform';
+import { DEFAULT_APP, init, outputDir, stackDirOf, synthesize } from './terraform';
 
 const TOOL = 'recover';
 const USAGE = `usage: npm run recover -- --env NAME [--team NAME] [--plan-only] [--app COMMAND]
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   const start = Date.now();
   progress(TOOL, `${name}: synthesizing`);
   await synthesize(name, process.env, app);
-  for (const stack of selectStacks(OUTDIR, name, team))
+  for (const stack of selectStacks(outputDir(), name, team))
     await recoverStack(stack, booleans.has('--plan-only'), start);
   return EXIT.ok;
 }

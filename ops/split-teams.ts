@@ -21,8 +21,9 @@ import { selectStacks, teamOption } from './stacks';
 import { type StateFile, addressOf, moveResources } from './team-state';
 import {
   DEFAULT_APP,
-  OUTDIR,
   init,
+  outputDir,
+  requireWorkspaces,
   run,
   summarizeTerraformError,
   synthesize,
@@ -103,6 +104,13 @@ export async function splitTeams(
 ): Promise<TeamMove[]> {
   const dirOf = (stack: string) => join(outdir, 'stacks', stack);
   if (teams.length === 0) return [];
+  // Both the environment's state and the teams' are read: each in its own workspace.
+  requireWorkspaces(
+    [environment, ...teams].map((s) => ({
+      name: s,
+      cloud: SynthesizedStack.read(dirOf(s)).cloudBlock(),
+    })),
+  );
   await init(dirOf(environment));
   const original = await pull(dirOf(environment));
   if (original === undefined) return [];
@@ -148,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
   const start = Date.now();
   progress(TOOL, `${name}: synthesizing`, start);
   await synthesize(name, process.env, app);
-  const outdir = OUTDIR;
+  const outdir = outputDir();
   const teams = selectStacks(outdir, name, team).filter((s) => teamOfStack(s) !== undefined);
   const moves = await splitTeams(outdir, name, teams, {
     planOnly: booleans.has('--plan-only'),

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { type RunResult, runProcess, runShielded } from '../common/process';
-import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
+import { type CloudBlockRead, STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError } from './cli';
 
 export type { RunResult };
@@ -87,17 +87,24 @@ export const DEFAULT_APP = (
   JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdktf.json'), 'utf8')) as { app: string }
 ).app;
 
-/** Where synthesis writes (the stacks' local state paths point from there to the project). */
-export const OUTDIR = join(PROJECT_ROOT, 'cdktf.out');
+/**
+ * Where the tools synthesize: the project's cdktf.out, or CDKTF_OUTDIR (a directory beside it,
+ * e.g. one per engine: each engine keeps its own providers there). Its stacks' local state paths
+ * point back at the project root, so it must sit directly in the project.
+ */
+export function outputDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(PROJECT_ROOT, env.CDKTF_OUTDIR || 'cdktf.out');
+}
 
-/** A stack's directory in OUTDIR. */
-export function stackDirOf(stack: string): string {
-  return join(OUTDIR, 'stacks', stack);
+/** A stack's directory in the output directory. */
+export function stackDirOf(stack: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(outputDir(env), 'stacks', stack);
 }
 
 /**
- * Synthesizes one environment (with team files, its own stack and each team's) into the
- * project's cdktf.out and returns its own stack's directory. `app` is a cdktf-style app command.
+ * Synthesizes one environment (with team files, its own stack and each team's) into the output
+ * directory (where its local state paths point) and returns its own stack's directory. `app` is
+ * a cdktf-style app command.
  */
 export async function synthesize(
   environment: string,
@@ -107,11 +114,11 @@ export async function synthesize(
   const [command, ...args] = app.split(/\s+/).filter(Boolean);
   const result = await run(command === 'node' ? process.execPath : command, args, {
     cwd: PROJECT_ROOT,
-    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: OUTDIR },
+    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: outputDir(env) },
   });
   if (result.code !== 0)
     throw new CommandError(`synthesis of "${environment}" failed:\n${result.stderr.trim()}`);
-  return stackDirOf(environment);
+  return stackDirOf(environment, env);
 }
 
 /** `init` in a synthesized stack directory (offline-friendly: no upgrade, no input). */
@@ -165,4 +172,57 @@ export function unreachableLocalState(stackDir: string): string | undefined {
   if (path === undefined) return undefined;
   const file = resolve(stackDir, path);
   return existsSync(file) ? undefined : relative(PROJECT_ROOT, file);
+}
+
+/**
+ * Why a Terraform Cloud run of a stack cannot pick its workspace, or undefined when it can. A
+ * stack that selects workspaces by tags needs TF_WORKSPACE: a run without a terminal cannot
+ * choose one. A stack that names its workspace must not be pointed at another.
+ */
+export function workspaceRefusal(
+  name: string,
+  cloud: CloudBlockRead | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const selected = env.TF_WORKSPACE ?? '';
+  if (cloud?.tags !== undefined && selected === '')
+    return `${name} selects its Terraform Cloud workspace by the tags ${cloud.tags.join(', ')}: set TF_WORKSPACE to the name of the one workspace this run is for (a workspace with those tags); npm run workspace -- --env ${name} lists its settings`;
+  if (cloud?.workspace !== undefined && selected !== '' && selected !== cloud.workspace)
+    return `TF_WORKSPACE is "${selected}", but ${name} names its Terraform Cloud workspace "${cloud.workspace}": unset TF_WORKSPACE for ${name}`;
+  return undefined;
+}
+
+/** Refuses, before anything runs, a stack whose Terraform Cloud workspace cannot be picked. */
+export function requireWorkspace(name: string, cloud: CloudBlockRead | undefined): void {
+  const refusal = workspaceRefusal(name, cloud);
+  if (refusal !== undefined) throw new CommandError(refusal);
+}
+
+/**
+ * Why stacks run together (an environment and its teams') cannot share TF_WORKSPACE, or
+ * undefined when they can: a stack that selects its workspace by tags runs in the one workspace
+ * TF_WORKSPACE names, which would then take every one's state.
+ */
+export function sharedWorkspaceRefusal(
+  stacks: readonly { readonly name: string; readonly cloud: CloudBlockRead | undefined }[],
+): string | undefined {
+  const tagged = stacks.filter((s) => s.cloud?.tags !== undefined).map((s) => s.name);
+  if (tagged.length === 0 || stacks.length < 2) return undefined;
+  return `${tagged.join(', ')} select their Terraform Cloud workspaces by tags, and TF_WORKSPACE names one workspace: run one stack at a time (--team NAME for a team's)`;
+}
+
+/**
+ * Refuses, before anything runs, stacks whose Terraform Cloud workspaces cannot be picked: each
+ * one as `requireWorkspace` does, and those that cannot share TF_WORKSPACE.
+ */
+export function requireWorkspaces(
+  stacks: readonly { readonly name: string; readonly cloud: CloudBlockRead | undefined }[],
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  for (const { name, cloud } of stacks) {
+    const refusal = workspaceRefusal(name, cloud, env);
+    if (refusal !== undefined) throw new CommandError(refusal);
+  }
+  const shared = sharedWorkspaceRefusal(stacks);
+  if (shared !== undefined) throw new CommandError(shared);
 }
