@@ -242,10 +242,16 @@ async function main(argv: string[]): Promise<number> {
     );
     return EXIT.error;
   }
-  if (config === undefined) return EXIT.error;
+  if (config !== undefined) await runDoctor(name, team, start);
+  return EXIT.error;
+}
+
+/** After a failed deploy: the doctor walks the chain (the team's links with --team). */
+async function runDoctor(name: string, team: string | undefined, start: number): Promise<void> {
+  const teamArgs = team === undefined ? [] : ['--team', team];
   progress(
     TOOL,
-    `${name}: the deploy failed; the doctor checks the chain link by link (${opsCommand('doctor', name, ...(team === undefined ? [] : ['--team', team]))}):`,
+    `${name}: the deploy failed; the doctor checks the chain link by link (${opsCommand('doctor', name, ...teamArgs)}):`,
     start,
   );
   await runInherited(process.execPath, [
@@ -253,12 +259,11 @@ async function main(argv: string[]): Promise<number> {
     'ops/doctor.ts',
     '--env',
     name,
-    ...(team === undefined ? [] : ['--team', team]),
+    ...teamArgs,
     // A deploy that fails for want of a grant: the doctor names it.
     '--identity',
     'deploy',
   ]);
-  return EXIT.error;
 }
 
 runMain(TOOL, USAGE, main);
