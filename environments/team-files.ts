@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative } from 'node:path';
 import { YAMLParseError, parse as parseYaml, parseDocument } from 'yaml';
+import { opsCommand, teamStackName } from '../common/names';
 import type { EnvironmentConfig } from './types';
 import { ConfigError, type ConfigProblem, isObject, type Obj } from './validate/checker';
 
@@ -92,7 +93,7 @@ function readTeamFile(environment: string, path: string, problems: ConfigProblem
     add('(file)', parsed, 'an object of team keys (name, namespace, secrets, owners, ...)');
     return undefined;
   }
-  const { owners, $schema, databaseCredentials, ...tenant } = parsed;
+  const { owners, $schema, databaseCredentials, renamedFrom, ...tenant } = parsed;
   const team = basename(path, extname(path));
   if (tenant.name !== team)
     add(
@@ -118,6 +119,12 @@ function readTeamFile(environment: string, path: string, problems: ConfigProblem
       'databaseCredentials',
       databaseCredentials,
       "none in a team file: a credential's role is listed in the shared engine's connection, which a team's stack cannot change (declare it with an inline tenant in the environment file)",
+    );
+  if (renamedFrom !== undefined)
+    add(
+      'renamedFrom',
+      renamedFrom,
+      `none in a team file: a team's objects are a stack named after its file (${teamStackName(environment, team)}), and moved blocks cannot carry them from one stack's state to another's; to rename a team, destroy its stack while its file still has the old name (${opsCommand('destroy', environment, '--team', typeof renamedFrom === 'string' ? renamedFrom : 'OLD-NAME')}), then rename the file`,
     );
   return { file, tenant, owners: Array.isArray(owners) ? owners.map(String) : [] };
 }

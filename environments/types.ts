@@ -436,7 +436,7 @@ export interface TenantConfig {
  * keys, and who reviews changes of it. The team's objects are a stack of their own,
  * `<environment>--<name>`, beside the environment's.
  */
-export interface TeamFile extends Omit<TenantConfig, 'databaseCredentials'> {
+export interface TeamFile extends Omit<TenantConfig, 'databaseCredentials' | 'renamedFrom'> {
   /**
    * GitHub users or teams (`@org/team`) who review changes of this file: they are its owners
    * in `.github/CODEOWNERS` (`npm run teams` writes it).

@@ -161,6 +161,13 @@ describe('refusals name the file and the key', () => {
     ]);
   });
 
+  it('a renamed team: its stack is named after its file, and state does not move between stacks', () => {
+    folder.write('search.yaml', `${folder.read('search.yaml')}renamedFrom: finder\n`);
+    expect(said(problemsOf())).toEqual([
+      `${FOLDER}/search.yaml: renamedFrom = "finder": none in a team file: a team's objects are a stack named after its file (local-tenants--search), and moved blocks cannot carry them from one stack's state to another's; to rename a team, destroy its stack while its file still has the old name (npm run destroy -- --env local-tenants --team finder), then rename the file`,
+    ]);
+  });
+
   it('an empty folder, and tenants beside team files', () => {
     folder.write('payments.yaml', undefined);
     folder.write('search.yaml', undefined);
