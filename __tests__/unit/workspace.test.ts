@@ -12,12 +12,13 @@ import { runIdentity } from '../../common/identity';
 import { providerConfig } from '../../common/stack-json';
 import { SynthesizedStack } from '../../common/synthesized-stack';
 import { ALL_ENVIRONMENTS } from '../../environments';
+import { localTenants } from '../../environments/local-tenants';
 import { prod } from '../../environments/prod';
 import { staging } from '../../environments/staging';
 import type { EnvironmentConfig } from '../../environments/types';
-import { workspaceRefusal } from '../../ops/terraform';
+import { requireWorkspaces, workspaceRefusal } from '../../ops/terraform';
 import { type Setting, workspaceSettings } from '../../ops/workspace-settings';
-import { synthJson } from '../support/stack';
+import { synthJson, synthTexts } from '../support/stack';
 
 const ROOT = join(__dirname, '..', '..');
 const stackOf = (config: EnvironmentConfig) => new SynthesizedStack(synthJson(config));
@@ -99,6 +100,50 @@ describe('selecting the workspace', () => {
   ])('%s', (_what, name, env, refusal) => {
     const config = name === 'prod' ? prod : staging;
     expect(workspaceRefusal(name, stackOf(config).cloudBlock(), env)).toBe(refusal);
+  });
+
+  describe('an environment of team files: each stack in a workspace of its own', () => {
+    /** local-tenants' stacks (its own, then each team's) with the cloud backend of `of`. */
+    const stacksIn = (of: EnvironmentConfig) =>
+      [...synthTexts({ ...localTenants, backend: of.backend })].map(([name, text]) => ({
+        name,
+        cloud: new SynthesizedStack(JSON.parse(text) as SynthesizedStack['json']).cloudBlock(),
+      }));
+    const refusal = (stacks: ReturnType<typeof stacksIn>, env: NodeJS.ProcessEnv) => {
+      try {
+        requireWorkspaces(stacks, env);
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+
+    it("by name: a team's stack names the environment's workspace with the team's", () => {
+      const stacks = stacksIn(staging);
+      expect(stacks.map((s) => s.cloud?.workspace)).toEqual([
+        'eks-vault-eso-staging',
+        'eks-vault-eso-staging--payments',
+        'eks-vault-eso-staging--search',
+      ]);
+      expect(refusal(stacks, {})).toBeUndefined();
+      // TF_WORKSPACE may point one stack at its own workspace, never the others at it.
+      expect(refusal(stacks.slice(1, 2), { TF_WORKSPACE: 'eks-vault-eso-staging--payments' })).toBe(
+        undefined,
+      );
+      expect(refusal(stacks, { TF_WORKSPACE: 'eks-vault-eso-staging--payments' })).toBe(
+        'TF_WORKSPACE is "eks-vault-eso-staging--payments", but local-tenants names its Terraform Cloud workspace "eks-vault-eso-staging": unset TF_WORKSPACE for local-tenants',
+      );
+    });
+
+    it('by tags: one stack at a time, since TF_WORKSPACE names one workspace', () => {
+      const stacks = stacksIn(prod);
+      const env = { TF_WORKSPACE: 'eks-vault-eso-prod-eu' };
+      expect(refusal(stacks.slice(1, 2), env)).toBeUndefined();
+      expect(refusal(stacks, env)).toBe(
+        "local-tenants, local-tenants--payments, local-tenants--search select their Terraform Cloud workspaces by tags, and TF_WORKSPACE names one workspace: run one stack at a time (--team NAME for a team's)",
+      );
+      expect(refusal(stacks.slice(1, 2), {})).toContain('set TF_WORKSPACE');
+    });
   });
 
   it('npm run drift and npm run deploy refuse prod without TF_WORKSPACE, before running anything', () => {
