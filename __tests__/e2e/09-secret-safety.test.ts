@@ -267,6 +267,9 @@ const teams = new Sweep({
   mount: TEAMS_MOUNT,
   namespaces: ['sweep-a', 'sweep-b', 'sweep-b2'],
   changes: {
+    // Its teams inline, in the environment's one stack (team files cannot rename a team: their
+    // stacks are named after their files).
+    teamFiles: null,
     vault: {
       kvMount: { path: TEAMS_MOUNT, managed: true, allowDestroy: false },
       authPath: 'jwt-sweep-teams',

@@ -12,7 +12,7 @@ import type { CheckResult } from '../../../ops/doctor/model';
 import { VaultClient, type VaultResponse } from '../../../ops/vault-http';
 import { ledgerPath } from '../../../environments/ledger';
 import { tenantsOf } from '../../../environments/tenants';
-import { type VariantSpec, variantConfig } from './variant-config';
+import { type VariantSpec, variantConfig, variantStackNames } from './variant-config';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const MINUTES = 60_000;
@@ -133,15 +133,28 @@ export const E2E_LEDGER_DIR = join(
   `e2e-ledgers-${CDKTF_OUT}-${process.env.JEST_WORKER_ID ?? '0'}`,
 );
 
-export function stackDir(v: StackVariant): string {
-  return join(ROOT, CDKTF_OUT, 'stacks', v.name);
+/** The directory of the variant's own stack (or of `stack`, one of its teams'). */
+export function stackDir(v: StackVariant, stack: string = v.name): string {
+  return join(ROOT, CDKTF_OUT, 'stacks', stack);
 }
 
-export function stateFile(v: StackVariant): string {
-  return join(ROOT, `terraform.${v.name}.tfstate`);
+/** The local state file of the variant's own stack (or of `stack`, one of its teams'). */
+export function stateFile(v: StackVariant, stack: string = v.name): string {
+  return join(ROOT, `terraform.${stack}.tfstate`);
 }
 
-/** `cdktf <verb> <variant>` through the variant app, into the suite's output directory. */
+/** Drops the state files of every stack of the variant (after a destroy). */
+function removeStateFiles(v: StackVariant): void {
+  for (const stack of variantStackNames(v)) {
+    rmSync(stateFile(v, stack), { force: true });
+    rmSync(`${stateFile(v, stack)}.backup`, { force: true });
+  }
+}
+
+/**
+ * `cdktf <verb>` of the variant's stacks (its own, then its teams') through the variant app, into
+ * the suite's output directory.
+ */
 function cdktfVariant(
   verb: 'deploy' | 'destroy' | 'diff',
   v: StackVariant,
@@ -152,7 +165,7 @@ function cdktfVariant(
     CDKTF,
     [
       verb,
-      v.name,
+      ...variantStackNames(v),
       ...approve,
       '--skip-provider-lock',
       '--no-color',
@@ -225,23 +238,28 @@ export async function doctor(env = 'local'): Promise<Diagnosis> {
   return { ...parsed, code: asJson.code, human: human.stdout };
 }
 
-/** `cdktf destroy`; on success the (now empty) state file goes too, so a later run starts clean. */
+/** `cdktf destroy`; on success the (now empty) state files go too, so a later run starts clean. */
 export async function destroy(v: StackVariant): Promise<Run> {
   const result = await cdktfVariant('destroy', v);
-  if (result.code === 0) {
-    rmSync(stateFile(v), { force: true });
-    rmSync(`${stateFile(v)}.backup`, { force: true });
-  }
+  if (result.code === 0) removeStateFiles(v);
   return result;
 }
 
-/** A refreshing plan of the deployed stack: exit 0 no changes, 2 changes, 1 error. */
+/**
+ * A refreshing plan of each deployed stack of the variant: exit 0 no changes, 2 changes, 1
+ * error; of several stacks, the first that errs, else the first that changes something.
+ */
 export async function plan(v: StackVariant): Promise<Run> {
-  return exec(
-    lab().toolchain.tfBinary,
-    ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'],
-    { cwd: stackDir(v), env: cdktfEnv(v) },
-  );
+  const runs: Run[] = [];
+  for (const stack of variantStackNames(v))
+    runs.push(
+      await exec(
+        lab().toolchain.tfBinary,
+        ['plan', '-detailed-exitcode', '-input=false', '-no-color', '-lock=false'],
+        { cwd: stackDir(v, stack), env: cdktfEnv(v) },
+      ),
+    );
+  return runs.find((r) => r.code === 1) ?? runs.find((r) => r.code !== 0) ?? runs[0];
 }
 
 /** A saved plan of the deployed stack, shown as JSON (the form that carries every value). */
@@ -265,9 +283,10 @@ export async function savedPlanJson(v: StackVariant): Promise<Run> {
 
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
 export async function ensureDestroyed(v: StackVariant): Promise<void> {
-  // Whatever the variant declares now, all it deployed goes: its ledger must not refuse that.
-  rmSync(ledgerPath(v.name, E2E_LEDGER_DIR), { force: true });
-  if (existsSync(stateFile(v))) await destroyRecorded(v);
+  // Whatever the variant declares now, all it deployed goes: its ledgers must not refuse that.
+  const stacks = variantStackNames(v);
+  for (const stack of stacks) rmSync(ledgerPath(stack, E2E_LEDGER_DIR), { force: true });
+  if (stacks.some((stack) => existsSync(stateFile(v, stack)))) await destroyRecorded(v);
   const config = variantConfig(v);
   await sweepUnrecorded(config);
   for (const tenant of tenantsOf(config).filter((t) => t.manageNamespace))
@@ -278,25 +297,27 @@ export async function ensureDestroyed(v: StackVariant): Promise<void> {
 async function destroyRecorded(v: StackVariant): Promise<void> {
   let result = await destroy(v);
   // After a Vault that lost its data (a restarted dev server) the deletes of KV objects hit a
-  // missing mount; they are gone already: forget them.
+  // missing mount; they are gone already: forget them (in each stack that holds some).
   if (result.code !== 0 && /no handler for route/.test(result.stdout + result.stderr)) {
-    const listed = await exec(lab().toolchain.tfBinary, ['state', 'list'], {
-      cwd: stackDir(v),
-      env: cdktfEnv(v),
-    });
-    const secrets = listed.stdout
-      .split('\n')
-      .filter((address) => /^vault_(kv_secret_v2|generic_endpoint)\./.test(address));
-    await exec(lab().toolchain.tfBinary, ['state', 'rm', ...secrets], {
-      cwd: stackDir(v),
-      env: cdktfEnv(v),
-    });
+    for (const stack of variantStackNames(v).filter((s) => existsSync(stateFile(v, s)))) {
+      const listed = await exec(lab().toolchain.tfBinary, ['state', 'list'], {
+        cwd: stackDir(v, stack),
+        env: cdktfEnv(v),
+      });
+      const secrets = listed.stdout
+        .split('\n')
+        .filter((address) => /^vault_(kv_secret_v2|generic_endpoint)\./.test(address));
+      if (secrets.length > 0)
+        await exec(lab().toolchain.tfBinary, ['state', 'rm', ...secrets], {
+          cwd: stackDir(v, stack),
+          env: cdktfEnv(v),
+        });
+    }
     result = await destroy(v);
   }
   if (result.code !== 0)
     throw new Error(`cleanup destroy of ${v.name} failed:\n${result.stderr.slice(-2000)}`);
-  rmSync(stateFile(v), { force: true });
-  rmSync(`${stateFile(v)}.backup`, { force: true });
+  removeStateFiles(v);
 }
 
 /**
