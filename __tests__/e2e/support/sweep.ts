@@ -228,7 +228,11 @@ export class Sweep {
 
   /** Nothing of the sweep left: the stack, its namespaces and its mount. */
   async cleanUp(): Promise<void> {
-    await ensureDestroyed(this.variant(this.spec.changes));
+    // The mount goes below in any case: its destroy guard (allowDestroy: false, as the sweep
+    // deploys it) must not stop the destroy of what a failed or finished sweep left deployed.
+    const changes = this.spec.changes;
+    const kvMount = { ...changes.vault?.kvMount, allowDestroy: true };
+    await ensureDestroyed(this.variant({ ...changes, vault: { ...changes.vault, kvMount } }));
     for (const namespace of this.spec.namespaces)
       await kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true']);
     await vault('DELETE', `sys/mounts/${this.spec.mount}`);
