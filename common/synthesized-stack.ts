@@ -17,11 +17,14 @@ import { guardedTargets } from './chain/takeover-guard';
 import type { ValueReader } from './chain/values';
 import { DESTROY_GUARD_PREFIX } from './names';
 import {
+  type DeclaredCluster,
   type DeclaredSecret,
   type DeclaredSync,
   type DeclaredTenants,
+  type JsonObject,
   type NamedResource,
   type StackJson,
+  declaredClusters,
   declaredSecrets,
   declaredSync,
   declaredTenants,
@@ -80,6 +83,31 @@ export class SynthesizedStack {
 
   resources(type: string): NamedResource[] {
     return resourcesOfType(this.json, type);
+  }
+
+  /** Its data sources of one type (`aws_eks_cluster`), addressed `data.<type>.<name>`. */
+  dataSources(type: string): NamedResource[] {
+    return Object.entries(this.json.data?.[type] ?? {}).map(([name, body]) => ({
+      address: `data.${type}.${name}`,
+      body,
+    }));
+  }
+
+  /** Every configuration block of a provider (the default one and each alias). */
+  providerConfigs(name: string): JsonObject[] {
+    return this.json.provider?.[name] ?? [];
+  }
+
+  /**
+   * The provider configuration a resource or data source names (`kubernetes.green`), by its
+   * address; undefined for the type's default configuration.
+   */
+  providerOf(address: string): string | undefined {
+    const [first, ...rest] = address.split('.');
+    const [type, name] = first === 'data' ? rest : [first, rest[0]];
+    const body =
+      first === 'data' ? this.json.data?.[type]?.[name] : this.json.resource?.[type]?.[name];
+    return typeof body?.provider === 'string' ? body.provider : undefined;
   }
 
   /** Its ESO stores, both kinds. */
@@ -142,6 +170,11 @@ export class SynthesizedStack {
 
   declaredSync(): DeclaredSync[] {
     return declaredSync(this.json);
+  }
+
+  /** Its clusters, when it has several (empty: the one cluster of its providers). */
+  declaredClusters(): DeclaredCluster[] {
+    return declaredClusters(this.json);
   }
 
   /** The takeover guards' targets (`namespace/name`), from its admission policies. */

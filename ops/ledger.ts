@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     if (unknown.length > 0)
       throw new CommandError(`the ledger of ${name} records no secret ${unknown.join(', ')}`);
     const file = writeLedger(
-      { environment: name, entries: ledger.entries.filter((e) => !drop.includes(e.secret)) },
+      { ...ledger, entries: ledger.entries.filter((e) => !drop.includes(e.secret)) },
       ledgerDir,
     );
     progress(TOOL, `${name}: forgot ${drop.join(', ')} in ${file}`);
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     progress(TOOL, `${name}: reading the deployed state`);
     await init(stackDir);
     const mount = stack.declaredSecrets()[0]?.mount ?? '';
-    ledger = { environment: name, entries: await deployedEntries(stackDir, mount) };
+    ledger = { ...ledger, entries: await deployedEntries(stackDir, mount) };
   }
   const file = writeLedger(ledger, ledgerDir);
   progress(TOOL, `${name}: ${ledger.entries.length} secret(s) recorded in ${file} (commit it)`);

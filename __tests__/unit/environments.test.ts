@@ -36,6 +36,7 @@ describe('the real environments', () => {
       'tenants.ts',
       'defaults.ts',
       'ledger.ts',
+      'clusters.ts',
     ]);
     const files = readdirSync(join(__dirname, '..', '..', 'environments'))
       .filter((f) => f.endsWith('.ts') && !support.has(f))

@@ -6,7 +6,8 @@
 import type { IsolationDesign } from '../types';
 import { validateAws } from './aws';
 import { validateBackend, validateRunnerCanAuthenticate } from './backend';
-import { Checker, type ConfigProblem, isObject, type Obj, SHAPES } from './checker';
+import { API_AUDIENCES, Checker, type ConfigProblem, isObject, type Obj, SHAPES } from './checker';
+import { validateClusters } from './clusters';
 import { validateDatabaseCredentials, validateDatabaseEngine } from './database';
 import { validateEso } from './eso';
 import { validateKubernetes } from './kubernetes';
@@ -78,6 +79,7 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
       env.vault.kvMount.purgeSecretsOnDestroy === true,
   );
   validateDatabases(c, env, layout);
+  validateClusters(c, env, layout);
   validateEso(c, env.eso, tenanted);
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);
@@ -125,14 +127,6 @@ function validateDatabases(c: Checker, env: Obj, layout: Layout): void {
       );
   });
 }
-
-/** Audiences EKS API servers (and AWS STS) accept tokens for. */
-const API_AUDIENCES = [
-  'https://kubernetes.default.svc',
-  'https://kubernetes.default.svc.cluster.local',
-  'kubernetes.default.svc',
-  'sts.amazonaws.com',
-];
 
 /**
  * With the jwt method the login token travels to Vault; an audience the API server (or STS)
