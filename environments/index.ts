@@ -2,6 +2,7 @@ import { dev } from './dev';
 import { local } from './local';
 import { localTenants } from './local-tenants';
 import { localDatabase } from './local-database';
+import { localClusters } from './local-clusters';
 import { prod } from './prod';
 import { staging } from './staging';
 import { LEDGER_DIR, ledgerPath, ledgerProblems, readLedger } from './ledger';
@@ -27,6 +28,7 @@ export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
   local,
   localTenants,
   localDatabase,
+  localClusters,
 ];
 
 /** The name an entry of the list goes by in messages: its own, or its place in the list. */

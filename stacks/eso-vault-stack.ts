@@ -26,6 +26,7 @@ import {
   DECLARED_SYNC_LOCAL,
   DECLARED_TENANTS_LOCAL,
   VARIABLES,
+  clusterGuardName,
   databaseRootPasswordVariableName,
   kebabId,
   opsCommand,
@@ -63,6 +64,14 @@ import {
 } from '../constructs/terraform-blocks';
 import type { DeclaredSync, DeclaredTenant, StackJson } from '../common/stack-json';
 import { SecretTakeoverGuard } from '../constructs/secret-takeover-guard';
+import { clustersOf } from '../environments/clusters';
+import {
+  type ClusterSite,
+  awsProviderSettings,
+  clusterSite,
+  declareClusters,
+  settleClusterSite,
+} from './cluster-sites';
 
 /** Each secret once, though two tenants may share one. */
 function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
@@ -113,6 +122,8 @@ interface Team {
    * are the ones it always had), `tenant-<name>` otherwise.
    */
   readonly scope: Construct;
+  /** Where its policy lives: the same scope, except with several clusters (the stack's `tenant-<name>`). */
+  readonly policyScope: Construct;
   readonly account: VaultAuthServiceAccount;
 }
 interface GrantedTeam extends Team {
@@ -122,10 +133,10 @@ interface ServedTeam extends GrantedTeam {
   readonly store: EsoSecretStore;
 }
 
-/** What the stack's later steps share: the cluster lookup, the login method, the readiness wait. */
+/** What a cluster's later steps share: where they go, the login method, the readiness wait. */
 interface ChainParts {
   readonly config: EnvironmentConfig;
-  readonly cluster: EksClusterLookup;
+  readonly site: ClusterSite;
   readonly login: VaultLogin;
   /** Tenants' shared auth-delegator binding (kubernetes method with tenants). */
   readonly sharedBinding?: ITerraformDependable;
@@ -146,7 +157,12 @@ export class EsoVaultStack extends TerraformStack {
     const { config } = props;
     this.configureBackend(config);
     this.pinVersions();
-    const cluster = this.providers(config);
+    const clusters = clustersOf(config);
+    const sites =
+      clusters === undefined
+        ? [this.providers(config)]
+        : clusters.map((c) => clusterSite(this, config, c));
+    this.vaultProvider(config);
     const tenants = tenantsOf(config);
     const kv = this.secrets(
       config,
@@ -154,25 +170,14 @@ export class EsoVaultStack extends TerraformStack {
       props.ledger ?? { environment: config.name, entries: [] },
     );
     const database = this.databaseEngine(config, tenants);
-    const teams = this.accounts(config, tenants);
-    const parts: ChainParts = {
-      config,
-      cluster,
-      sharedBinding: this.sharedAuthDelegatorBinding(config, teams),
-      login: this.loginMethod(config, cluster, teams),
-      // Said wherever the chain may break: the doctor walks it link by link.
-      readiness: {
-        diagnose: `npm run doctor -- --env ${config.name}`,
-        timeout: config.eso.readyTimeout ?? DEFAULTS.readyTimeout,
-      },
-    };
-    const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
-    const served = this.grantAndServe(parts, teams, gate, kv.mountPath);
-    this.externalSecrets(parts, served, kv, this.takeoverGuard(config, tenants));
-    if (database) this.dynamicSecrets(parts, served, database);
-    this.readinessCheck(parts, served, gate);
+    // One cluster's part of the chain each: its accounts, auth method, roles, stores, ExternalSecrets.
+    for (const site of sites) {
+      this.clusterChain(config, site, tenants, kv, database);
+      settleClusterSite(site);
+    }
     this.declareTenants(config, tenants);
     this.declareSync(config, tenants);
+    if (clusters !== undefined) declareClusters(this, clusters);
     this.node.addValidation(
       new ChainInvariants(() => {
         this.checkedJson = super.toTerraform() as StackJson;
@@ -180,6 +185,39 @@ export class EsoVaultStack extends TerraformStack {
       }),
     );
   }
+
+  /**
+   * One cluster's part of the chain: each team's account, the auth method, roles and stores, the
+   * ExternalSecrets and generators, the readiness check. The policies and secrets are the stack's.
+   */
+  private clusterChain(
+    config: EnvironmentConfig,
+    site: ClusterSite,
+    tenants: readonly ResolvedTenant[],
+    kv: KvV2Secrets,
+    database: DatabaseSecretsEngine | undefined,
+  ): void {
+    const teams = this.accounts(config, site, tenants);
+    const parts: ChainParts = {
+      config,
+      site,
+      sharedBinding: this.sharedAuthDelegatorBinding(config, site, teams),
+      login: this.loginMethod(site, teams),
+      // Said wherever the chain may break: the doctor walks it link by link.
+      readiness: {
+        diagnose: `npm run doctor -- --env ${config.name}`,
+        timeout: config.eso.readyTimeout ?? DEFAULTS.readyTimeout,
+      },
+    };
+    const gate = new EsoApiGate(site.scope, 'eso-api', config.eso.apiVersion);
+    const served = this.grantAndServe(parts, teams, gate, kv.mountPath);
+    this.externalSecrets(parts, served, kv, this.takeoverGuard(site.scope, config, tenants));
+    if (database) this.dynamicSecrets(parts, served, database);
+    this.readinessCheck(parts, served, gate);
+  }
+
+  /** Each team's policy name, once per stack (several clusters share one set of policies). */
+  private readonly policyNames = new Map<string, string>();
 
   /** The JSON the chain rules just checked, handed once to the synthesis that follows. */
   private checkedJson?: StackJson;
@@ -195,17 +233,12 @@ export class EsoVaultStack extends TerraformStack {
     return checked ?? (super.toTerraform() as StackJson);
   }
 
-  /** The AWS provider and the EKS lookup, which feed the Kubernetes provider; the Vault provider. */
-  private providers(config: EnvironmentConfig): EksClusterLookup {
-    const emulated = config.aws.endpoints !== undefined;
-    new AwsProvider(this, 'aws', {
-      region: config.aws.region,
-      endpoints: emulated ? [{ ...config.aws.endpoints }] : undefined,
-      // An emulator cannot answer these checks; real AWS can, so they stay on there.
-      skipCredentialsValidation: emulated || undefined,
-      skipRequestingAccountId: emulated || undefined,
-      skipMetadataApiCheck: emulated ? 'true' : undefined,
-    });
+  /**
+   * The one cluster of an environment without `clusters`: the AWS provider and the EKS lookup,
+   * which feed the Kubernetes provider, all at the stack's root.
+   */
+  private providers(config: EnvironmentConfig): ClusterSite {
+    new AwsProvider(this, 'aws', awsProviderSettings(config, config.aws.region));
     const cluster = new EksClusterLookup(this, 'eks', {
       clusterName: config.aws.clusterName,
       region: config.aws.region,
@@ -225,14 +258,24 @@ export class EsoVaultStack extends TerraformStack {
       token: cluster.credentials.token,
       exec: cluster.credentials.exec ? [cluster.credentials.exec] : undefined,
     });
-    // Address and namespace per environment; the token comes from VAULT_TOKEN, never from code.
+    return {
+      scope: this,
+      lookup: cluster,
+      authPath: config.vault.authPath,
+      authMethod: authMethodOf(config),
+      jwtIssuerCa: config.vault.jwtIssuerCa,
+      tokenAudience: config.kubernetes.tokenAudience,
+    };
+  }
+
+  /** The Vault provider: address and namespace per environment; the token from VAULT_TOKEN. */
+  private vaultProvider(config: EnvironmentConfig): void {
     new VaultProvider(this, 'vault', {
       address: config.vault.address,
       namespace: config.vault.namespace,
       vaultVersionOverride: config.vault.versionOverride,
       skipGetVaultVersion: config.vault.versionOverride !== undefined || undefined,
     });
-    return cluster;
   }
 
   /** The KV mount and every tenant's secrets (seeded once, never owned). */
@@ -255,23 +298,24 @@ export class EsoVaultStack extends TerraformStack {
     });
   }
 
-  /** Each team's scope and the service account ESO logs in as (with its namespace). */
-  private accounts(config: EnvironmentConfig, tenants: readonly ResolvedTenant[]): Team[] {
-    const method = authMethodOf(config);
+  /** Each team's scope in a cluster and the service account ESO logs in as (with its namespace). */
+  private accounts(
+    config: EnvironmentConfig,
+    site: ClusterSite,
+    tenants: readonly ResolvedTenant[],
+  ): Team[] {
+    const method = site.authMethod;
     return tenants.map((tenant, index): Team => {
-      const scope = tenant.singleChain ? this : new Construct(this, tenantScopeId(tenant.name));
+      const scope = tenant.singleChain
+        ? site.scope
+        : new Construct(site.scope, tenantScopeId(tenant.name));
       const account = new VaultAuthServiceAccount(scope, 'service-account', {
         namespace: tenant.namespace,
         manageNamespace: tenant.manageNamespace,
         allowNamespaceDestroy: tenant.allowNamespaceDestroy,
         // Each tenant's guard names its own key, and is named after the tenant (not its place
-        // in the list, so reordering tenants replaces nothing).
-        allowNamespaceDestroyKey: tenant.singleChain
-          ? undefined
-          : {
-              key: `tenants[${index}].allowNamespaceDestroy (tenant "${tenant.name}")`,
-              guardName: `tenant-${tenant.name}-allowNamespaceDestroy`,
-            },
+        // in the list, so reordering tenants replaces nothing) and its cluster.
+        allowNamespaceDestroyKey: this.namespaceGuardKey(site, tenant, index),
         name: tenant.serviceAccountName,
         // A single chain's account has the binding of its own it always had.
         clusterRoleBindingName:
@@ -287,41 +331,63 @@ export class EsoVaultStack extends TerraformStack {
               }
             : undefined,
       });
-      return { tenant, scope, account };
+      return { tenant, scope, policyScope: this.policyScope(site, tenant, scope), account };
     });
+  }
+
+  /** The key a namespace guard names, and the guard's name (unique per cluster). */
+  private namespaceGuardKey(
+    site: ClusterSite,
+    tenant: ResolvedTenant,
+    index: number,
+  ): { key: string; guardName?: string } | undefined {
+    const own = tenant.singleChain
+      ? { key: 'kubernetes.allowNamespaceDestroy' }
+      : {
+          key: `tenants[${index}].allowNamespaceDestroy (tenant "${tenant.name}")`,
+          guardName: `tenant-${tenant.name}-allowNamespaceDestroy`,
+        };
+    if (site.cluster === undefined) return tenant.singleChain ? undefined : own;
+    return { ...own, guardName: clusterGuardName(site.cluster.name, own.guardName ?? own.key) };
+  }
+
+  /** Where a team's policy lives: its scope, or the stack's when clusters share the policies. */
+  private policyScope(site: ClusterSite, tenant: ResolvedTenant, scope: Construct): Construct {
+    if (site.scope === this) return scope;
+    if (tenant.singleChain) return this;
+    const id = tenantScopeId(tenant.name);
+    return this.node.tryFindChild(id) ?? new Construct(this, id);
   }
 
   /** Tenants share one auth-delegator binding (a single chain has its own; jwt needs none). */
   private sharedAuthDelegatorBinding(
     config: EnvironmentConfig,
+    site: ClusterSite,
     teams: readonly Team[],
   ): ITerraformDependable | undefined {
-    if (config.tenants === undefined || authMethodOf(config) !== 'kubernetes') return undefined;
+    if (config.tenants === undefined || site.authMethod !== 'kubernetes') return undefined;
     return authDelegatorBinding(
-      this,
+      site.scope,
       'auth-delegator',
       config.kubernetes.clusterRoleBindingName,
       teams.map((t) => ({ namespace: t.account.namespace, serviceAccountName: t.account.name })),
     );
   }
 
-  /** The Vault auth method ESO logs in with: kubernetes (TokenReview) or jwt (OIDC keys). */
-  private loginMethod(
-    config: EnvironmentConfig,
-    cluster: EksClusterLookup,
-    teams: readonly Team[],
-  ): VaultLogin {
-    if (authMethodOf(config) === 'kubernetes')
-      return new VaultKubernetesAuth(this, 'kubernetes-auth', {
-        path: config.vault.authPath,
-        kubernetesHost: cluster.endpoint,
-        kubernetesCaPem: cluster.caCertificatePem,
+  /** A cluster's Vault auth method: kubernetes (TokenReview) or jwt (OIDC keys). */
+  private loginMethod(site: ClusterSite, teams: readonly Team[]): VaultLogin {
+    const { lookup } = site;
+    if (site.authMethod === 'kubernetes')
+      return new VaultKubernetesAuth(site.scope, 'kubernetes-auth', {
+        path: site.authPath,
+        kubernetesHost: lookup.endpoint,
+        kubernetesCaPem: lookup.caCertificatePem,
         reviewerToken: teams[0].account.reviewerToken,
       });
-    return new VaultJwtAuth(this, 'jwt-auth', {
-      path: config.vault.authPath,
-      issuer: cluster.oidcIssuer,
-      issuerCaPem: config.vault.jwtIssuerCa === 'cluster' ? cluster.caCertificatePem : undefined,
+    return new VaultJwtAuth(site.scope, 'jwt-auth', {
+      path: site.authPath,
+      issuer: lookup.oidcIssuer,
+      issuerCaPem: site.jwtIssuerCa === 'cluster' ? lookup.caCertificatePem : undefined,
     });
   }
 
@@ -343,7 +409,7 @@ export class EsoVaultStack extends TerraformStack {
       const granted = teams.map((team): GrantedTeam => ({ ...team, role }));
       const shared = storeFor(
         { ...granted[0], tenant: { ...granted[0].tenant, singleChain: false } },
-        this,
+        parts.site.scope,
         teams.map((t) => t.tenant.namespace),
       );
       return granted.map((team) => ({ ...team, store: shared }));
@@ -362,8 +428,8 @@ export class EsoVaultStack extends TerraformStack {
       mountPath: parts.config.vault.kvMount.path,
       authAccessor: parts.login.accessor,
     });
-    return parts.login.addRole(this, 'role', {
-      ...this.roleTtls(parts.config),
+    return parts.login.addRole(parts.site.scope, 'role', {
+      ...this.roleTtls(parts),
       name: names.role,
       bindings: teams.map((t) => ({
         namespace: t.tenant.namespace,
@@ -376,27 +442,37 @@ export class EsoVaultStack extends TerraformStack {
   /** `per-tenant` (and a single chain): the team's own policy of exact paths and its own role. */
   private ownGrant(parts: ChainParts, team: Team): LoginRole {
     const { tenant, scope } = team;
-    const policy = new SecretReadPolicy(scope, 'policy', {
-      name: tenant.policyName,
-      mountPath: parts.config.vault.kvMount.path,
-      secrets: tenant.secrets,
-      credentialPaths: credentialPaths(parts.config, tenant),
-    });
     // A single chain's role keeps its place under the auth method.
     return parts.login.addRole(tenant.singleChain ? parts.login : scope, 'role', {
-      ...this.roleTtls(parts.config),
+      ...this.roleTtls(parts),
       name: tenant.roleName,
       // Literal names: a jwt role spells them into its subject, which rules must read.
       bindings: [{ namespace: tenant.namespace, serviceAccountName: tenant.serviceAccountName }],
-      policies: [policy.policyName],
+      policies: [this.readPolicy(parts.config, team)],
     });
   }
 
-  private roleTtls(config: EnvironmentConfig) {
+  /** The team's policy of exact paths, written once however many clusters read through it. */
+  private readPolicy(config: EnvironmentConfig, team: Team): string {
+    const { tenant } = team;
+    let name = this.policyNames.get(tenant.name);
+    if (name === undefined) {
+      name = new SecretReadPolicy(team.policyScope, 'policy', {
+        name: tenant.policyName,
+        mountPath: config.vault.kvMount.path,
+        secrets: tenant.secrets,
+        credentialPaths: credentialPaths(config, tenant),
+      }).policyName;
+      this.policyNames.set(tenant.name, name);
+    }
+    return name;
+  }
+
+  private roleTtls(parts: ChainParts) {
     return {
-      audience: config.kubernetes.tokenAudience,
-      tokenTtlSeconds: config.vault.tokenTtlSeconds,
-      tokenMaxTtlSeconds: config.vault.tokenMaxTtlSeconds,
+      audience: parts.site.tokenAudience,
+      tokenTtlSeconds: parts.config.vault.tokenTtlSeconds,
+      tokenMaxTtlSeconds: parts.config.vault.tokenMaxTtlSeconds,
     };
   }
 
@@ -419,7 +495,7 @@ export class EsoVaultStack extends TerraformStack {
       vaultServer: config.vault.address,
       vaultNamespace: config.vault.namespace,
       kvMountPath,
-      auth: this.storeAuth(config, tenant, login, role, account),
+      auth: this.storeAuth(parts, tenant, role, account),
       allowedNamespaces,
       dependsOn: [
         login.ready,
@@ -467,15 +543,16 @@ export class EsoVaultStack extends TerraformStack {
           readiness: parts.readiness,
         });
         // Where an earlier version put it; an id another ExternalSecret now has is left alone.
+        // (Earlier versions had one cluster: a cluster's scope has no such addresses.)
         const earlier = idOf(secret.name);
-        if (!ids.has(earlier))
+        if (!ids.has(earlier) && parts.site.cluster === undefined)
           moves.push({
             from: `kubernetes_manifest.${logicalIdOf([...above, earlier, 'external-secret'])}`,
             to: externalSecret.address,
           });
       }
     }
-    new MovedResources(this, 'external-secrets-by-object', moves);
+    new MovedResources(parts.site.scope, 'external-secrets-by-object', moves);
   }
 
   /** Vault's database secrets engine: its connections and every tenant's roles. */
@@ -521,7 +598,7 @@ export class EsoVaultStack extends TerraformStack {
             method: login.method,
             mountPath: login.path,
             role: role.name,
-            serviceAccount: { name: account.name, audiences: [config.kubernetes.tokenAudience] },
+            serviceAccount: { name: account.name, audiences: [parts.site.tokenAudience] },
           },
           targetSecretName: credential.targetSecretName,
           refreshInterval: credential.refreshInterval,
@@ -540,7 +617,7 @@ export class EsoVaultStack extends TerraformStack {
 
   /** The plan-time warning about stores and ExternalSecrets ESO does not report Ready. */
   private readinessCheck(parts: ChainParts, teams: readonly ServedTeam[], gate: EsoApiGate): void {
-    new ReadinessCheck(this, 'eso-ready', {
+    new ReadinessCheck(parts.site.scope, 'eso-ready', {
       gate,
       stores: [...new Set(teams.map((t) => t.store))].map((store) => ({
         kind: store.kind,
@@ -562,6 +639,7 @@ export class EsoVaultStack extends TerraformStack {
    * target but those the environment adopts.
    */
   private takeoverGuard(
+    scope: Construct,
     config: EnvironmentConfig,
     tenants: readonly ResolvedTenant[],
   ): SecretTakeoverGuard | undefined {
@@ -571,7 +649,7 @@ export class EsoVaultStack extends TerraformStack {
         .map((s) => `${t.namespace}/${s.targetSecretName}`),
     );
     if (targets.length === 0) return undefined;
-    return new SecretTakeoverGuard(this, 'takeover-guard', {
+    return new SecretTakeoverGuard(scope, 'takeover-guard', {
       name: `eks-vault-eso-${config.name}-targets`,
       targets,
       fix: `adopt it with adoptExistingTarget on its secret in environments/${config.name}.ts (its value goes to Vault first), or choose another targetSecretName`,
@@ -686,12 +764,12 @@ export class EsoVaultStack extends TerraformStack {
 
   /** How a tenant's store logs in to Vault. */
   private storeAuth(
-    config: EnvironmentConfig,
+    parts: ChainParts,
     tenant: ResolvedTenant,
-    login: VaultLogin,
     role: LoginRole,
     account: VaultAuthServiceAccount,
   ): StoreAuth {
+    const { config, login } = parts;
     if (config.eso.storeAuth === 'token')
       return {
         method: 'token',
@@ -715,7 +793,7 @@ export class EsoVaultStack extends TerraformStack {
           tenant.store.kind === 'ClusterSecretStore' && tenant.singleChain
             ? account.namespace
             : undefined,
-        audiences: [config.kubernetes.tokenAudience],
+        audiences: [parts.site.tokenAudience],
       },
     };
   }

@@ -19,6 +19,7 @@ import {
   writeLedger,
 } from '../../environments/ledger';
 import { local } from '../../environments/local';
+import { deployedClusterNames } from '../../environments/clusters';
 import { entriesFromState } from '../../ops/ledger-state';
 import { variant } from '../support/stack';
 import { withTenants } from '../support/tenants';
@@ -36,6 +37,8 @@ describe('the committed ledgers', () => {
     (_name, env) => {
       expect(readLedger(env.name).entries).toEqual(expect.arrayContaining(entriesOf(env)));
       expect(readLedger(env.name).entries).toHaveLength(entriesOf(env).length);
+      // The clusters it is on, for an environment that lists them (none otherwise).
+      expect(readLedger(env.name).clusters).toEqual(deployedClusterNames(env));
     },
   );
 });
