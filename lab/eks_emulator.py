@@ -6,6 +6,10 @@ EKS cluster would. On --webhook-port it serves the Kubernetes TokenReview webhoo
 bearer tokens the way aws-iam-authenticator does (a presigned STS GetCallerIdentity URL, called
 back to learn who the caller is).
 
+More clusters (the lab's second API server) are registered at run time with
+`PUT /clusters/<name>` on the webhook port ({"region", "endpoint", "caData", "oidcIssuer"}); their
+API servers send TokenReviews to `POST /clusters/<name>`, which checks the token for that cluster.
+
 Started by `npm run lab -- up` with the lab's Python virtualenv; all addresses are loopback.
 """
 
@@ -98,6 +102,9 @@ class Emulator:
         self.moto_url = f"http://{self.sts_netloc}"
         with open(args.ca_file, "rb") as ca:
             self.ca_data = base64.b64encode(ca.read()).decode("ascii")
+        # Clusters registered at run time: name -> what DescribeCluster returns for it.
+        self.more: dict[str, dict[str, str]] = {}
+        self.lock = threading.Lock()
 
     def start_moto(self) -> Any:
         from moto.server import ThreadedMotoServer
@@ -111,17 +118,33 @@ class Emulator:
         return server
 
     def ensure_cluster(self) -> None:
+        self.ensure(
+            self.args.cluster_name,
+            {
+                "region": self.args.region,
+                "endpoint": self.args.apiserver_url,
+                "caData": self.ca_data,
+                "oidcIssuer": self.args.oidc_issuer,
+            },
+        )
+
+    def register(self, name: str, spec: dict[str, str]) -> None:
+        """A cluster more (PUT /clusters/<name>), created once and pointed at its API server."""
+        with self.lock:
+            self.ensure(name, spec)
+            self.more[name] = spec
+
+    def ensure(self, name: str, spec: dict[str, str]) -> None:
         import boto3
         from moto.eks.models import eks_backends
 
         eks = boto3.client(
             "eks",
             endpoint_url=self.moto_url,
-            region_name=self.args.region,
+            region_name=spec["region"],
             aws_access_key_id="lab",
             aws_secret_access_key="lab",
         )
-        name = self.args.cluster_name
         try:
             cluster = eks.describe_cluster(name=name)["cluster"]
         except eks.exceptions.ResourceNotFoundException:
@@ -139,14 +162,26 @@ class Emulator:
         # moto offers no API to choose the endpoint or CA, so set them on its backend object
         # (same process), which DescribeCluster then serialises.
         account_id = cluster["arn"].split(":")[4]
-        backend_cluster = eks_backends[account_id][self.args.region].clusters[name]
-        backend_cluster.endpoint = self.args.apiserver_url
-        backend_cluster.certificate_authority = {"data": self.ca_data}
-        backend_cluster.identity = {"oidc": {"issuer": self.args.oidc_issuer}}
+        backend_cluster = eks_backends[account_id][spec["region"]].clusters[name]
+        backend_cluster.endpoint = spec["endpoint"]
+        backend_cluster.certificate_authority = {"data": spec["caData"]}
+        backend_cluster.identity = {"oidc": {"issuer": spec["oidcIssuer"]}}
         described = eks.describe_cluster(name=name)["cluster"]
-        if described["endpoint"] != self.args.apiserver_url:
+        if described["endpoint"] != spec["endpoint"]:
             raise RuntimeError(f"DescribeCluster still returns {described['endpoint']}")
-        log(f"cluster {name}: endpoint {described['endpoint']}, CA from {self.args.ca_file}")
+        log(f"cluster {name} ({spec['region']}): endpoint {described['endpoint']}")
+
+    def cluster_health(self, name: str) -> dict[str, Any] | None:
+        spec = self.more.get(name)
+        if spec is None:
+            return None
+        return {
+            "cluster": name,
+            "region": spec["region"],
+            "endpoint": spec["endpoint"],
+            "oidcIssuer": spec["oidcIssuer"],
+            "caSha256": hashlib.sha256(spec["caData"].encode("ascii")).hexdigest(),
+        }
 
     def health(self) -> dict[str, Any]:
         return {
@@ -156,10 +191,12 @@ class Emulator:
             "oidcIssuer": self.args.oidc_issuer,
             "caSha256": hashlib.sha256(self.ca_data.encode("ascii")).hexdigest(),
             "sts": self.moto_url,
+            # PUT /clusters/<name> holds more clusters (an older emulator has no such route).
+            "registersClusters": True,
         }
 
-    def review_token(self, token: str) -> tuple[dict[str, Any] | None, str]:
-        """Returns (user, "") for a valid EKS token, or (None, reason)."""
+    def review_token(self, token: str, cluster: str) -> tuple[dict[str, Any] | None, str]:
+        """Returns (user, "") for a valid EKS token of `cluster`, or (None, reason)."""
         if not token.startswith(TOKEN_PREFIX):
             return None, "not an EKS token (missing k8s-aws-v1. prefix)"
         encoded = token[len(TOKEN_PREFIX) :]
@@ -193,7 +230,7 @@ class Emulator:
         request = urllib.request.Request(
             url,
             method="GET",
-            headers={CLUSTER_ID_HEADER: self.args.cluster_name, "Accept": "application/json"},
+            headers={CLUSTER_ID_HEADER: cluster, "Accept": "application/json"},
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -244,11 +281,40 @@ def make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def cluster_in_path(self) -> str | None:
+            """The registered cluster `/clusters/<name>` names; None for the lab's own (`/`)."""
+            match = re.fullmatch(r"/clusters/([A-Za-z0-9_-]+)/?", self.path)
+            return match.group(1) if match else None
+
         def do_GET(self) -> None:
             if self.path == "/healthz":
                 self.send_json(200, emulator.health())
-            else:
+                return
+            name = self.cluster_in_path()
+            found = emulator.cluster_health(name) if name else None
+            if found is None:
                 self.send_json(404, {"error": "not found"})
+            else:
+                self.send_json(200, found)
+
+        def do_PUT(self) -> None:
+            name = self.cluster_in_path()
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                spec = json.loads(self.rfile.read(length) or b"{}")
+                fields = {k: str(spec[k]) for k in ("region", "endpoint", "caData", "oidcIssuer")}
+            except (ValueError, KeyError, TypeError):
+                self.send_json(400, {"error": "expected region, endpoint, caData, oidcIssuer"})
+                return
+            if name is None or name == emulator.args.cluster_name:
+                self.send_json(400, {"error": "PUT /clusters/<another cluster's name>"})
+                return
+            try:
+                emulator.register(name, fields)
+            except Exception as error:  # noqa: BLE001 - reported to the caller, who names the log
+                self.send_json(500, {"error": f"{type(error).__name__}: {error}"})
+                return
+            self.send_json(200, emulator.cluster_health(name) or {})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -258,7 +324,11 @@ def make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             except (ValueError, KeyError, TypeError):
                 self.send_json(400, {"error": "expected a TokenReview with spec.token"})
                 return
-            user, reason = emulator.review_token(token)
+            name = self.cluster_in_path()
+            if name is not None and name not in emulator.more:
+                self.send_json(404, {"error": f"no cluster {name} registered"})
+                return
+            user, reason = emulator.review_token(token, name or emulator.args.cluster_name)
             status: dict[str, Any] = {"authenticated": user is not None}
             if user is not None:
                 status["user"] = user
