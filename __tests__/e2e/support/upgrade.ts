@@ -23,8 +23,11 @@ import {
 export interface EarlierCheckout {
   /** The commit, as given. */
   readonly commit: string;
-  /** Deploys a variant with the earlier code; its state then lies where the current code looks. */
-  deploy(name: string, changes: Variant<EnvironmentConfig>): Promise<Run>;
+  /**
+   * Deploys a variant with the earlier code (of `local`, or of the environment `base` names);
+   * its state then lies where the current code looks.
+   */
+  deploy(name: string, changes: Variant<EnvironmentConfig>, base?: string): Promise<Run>;
   /** Removes the worktree. */
   remove(): Promise<void>;
 }
@@ -64,7 +67,7 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
 
   return {
     commit,
-    async deploy(name, changes) {
+    async deploy(name, changes, base) {
       const result = await exec(
         join(dir, 'node_modules', '.bin', 'cdktf'),
         [
@@ -76,7 +79,7 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
           '--app',
           'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts',
         ],
-        { cwd: dir, env: labEnvironment({ E2E_VARIANT: JSON.stringify({ name, changes }) }) },
+        { cwd: dir, env: labEnvironment({ E2E_VARIANT: JSON.stringify({ name, base, changes }) }) },
       );
       // Its local backend wrote the state beside the earlier checkout.
       const earlierState = join(dir, `terraform.${name}.tfstate`);
