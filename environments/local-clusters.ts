@@ -14,7 +14,7 @@ import type { EnvironmentConfig } from './types';
  * upgrade: the lab's cluster (blue, its tokens checked against its OIDC issuer) and its second
  * cluster in another region (green, its tokens reviewed by its own API server). Each cluster has
  * its own auth method, roles, stores and ExternalSecrets; the teams' policies and secrets are one
- * set. The cutover (add green, move the workloads, retire blue) is `__tests__/e2e/13-clusters`.
+ * set. The cutover (add green, move the workloads, retire blue) is `__tests__/e2e/16-clusters`.
  */
 export const localClusters: EnvironmentConfig = {
   name: 'local-clusters',

@@ -58,7 +58,7 @@ describe('the lab and the environments that deploy to it', () => {
     },
   );
 
-  it('include one with two clusters, for the lab suite 13', () => {
+  it('include one with two clusters, for the lab suite 16', () => {
     expect(labEnvironments.filter((e) => (e.clusters?.length ?? 0) >= 2).length).toBe(1);
   });
 
