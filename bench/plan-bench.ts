@@ -1,4 +1,5 @@
-// Benchmark: the plan loop against the lab, each case beside bare OpenTofu on the same directory.
+// Benchmark: the plan loop against the lab, each case beside a bare plan of the same directory,
+// under OpenTofu and under Terraform.
 //
 //   npm run bench:plan [-- --runs N]
 //
@@ -6,10 +7,12 @@
 // deployed (and leaves them deployed), then times, N times each (default 5), median printed:
 // bare `tofu plan` in cdktf.out/stacks/local (the yardstick), `cdktf diff local`,
 // `npm run diff -- --env local`, `npm run drift -- --env local` (a refreshing plan, saved and
-// shown as JSON), and the drift check of both environments at once beside one after the other.
+// shown as JSON), and the drift check of both environments at once beside one after the other;
+// then bare `terraform plan`, `npm run diff` and `npm run drift` with Terraform (in
+// cdktf.out.terraform: each engine keeps its own providers).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { labProcessEnv, readLabInfo } from '../lab/info';
+import { labProcessEnv, readLabInfo, withEngine } from '../lab/info';
 import { ROOT, Report, benchArgs, headerUsage, median, runsOption, timed } from './measure';
 
 const TOOL = 'bench:plan';
@@ -81,6 +84,32 @@ function planCases(
   ];
 }
 
+/** Terraform's bare plan, and the tools run with Terraform, each beside it and bare tofu. */
+function terraformCases(
+  env: NodeJS.ProcessEnv,
+  terraform: string,
+): { name: string; run: () => number; yardstick?: string }[] {
+  const stackDir = join(ROOT, 'cdktf.out.terraform', 'stacks', 'local');
+  const plan = ['plan', '-input=false', '-lock=false', '-no-color', '-detailed-exitcode'];
+  return [
+    {
+      name: 'terraform plan (bare)',
+      yardstick: 'tofu plan (bare, yardstick)',
+      run: () => timedRun([terraform, ...plan], env, { cwd: stackDir, ok: [0, 2] }),
+    },
+    {
+      name: 'npm run diff (Terraform)',
+      yardstick: 'terraform plan (bare)',
+      run: () => timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], env, { ok: [0, 2] }),
+    },
+    {
+      name: 'npm run drift (Terraform)',
+      yardstick: 'terraform plan (bare)',
+      run: () => timedRun([node, runTs, 'ops/drift.ts', '--env', 'local'], env, { ok: [0, 2] }),
+    },
+  ];
+}
+
 function main(): void {
   const { values } = benchArgs(TOOL, {
     args: process.argv.slice(2),
@@ -90,7 +119,7 @@ function main(): void {
     },
   });
   if (values.help) {
-    process.stdout.write(headerUsage(__filename, 9));
+    process.stdout.write(headerUsage(__filename, 12));
     return;
   }
   const runs = runsOption(TOOL, values.runs);
@@ -101,7 +130,16 @@ function main(): void {
   // The synthesized directory the bare runs plan in: the same one cdktf diff writes.
   timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], env, { ok: [0, 2] });
   const stackDir = join(ROOT, 'cdktf.out', 'stacks', 'local');
-  const cases = planCases(env, info.toolchain.tfBinary, stackDir);
+  // The same plans under Terraform, in a directory of its own (each engine keeps its providers).
+  const terraformEnv = {
+    ...labProcessEnv(withEngine(info, 'terraform')),
+    CDKTF_OUTDIR: 'cdktf.out.terraform',
+  };
+  timedRun([node, runTs, 'ops/diff.ts', '--env', 'local'], terraformEnv, { ok: [0, 2] });
+  const cases = [
+    ...planCases(env, info.toolchain.tfBinary, stackDir),
+    ...terraformCases(terraformEnv, info.toolchain.engines.terraform),
+  ];
 
   const report = new Report('plan');
   report.line(`plan-loop benchmark against the lab, ${runs} runs per case (median)`);

@@ -52,10 +52,32 @@ export interface VaultRole {
   readonly policies: readonly string[];
 }
 
+/** A stack's `cloud` block, as read (undefined fields: not set). */
+export interface CloudBlockRead {
+  readonly organization?: string;
+  readonly hostname?: string;
+  /** The one workspace it names. */
+  readonly workspace?: string;
+  /** The tags it selects workspaces by (TF_WORKSPACE then names the one a run uses). */
+  readonly tags?: readonly string[];
+}
+
 /** A guard that refuses a destroy, in words: what it protects and the key that allows it. */
 export interface DestroyGuardRead {
   readonly protects: string;
   readonly allowKey: string;
+}
+
+/** The blocks of one type under `data` or `ephemeral`, addressed `<prefix>.<name>`. */
+function blocksOfType(
+  blocks: Record<string, Record<string, JsonObject>> | undefined,
+  prefix: string,
+): NamedResource[] {
+  const type = prefix.slice(prefix.indexOf('.') + 1);
+  return Object.entries(blocks?.[type] ?? {}).map(([name, body]) => ({
+    address: `${prefix}.${name}`,
+    body,
+  }));
 }
 
 const ROLE_TYPES: Record<string, LoginMethod> = {
@@ -85,12 +107,22 @@ export class SynthesizedStack {
     return resourcesOfType(this.json, type);
   }
 
-  /** Its data sources of one type (`aws_eks_cluster`), addressed `data.<type>.<name>`. */
+  /** Its data sources of one type (addresses `data.<type>.<name>`). */
   dataSources(type: string): NamedResource[] {
-    return Object.entries(this.json.data?.[type] ?? {}).map(([name, body]) => ({
-      address: `data.${type}.${name}`,
-      body,
-    }));
+    return blocksOfType(this.json.data, `data.${type}`);
+  }
+
+  /** Its ephemeral resources of one type (addresses `ephemeral.<type>.<name>`). */
+  ephemerals(type: string): NamedResource[] {
+    return blocksOfType(
+      this.json.ephemeral as Record<string, Record<string, JsonObject>> | undefined,
+      `ephemeral.${type}`,
+    );
+  }
+
+  /** The type of every resource it declares, each once. */
+  resourceTypes(): string[] {
+    return Object.keys(this.json.resource ?? {});
   }
 
   /** Every configuration block of a provider (the default one and each alias). */
@@ -212,6 +244,26 @@ export class SynthesizedStack {
   usesCloudBackend(): boolean {
     const terraform = this.json.terraform;
     return isObject(terraform) && terraform.cloud !== undefined;
+  }
+
+  /** The `cloud` block: organization, host, and the workspace by name or by tags. */
+  cloudBlock(): CloudBlockRead | undefined {
+    const terraform = this.json.terraform;
+    if (!isObject(terraform) || !isObject(terraform.cloud)) return undefined;
+    const cloud = terraform.cloud;
+    const workspaces = isObject(cloud.workspaces) ? cloud.workspaces : {};
+    return {
+      organization: this.values.text(cloud.organization),
+      hostname: this.values.text(cloud.hostname),
+      workspace: this.values.text(workspaces.name),
+      tags: this.values.list(workspaces.tags),
+    };
+  }
+
+  /** The Terraform versions the stack accepts (`required_version`). */
+  requiredVersion(): string | undefined {
+    const terraform = this.json.terraform;
+    return isObject(terraform) ? this.values.text(terraform.required_version) : undefined;
   }
 
   /** Its destroy guards (terraform_data.destroy-needs-<key>), in words. */

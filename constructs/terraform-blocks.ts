@@ -3,7 +3,14 @@
  * blocks. cdktf is archived (no new versions will add them), so each is a small TerraformElement
  * that writes its block into the stack's JSON; the stack merges every element's fragment.
  */
-import { type IResolvable, TerraformElement, TerraformStack, Token, ref } from 'cdktf';
+import {
+  type IResolvable,
+  TerraformElement,
+  TerraformResource,
+  TerraformStack,
+  Token,
+  ref,
+} from 'cdktf';
 import type { Construct } from 'constructs';
 
 /**
@@ -190,6 +197,35 @@ export function withoutBinaryVersionCheck(construct: Construct): void {
  */
 export function logicalIdOf(components: readonly string[]): string {
   return makeUniqueId([...components]);
+}
+
+/**
+ * `moved` blocks for everything below `scope` (a tenant's scope) from where it was when the
+ * scope had the id `earlierId`: the same construct paths with the first component renamed.
+ * Elements whose logical id was overridden (named outright) are left alone.
+ */
+export function movesFromRenamedScope(scope: Construct, earlierId: string): MovedResource[] {
+  const stack = TerraformStack.of(scope);
+  const moves: MovedResource[] = [];
+  for (const node of scope.node.findAll()) {
+    const type =
+      node instanceof TerraformResource
+        ? node.terraformResourceType
+        : node instanceof RawResource
+          ? node.type
+          : undefined;
+    if (type === undefined) continue;
+    const element = node as TerraformElement;
+    const below = element.node.scopes
+      .slice(element.node.scopes.indexOf(stack) + 1)
+      .map((c) => c.node.id);
+    if (logicalIdOf(below) !== element.friendlyUniqueId) continue;
+    moves.push({
+      from: `${type}.${logicalIdOf([earlierId, ...below.slice(1)])}`,
+      to: `${type}.${element.friendlyUniqueId}`,
+    });
+  }
+  return moves;
 }
 
 /** The logical id a child `id` of `scope` has (or would have), from scope's path in its stack. */

@@ -1,8 +1,10 @@
 import { ClusterRoleBindingV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-binding-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { DataKubernetesSecretV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-secret-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import type { ITerraformDependable } from 'cdktf';
+import { type ITerraformDependable, TerraformLocal } from 'cdktf';
+import { REVIEWER_TOKEN_ANNOTATIONS, renewAfterSeconds } from '../common/chain/reviewer-token';
 import { Construct } from 'constructs';
 import { DestroyGuard } from './destroy-guard';
 import { EphemeralResource, RemovedResources, childLogicalId } from './terraform-blocks';
@@ -12,8 +14,11 @@ import type { RoleBinding } from './vault-login';
 export interface ReviewerToken {
   /** The token (an ephemeral reference: only write-only arguments may take it). */
   readonly jwt: string;
-  /** Bump to send a new token to Vault. */
-  readonly version: number;
+  /**
+   * Changes whenever a new token must reach Vault: a number, or an expression of one (the
+   * moment it was minted, which changes when it is renewed).
+   */
+  readonly version: number | string;
 }
 
 export interface VaultAuthServiceAccountProps {
@@ -46,13 +51,15 @@ export interface VaultAuthServiceAccountProps {
   /**
    * Mint a reviewer JWT for Vault (the `token-secret` reviewer mode): a TokenRequest token of the
    * service account, bound to the Secret of the same name, so that deleting that Secret revokes
-   * it. It is opened as an ephemeral resource: it reaches Vault write-only, never the state.
+   * it. It is opened as an ephemeral resource: it reaches Vault write-only, never the state. The
+   * Secret records when it was minted; a deploy mints a new one once half its lifetime has
+   * passed, when the Secret is gone (revoked, or recreated), or when `version` changes.
    * @default none: Vault reviews each login with the client's own JWT
    */
   readonly reviewerToken?: {
     /** Lifetime asked of the API server (it may grant less), in seconds. */
     readonly ttlSeconds: number;
-    /** Bump to mint and send a new one. */
+    /** Bump to mint and send a new one now. */
     readonly version: number;
   };
 }
@@ -94,7 +101,7 @@ export class VaultAuthServiceAccount extends Construct {
       ]);
     }
     if (props.reviewerToken !== undefined)
-      this.reviewerToken = this.mintReviewerToken(props.name, props.reviewerToken);
+      this.reviewerToken = this.mintReviewerToken(props, props.reviewerToken);
   }
 
   /** The managed namespace (guarded unless its destroy is allowed), or an existing one, forgotten. */
@@ -129,21 +136,52 @@ export class VaultAuthServiceAccount extends Construct {
   }
 
   /**
+   * When the reviewer JWT Vault holds was minted, as the next one will be recorded: now (the
+   * plan's timestamp) when a new one is due, otherwise what its anchor Secret records. Due: no
+   * record (a first deploy, or the Secret was deleted, which revoked the token), half its
+   * lifetime passed, or another `version` asked for. The record is read by name at every plan.
+   */
+  private reviewerTokenIssuedAt(
+    props: VaultAuthServiceAccountProps,
+    spec: NonNullable<VaultAuthServiceAccountProps['reviewerToken']>,
+  ): string {
+    const held = new DataKubernetesSecretV1(this, 'reviewer-token-record', {
+      metadata: { name: props.name, namespace: props.namespace },
+    });
+    const recorded = (key: string) => `try(${held.fqn}.metadata[0].annotations["${key}"], "")`;
+    const issued = recorded(REVIEWER_TOKEN_ANNOTATIONS.issuedAt);
+    const renewAt = `timeadd(${issued}, "${renewAfterSeconds(spec.ttlSeconds)}s")`;
+    const due = `try(timecmp(${renewAt}, plantimestamp()) < 0, true) || ${recorded(REVIEWER_TOKEN_ANNOTATIONS.version)} != "${spec.version}"`;
+    const local = new TerraformLocal(
+      this,
+      'reviewer-token-issued-at',
+      `\${${due} ? plantimestamp() : ${issued}}`,
+    );
+    return `local.${local.friendlyUniqueId}`;
+  }
+
+  /**
    * The reviewer JWT: a TokenRequest token bound to an anchor Secret of the account's name.
    * The anchor is the revocation handle: the token is bound to its uid, so deleting the Secret
-   * ends it at once. It holds no data (the manual procedure's token Secret held the token itself).
+   * ends it at once. It holds no data (the manual procedure's token Secret held the token itself),
+   * only the record of the token: minted at, expires at, version. The version Vault is told
+   * changes with the minting time, so a renewed token is sent; between renewals it stays.
    */
   private mintReviewerToken(
-    accountName: string,
+    props: VaultAuthServiceAccountProps,
     spec: NonNullable<VaultAuthServiceAccountProps['reviewerToken']>,
   ): ReviewerToken {
+    const issuedAt = this.reviewerTokenIssuedAt(props, spec);
     const anchor = new SecretV1(this, 'token-secret', {
       metadata: {
-        name: accountName,
+        name: props.name,
         namespace: this.namespace,
         annotations: {
           'eks-vault-eso/purpose':
             'deleting this Secret revokes the reviewer JWT Vault holds for this service account',
+          [REVIEWER_TOKEN_ANNOTATIONS.issuedAt]: `\${${issuedAt}}`,
+          [REVIEWER_TOKEN_ANNOTATIONS.expiresAt]: `\${timeadd(${issuedAt}, "${spec.ttlSeconds}s")}`,
+          [REVIEWER_TOKEN_ANNOTATIONS.version]: String(spec.version),
         },
       },
       type: 'Opaque',
@@ -160,7 +198,10 @@ export class VaultAuthServiceAccount extends Construct {
         },
       },
     });
-    return { jwt: request.stringAttribute('token'), version: spec.version };
+    return {
+      jwt: request.stringAttribute('token'),
+      version: `\${parseint(formatdate("YYYYMMDDhhmmss", ${issuedAt}), 10)}`,
+    };
   }
 }
 

@@ -12,8 +12,8 @@ export const DEFAULTS = {
   authMethod: 'kubernetes',
   /** `eso.readyTimeout` (a Go duration). */
   readyTimeout: '2m',
-  /** `vault.reviewerTokenTtlSeconds`: one year. */
-  reviewerTokenTtlSeconds: 365 * 24 * 3600,
+  /** `vault.reviewerTokenTtlSeconds`: 90 days, the longest EKS grants. */
+  reviewerTokenTtlSeconds: 90 * 24 * 3600,
   /** `vault.reviewerTokenVersion` and `secrets[].writeOnlyVersion`: the first value. */
   firstVersion: 1,
 } as const;

@@ -142,6 +142,17 @@ export function ledgerProblems(config: EnvironmentConfig, ledger: Ledger): Confi
         );
       continue;
     }
+    if (now !== undefined && deployed.tenant !== undefined && now.tenant !== deployed.tenant) {
+      // The same ExternalSecret under another tenant name: only as a declared rename.
+      const t = (config.tenants ?? []).findIndex((x) => x.name === now.tenant);
+      if (config.tenants?.[t]?.renamedFrom !== deployed.tenant)
+        add(
+          `tenants[${t}].renamedFrom`,
+          undefined,
+          `"${deployed.tenant}": tenant "${now.tenant}" holds ExternalSecret ${now.externalSecret}, which tenant "${deployed.tenant}" deployed (${file}); declaring the rename moves its objects to their new addresses instead of destroying and creating them again`,
+        );
+      continue;
+    }
     if (declaredPaths.has(path) || retired.has(deployed.secret) || moves.has(path)) continue;
     add(
       'retiredSecrets',

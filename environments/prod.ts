@@ -16,14 +16,19 @@ export const prod: SingleChainConfig = {
     manageNamespace: true,
     serviceAccountName: 'vault-auth',
     clusterRoleBindingName: 'k8s-auth-client-for-vault',
-    tokenAudience: 'https://kubernetes.default.svc',
+    // An audience of Vault's own: the API server refuses these tokens as bearers.
+    tokenAudience: 'vault',
   },
   vault: {
     address: 'https://xxxxxxx.hashicorp.cloud:8200',
     namespace: 'admin/prod',
     kvMount: { path: 'secret', managed: true },
     policyName: 'payments-eso-read',
-    authPath: 'kubernetes-platform-prod',
+    // jwt: Vault checks each token's signature with the keys the cluster's OIDC issuer (an AWS
+    // endpoint with a public certificate) publishes; it needs no path to the API server.
+    authPath: 'jwt-platform-prod',
+    authMethod: 'jwt',
+    jwtIssuerCa: 'public',
     roleName: 'eso-vault',
     reviewerMode: 'client-jwt',
     tokenTtlSeconds: 1200,

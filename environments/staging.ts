@@ -1,6 +1,9 @@
 import type { SingleChainConfig } from './types';
 
-/** staging: its own HCP Vault child namespace and cluster; values written write-only from CI. */
+/**
+ * staging: its own HCP Vault child namespace and cluster; values written write-only from CI; ESO
+ * logs in with the jwt method (Vault checks tokens against the cluster's OIDC issuer).
+ */
 export const staging: SingleChainConfig = {
   name: 'staging',
   aws: {
@@ -13,14 +16,19 @@ export const staging: SingleChainConfig = {
     manageNamespace: true,
     serviceAccountName: 'vault-auth',
     clusterRoleBindingName: 'k8s-auth-client-for-vault',
-    tokenAudience: 'https://kubernetes.default.svc',
+    // An audience of Vault's own: the API server refuses these tokens as bearers.
+    tokenAudience: 'vault',
   },
   vault: {
     address: 'https://xxxxxxx.hashicorp.cloud:8200',
     namespace: 'admin/staging',
     kvMount: { path: 'secret', managed: true },
     policyName: 'payments-eso-read',
-    authPath: 'kubernetes-platform-staging',
+    // jwt: Vault checks each token's signature with the keys the cluster's OIDC issuer (an AWS
+    // endpoint with a public certificate) publishes; it needs no path to the API server.
+    authPath: 'jwt-platform-staging',
+    authMethod: 'jwt',
+    jwtIssuerCa: 'public',
     roleName: 'eso-vault',
     reviewerMode: 'client-jwt',
     tokenTtlSeconds: 1200,

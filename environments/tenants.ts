@@ -39,6 +39,8 @@ export interface ResolvedTenant {
   readonly serviceAccountName: string;
   /** KV prefix of its secrets ('' for a single chain). */
   readonly prefix: string;
+  /** Its name when last deployed, when renamed (its objects move to their new addresses). */
+  readonly renamedFrom?: string;
   /** The policy that grants its reads, and the role it logs in with. */
   readonly policyName: string;
   readonly roleName: string;
@@ -121,6 +123,7 @@ export function tenantsOf(config: EnvironmentConfig): ResolvedTenant[] {
       allowNamespaceDestroy: tenant.allowNamespaceDestroy ?? false,
       serviceAccountName: tenant.serviceAccountName ?? DEFAULT_SERVICE_ACCOUNT,
       prefix,
+      ...(tenant.renamedFrom ? { renamedFrom: tenant.renamedFrom } : {}),
       policyName: isolation === 'shared-store' ? shared.policy : `eso-${tenant.name}`,
       roleName: isolation === 'shared-store' ? shared.role : `eso-${tenant.name}`,
       store: {

@@ -142,9 +142,12 @@ export interface VaultConfig {
   /** Path of the auth method, e.g. `kubernetes-my-auth`. */
   readonly authPath: string;
   /**
-   * How ESO logs in: `kubernetes` (Vault reviews each token with the API server's TokenReview)
-   * or `jwt` (Vault checks each token's signature against the cluster's OIDC issuer: no path
-   * from Vault to the API server, no auth-delegator binding, no reviewer credential).
+   * How ESO logs in: `jwt` (Vault checks each token's signature against the cluster's OIDC
+   * issuer: no path from Vault to the API server, no auth-delegator binding, no reviewer
+   * credential; staging and prod use it) or `kubernetes` (Vault reviews each token with the API
+   * server's TokenReview: Vault needs a network path to the cluster's API endpoint, which HCP
+   * Vault has only to a public endpoint or through a peered network, and the login token is also
+   * an API bearer token).
    * @default DEFAULTS.authMethod (`environments/defaults.ts`)
    */
   readonly authMethod?: VaultAuthMethod;
@@ -164,13 +167,15 @@ export interface VaultConfig {
   /** Maximum TTL of those tokens, in seconds. */
   readonly tokenMaxTtlSeconds: number;
   /**
-   * `token-secret` mode: lifetime asked for Vault's reviewer JWT, in seconds (the API server may
-   * grant less). Bump `reviewerTokenVersion` before it ends.
+   * `token-secret` mode: lifetime asked for Vault's reviewer JWT, in seconds: 600 (the API
+   * server's shortest) to 7776000 (90 days, the longest EKS grants). A deploy renews it once
+   * half of it has passed (its anchor Secret records when it was minted and when it expires).
    * @default DEFAULTS.reviewerTokenTtlSeconds
    */
   readonly reviewerTokenTtlSeconds?: number;
   /**
-   * `token-secret` mode: bump to mint a new reviewer JWT and send it to Vault.
+   * `token-secret` mode: bump to mint a new reviewer JWT and send it to Vault at the next deploy,
+   * whatever its age (deleting its anchor Secret revokes the current one at once too).
    * @default DEFAULTS.firstVersion
    */
   readonly reviewerTokenVersion?: number;
@@ -403,6 +408,13 @@ export interface TenantConfig {
    * @default the tenant's name
    */
   readonly secretPrefix?: string;
+  /**
+   * The tenant's name when it was last deployed, when it is renamed: its objects move to their
+   * new Terraform addresses (`moved` blocks) instead of being destroyed and created again (two
+   * objects of one name would collide, and its workloads' logins would fail in between).
+   * @default none: a deployed tenant whose name changes is refused
+   */
+  readonly renamedFrom?: string;
   /** Its secrets, named relative to the prefix. */
   readonly secrets: readonly SecretConfig[];
   /**

@@ -4,11 +4,16 @@ Runs moto (the AWS emulator) in-process on --moto-port, creates the lab's EKS cl
 endpoint and certificate authority at the lab's kube-apiserver, so DescribeCluster answers as a real
 EKS cluster would. On --webhook-port it serves the Kubernetes TokenReview webhook that accepts EKS
 bearer tokens the way aws-iam-authenticator does (a presigned STS GetCallerIdentity URL, called
-back to learn who the caller is).
+back to learn who the caller is). Who the caller is in the cluster follows EKS access entries,
+which the emulator adds to moto's EKS API (CreateAccessEntry, DescribeAccessEntry,
+ListAccessEntries, DeleteAccessEntry): an entry maps an IAM principal to a username and
+Kubernetes groups; the cluster's creator (the lab's own credentials) is an administrator, as EKS
+makes it; any other principal without an entry is refused.
 
 More clusters (the lab's second API server) are registered at run time with
 `PUT /clusters/<name>` on the webhook port ({"region", "endpoint", "caData", "oidcIssuer"}); their
-API servers send TokenReviews to `POST /clusters/<name>`, which checks the token for that cluster.
+API servers send TokenReviews to `POST /clusters/<name>`, which checks the token for that cluster
+(its creator is its administrator; the access entries are the lab's own cluster's).
 
 Started by `npm run lab -- up` with the lab's Python virtualenv; all addresses are loopback.
 """
@@ -74,9 +79,22 @@ def teach_moto_presigned_urls() -> None:
     moto picks the service of an unsigned-header request from its body or path, so a presigned
     `GET /?Action=GetCallerIdentity&X-Amz-Credential=.../sts/aws4_request` lands on S3. We hand
     moto's router the same scope as if it came in an Authorization header; the request itself is
-    left untouched.
+    left untouched. moto also reads the caller's access key from that header only, so a presigned
+    call would be answered for moto's default user; it is taught the query's credential too, so
+    that GetCallerIdentity names whoever signed (an assumed role's session, for access entries).
     """
+    from moto.core.responses import BaseResponse
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original_access_key = BaseResponse.get_access_key
+
+    def get_access_key(self: Any) -> str:
+        credential = (self.querystring.get("X-Amz-Credential") or [""])[0]
+        if "Authorization" not in self.headers and credential.count("/") == 4:
+            return credential.split("/")[0]
+        return original_access_key(self)
+
+    BaseResponse.get_access_key = get_access_key  # type: ignore[method-assign]
 
     original = DomainDispatcherApplication.infer_service_region_host
 
@@ -95,6 +113,126 @@ def teach_moto_presigned_urls() -> None:
     DomainDispatcherApplication.infer_service_region_host = infer_service_region_host  # type: ignore[method-assign]
 
 
+ACCESS_ENTRIES = re.compile(r"^/clusters/(?P<cluster>[^/]+)/access-entries(?:/(?P<principal>.+))?$")
+# EKS's default username of an IAM role's sessions.
+ROLE_SESSION_USERNAME = "arn:aws:sts::{account}:assumed-role/{role}/{{{{SessionName}}}}"
+
+
+def principal_of(arn: str) -> tuple[str, str]:
+    """The IAM principal of a caller ARN, and the session name (roles): as EKS maps them."""
+    assumed = re.match(r"^arn:aws:sts::(\d+):assumed-role/([^/]+)/(.+)$", arn)
+    if assumed:
+        account, role, session = assumed.groups()
+        return f"arn:aws:iam::{account}:role/{role}", session
+    return arn, ""
+
+
+class AccessEntries:
+    """EKS access entries of the lab's cluster: principal ARN -> username and groups."""
+
+    def __init__(self, cluster: str) -> None:
+        self.cluster = cluster
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def create(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        principal = str(body.get("principalArn", ""))
+        role = re.match(r"^arn:aws:iam::(\d+):role/(.+)$", principal)
+        if not role and not re.match(r"^arn:aws:iam::\d+:user/.+$", principal):
+            return 400, {"message": f"principalArn {principal!r} is not an IAM role or user"}
+        groups = [str(g) for g in body.get("kubernetesGroups") or []]
+        if any(g.startswith("system:") for g in groups):
+            return 400, {"message": "kubernetesGroups may not start with system:"}
+        default_user = (
+            ROLE_SESSION_USERNAME.format(account=role.group(1), role=role.group(2))
+            if role
+            else principal
+        )
+        entry = {
+            "clusterName": self.cluster,
+            "principalArn": principal,
+            "kubernetesGroups": groups,
+            "username": body.get("username") or default_user,
+            "type": body.get("type") or "STANDARD",
+            "accessEntryArn": f"{principal}/access-entry",
+        }
+        with self.lock:
+            if principal in self.entries:
+                return 409, {
+                    "message": f"The specified access entry resource is already in use on this cluster: {principal}"
+                }
+            self.entries[principal] = entry
+        log(f"access entry {principal} -> groups {groups}")
+        return 200, {"accessEntry": entry}
+
+    def handle(
+        self, method: str, principal: str | None, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if principal is None:
+            if method == "POST":
+                return self.create(body)
+            with self.lock:
+                return 200, {"accessEntries": sorted(self.entries)}
+        with self.lock:
+            entry = self.entries.get(principal)
+            if entry is not None and method == "DELETE":
+                del self.entries[principal]
+                log(f"access entry {principal} deleted")
+                return 200, {}
+        if entry is None:
+            return 404, {
+                "message": f"The specified access entry resource can't be found: {principal}"
+            }
+        return 200, {"accessEntry": entry}
+
+    def user(self, arn: str) -> dict[str, Any] | None:
+        principal, session = principal_of(arn)
+        with self.lock:
+            entry = self.entries.get(principal)
+        if entry is None:
+            return None
+        return {
+            "username": entry["username"].replace("{{SessionName}}", session),
+            "groups": entry["kubernetesGroups"],
+        }
+
+
+# Each status the access-entry routes answer: its reason, and the error type the AWS SDKs read.
+ACCESS_ENTRY_ANSWERS = {
+    200: ("OK", ""),
+    400: ("Bad Request", "InvalidParameterException"),
+    404: ("Not Found", "ResourceNotFoundException"),
+    409: ("Conflict", "ResourceInUseException"),
+}
+
+
+def with_access_entries(app: Any, entries: AccessEntries) -> Any:
+    """moto's WSGI app, with the EKS access-entry routes it lacks answered by `entries`."""
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        match = ACCESS_ENTRIES.match(environ.get("PATH_INFO", ""))
+        if match is None or match.group("cluster") != entries.cluster:
+            return app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        try:
+            body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        except ValueError:
+            body = {}
+        principal = match.group("principal")
+        status, payload = entries.handle(
+            environ["REQUEST_METHOD"], urllib.parse.unquote(principal) if principal else None, body
+        )
+        reason, error = ACCESS_ENTRY_ANSWERS[status]
+        data = json.dumps(payload).encode("utf-8")
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+        start_response(
+            f"{status} {reason}", headers + ([("x-amzn-ErrorType", error)] if error else [])
+        )
+        return [data]
+
+    return wsgi
+
+
 class Emulator:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -105,14 +243,32 @@ class Emulator:
         # Clusters registered at run time: name -> what DescribeCluster returns for it.
         self.more: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
+        # The access entries are the lab's own cluster's; another cluster admits its creator only.
+        self.access_entries = AccessEntries(args.cluster_name)
+        self.creator_arn = ""
 
     def start_moto(self) -> Any:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         teach_moto_presigned_urls()
-        server = ThreadedMotoServer(
-            ip_address=self.args.host, port=self.args.moto_port, verbose=False
-        )
+        entries = self.access_entries
+
+        class Server(ThreadedMotoServer):
+            def _server_entry(self) -> None:
+                app = with_access_entries(DomainDispatcherApplication(create_backend_app), entries)
+                self._server = make_server(
+                    self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                )
+                self._server_ready_event.set()
+                self._server.serve_forever()
+
+        server = Server(ip_address=self.args.host, port=self.args.moto_port, verbose=False)
         server.start()
         log(f"moto listening on {self.moto_url}")
         return server
@@ -127,6 +283,8 @@ class Emulator:
                 "oidcIssuer": self.args.oidc_issuer,
             },
         )
+        # The cluster's creator is its administrator (EKS: bootstrapClusterCreatorAdminPermissions).
+        self.creator_arn = self.client("sts").get_caller_identity()["Arn"]
 
     def register(self, name: str, spec: dict[str, str]) -> None:
         """A cluster more (PUT /clusters/<name>), created once and pointed at its API server."""
@@ -134,17 +292,22 @@ class Emulator:
             self.ensure(name, spec)
             self.more[name] = spec
 
-    def ensure(self, name: str, spec: dict[str, str]) -> None:
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client of moto with the lab's own credentials (the cluster's creator)."""
         import boto3
-        from moto.eks.models import eks_backends
 
-        eks = boto3.client(
-            "eks",
+        return boto3.client(
+            service,
             endpoint_url=self.moto_url,
-            region_name=spec["region"],
+            region_name=region or self.args.region,
             aws_access_key_id="lab",
             aws_secret_access_key="lab",
         )
+
+    def ensure(self, name: str, spec: dict[str, str]) -> None:
+        from moto.eks.models import eks_backends
+
+        eks = self.client("eks", spec["region"])
         try:
             cluster = eks.describe_cluster(name=name)["cluster"]
         except eks.exceptions.ResourceNotFoundException:
@@ -243,10 +406,13 @@ class Emulator:
         if identity is None:
             return None, "STS answer has no Arn"
         arn, user_id, account = identity
+        mapped = self.access_entries.user(arn) if cluster == self.args.cluster_name else None
+        if mapped is None and arn != self.creator_arn:
+            return None, f"no access entry for {principal_of(arn)[0]}"
         return {
-            "username": arn,
+            "username": mapped["username"] if mapped else arn,
             "uid": f"aws-iam-authenticator:{account}:{user_id}",
-            "groups": ["system:masters"],
+            "groups": mapped["groups"] if mapped else ["system:masters"],
             "extra": {"arn": [arn], "accountId": [account]},
         }, ""
 

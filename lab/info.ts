@@ -117,8 +117,8 @@ function pidOf(ctx: LabContext, part: string): number | undefined {
   return runningPid(pidPath(ctx.paths, part));
 }
 
-export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
-  const { config, paths } = ctx;
+/** The toolchain section: both engines, the provider mirror and each provider. */
+function toolchainInfo(ctx: LabContext): LabInfo['toolchain'] {
   const providers = {} as LabInfo['toolchain']['providers'];
   for (const type of PROVIDER_TYPES)
     providers[type] = {
@@ -133,35 +133,20 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       engines[engine] = ctx.config.tfBinaryOverride ?? ctx.tools[engine];
     }
   }
-  const esoVersion = runningEsoVersion(ctx) ?? pinnedEsoVersion(ctx);
-  const partNames = [
-    ...SERVICES.map((service) => service.name),
-    'venv',
-    'eso-crds',
-    'postgres-venv',
-    'postgres-initdb',
-  ];
   return {
-    schemaVersion: 1,
-    updatedAt: new Date().toISOString(),
-    labDir: config.labDir,
-    cacheDir: config.cacheDir,
-    parts,
-    ports: config.ports,
-    envFile: paths.envSh,
-    binDir: paths.binDir,
-    vault: {
-      addr: vaultAddr(ctx),
-      namespace: VAULT_NAMESPACE,
-      rootTokenPath: paths.rootToken,
-      pid: pidOf(ctx, 'openbao'),
-    },
-    etcd: {
-      url: etcdUrl(ctx),
-      peerUrl: `http://${config.host}:${config.ports.etcdPeer}`,
-      dataDir: paths.etcdDataDir,
-      pid: pidOf(ctx, 'etcd'),
-    },
+    engine: ctx.config.engine,
+    tfBinary: engines[ctx.config.engine],
+    engines,
+    tfCliConfigFile: ctx.paths.tofuRc,
+    providerMirror: providerMirror(ctx),
+    providers,
+  };
+}
+
+/** The cluster's sections: the API server and controller manager, the EKS emulator. */
+function clusterInfo(ctx: LabContext): Pick<LabInfo, 'kubernetes' | 'eks'> {
+  const { config, paths } = ctx;
+  return {
     kubernetes: {
       apiserverUrl: apiserverUrl(ctx),
       kubeconfig: paths.kubeconfig,
@@ -181,6 +166,26 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       webhookUrl: webhookUrl(ctx),
       pid: pidOf(ctx, 'eks-emulator'),
     },
+  };
+}
+
+/** The sections of the servers the chain talks to: Vault, etcd, ESO, PostgreSQL. */
+function serverInfo(ctx: LabContext): Pick<LabInfo, 'vault' | 'etcd' | 'eso' | 'postgres'> {
+  const { config, paths } = ctx;
+  const esoVersion = runningEsoVersion(ctx) ?? pinnedEsoVersion(ctx);
+  return {
+    vault: {
+      addr: vaultAddr(ctx),
+      namespace: VAULT_NAMESPACE,
+      rootTokenPath: paths.rootToken,
+      pid: pidOf(ctx, 'openbao'),
+    },
+    etcd: {
+      url: etcdUrl(ctx),
+      peerUrl: `http://${config.host}:${config.ports.etcdPeer}`,
+      dataDir: paths.etcdDataDir,
+      pid: pidOf(ctx, 'etcd'),
+    },
     eso: {
       version: esoVersion,
       binary: ctx.tools[esoComponent(esoVersion, ctx.versions)],
@@ -198,14 +203,30 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
       vaultUser: LAB_POSTGRES_VAULT_USER,
       pid: pidOf(ctx, 'postgres'),
     },
-    toolchain: {
-      engine: ctx.config.engine,
-      tfBinary: engines[ctx.config.engine],
-      engines,
-      tfCliConfigFile: paths.tofuRc,
-      providerMirror: providerMirror(ctx),
-      providers,
-    },
+  };
+}
+
+export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
+  const { config, paths } = ctx;
+  const partNames = [
+    ...SERVICES.map((service) => service.name),
+    'venv',
+    'eso-crds',
+    'postgres-venv',
+    'postgres-initdb',
+  ];
+  return {
+    schemaVersion: 1,
+    updatedAt: new Date().toISOString(),
+    labDir: config.labDir,
+    cacheDir: config.cacheDir,
+    parts,
+    ports: config.ports,
+    envFile: paths.envSh,
+    binDir: paths.binDir,
+    ...serverInfo(ctx),
+    ...clusterInfo(ctx),
+    toolchain: toolchainInfo(ctx),
     python: { venv: venvDir(ctx), python: venvPython(ctx) },
     ...(parts.includes('clusters') ? { green: greenInfo(ctx) } : {}),
     logs: Object.fromEntries(partNames.map((name) => [name, logPath(paths, name)])),

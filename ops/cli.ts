@@ -39,24 +39,27 @@ export function runMain(
     process.stdout.write(usage);
     return;
   }
-  main(argv).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof UsageError) {
-        process.stderr.write(`${tool}: ${error.message}\n(run with --help for usage)\n`);
-        process.exit(usageExitCode);
-      }
-      if (error instanceof CommandError) {
-        process.stderr.write(`${tool}: error: ${error.message}\n`);
+  // A main that throws before its first await is caught like one that rejects.
+  Promise.resolve()
+    .then(() => main(argv))
+    .then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        if (error instanceof UsageError) {
+          process.stderr.write(`${tool}: ${error.message}\n(run with --help for usage)\n`);
+          process.exit(usageExitCode);
+        }
+        if (error instanceof CommandError) {
+          process.stderr.write(`${tool}: error: ${error.message}\n`);
+          process.exit(EXIT.error);
+        }
+        process.stderr.write(`${tool}: internal error (a bug, please report it):\n`);
+        process.stderr.write(
+          `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
         process.exit(EXIT.error);
-      }
-      process.stderr.write(`${tool}: internal error (a bug, please report it):\n`);
-      process.stderr.write(
-        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exit(EXIT.error);
-    },
-  );
+      },
+    );
 }
 
 /**

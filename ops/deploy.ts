@@ -27,6 +27,7 @@ import {
   DEFAULT_APP,
   init,
   PROJECT_ROOT,
+  requireWorkspace,
   runCdktfShielded,
   runInherited,
   synthesize,
@@ -158,6 +159,8 @@ async function main(argv: string[]): Promise<number> {
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
   const { name, app, config } = requiredStack(values);
+  if (config?.backend.type === 'cloud')
+    requireWorkspace(name, { workspace: config.backend.workspace, tags: config.backend.tags });
   const start = Date.now();
   const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
   const { stack } = await checkedStack(name, app, ledgerDir, start);
@@ -191,6 +194,9 @@ async function main(argv: string[]): Promise<number> {
     'ops/doctor.ts',
     '--env',
     name,
+    // A deploy that fails for want of a grant: the doctor names it.
+    '--identity',
+    'deploy',
   ]);
   return EXIT.error;
 }

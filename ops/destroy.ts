@@ -13,7 +13,14 @@ import {
   requiredStack,
   runMain,
 } from './cli';
-import { CDKTF, cdktfArgs, DEFAULT_APP, runInherited, synthesize } from './terraform';
+import {
+  CDKTF,
+  cdktfArgs,
+  DEFAULT_APP,
+  requireWorkspace,
+  runInherited,
+  synthesize,
+} from './terraform';
 
 const TOOL = 'destroy';
 const USAGE = `usage: npm run destroy -- --env NAME [--auto-approve] [--skip-provider-lock] [--app COMMAND]
@@ -38,7 +45,9 @@ async function main(argv: string[]): Promise<number> {
   });
   const { name, app } = requiredStack(values);
   const stackDir = await synthesize(name, process.env, app);
-  const guarded = SynthesizedStack.read(stackDir).destroyGuards();
+  const stack = SynthesizedStack.read(stackDir);
+  requireWorkspace(name, stack.cloudBlock());
+  const guarded = stack.destroyGuards();
   if (guarded.length > 0)
     throw new CommandError(
       `refusing to destroy ${name}: it protects ${guarded.map((g) => `${g.protects} (set ${g.allowKey}: true)`).join(' and ')}. ` +

@@ -8,7 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SynthesizedStack } from '../common/synthesized-stack';
 import { environmentNames, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
-import { DEFAULT_APP, init, runInherited, synthesize, terraformBinary } from './terraform';
+import {
+  DEFAULT_APP,
+  init,
+  requireWorkspace,
+  runInherited,
+  synthesize,
+  terraformBinary,
+} from './terraform';
 
 const TOOL = 'diff';
 const USAGE = `usage: npm run diff -- --env NAME [--app COMMAND]
@@ -36,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const { name, app } = requiredStack(values);
   const start = Date.now();
   const stackDir = await synthesize(name, process.env, app);
+  requireWorkspace(name, SynthesizedStack.read(stackDir).cloudBlock());
   const stamp = initStamp(stackDir);
   if (!existsSync(stamp.path) || readFileSync(stamp.path, 'utf8') !== stamp.current) {
     progress(TOOL, `${name}: init`, start);

@@ -2,22 +2,26 @@
  * Doctor: checks a deployed environment link by link and explains the first broken one, instead
  * of the bare 403 Vault gives.
  */
+import { IDENTITIES, type IdentityName, runIdentity } from '../common/identity';
+import type { EnvironmentConfig } from '../environments';
 import {
   environmentNames,
   CommandError,
   EXIT,
+  UsageError,
   parseFlags,
   requiredEnvironment,
   runMain,
 } from './cli';
 import { tenantsOf } from '../environments/tenants';
 import { diagnose } from './doctor/diagnose';
-import type { CheckResult } from './doctor/model';
+import type { CheckResult, DoctorContext } from './doctor/model';
+import { synthesizeInProcess } from './synthesized';
 import { Kubectl } from './kubectl';
 import { VaultClient } from './vault-http';
 
 const TOOL = 'doctor';
-const USAGE = `usage: npm run doctor -- --env NAME [--json] [--context KUBE_CONTEXT]
+const USAGE = `usage: npm run doctor -- --env NAME [--identity deploy|drift|none] [--json] [--context KUBE_CONTEXT]
 
 Checks a deployed environment link by link, in the order an ESO login travels:
 Vault reachable -> namespace -> KV v2 mount -> secrets -> policy -> auth method -> its config ->
@@ -27,12 +31,16 @@ In an environment with tenants the links from "secrets" on are walked for each t
 login also tries to read one secret of every other tenant (which must be refused).
 
   --env NAME        the environment (one of ${environmentNames()})
+  --identity NAME   first check that the credentials hold every grant of that run identity
+                    (npm run identities), naming each one they lack: drift (default: what the
+                    drift check and the doctor need), deploy (npm run deploy asks this after a
+                    failed deploy), or none
   --json            print the result as JSON
   --context NAME    kubectl context (default: the current one)
 
-Needs VAULT_TOKEN (a token that may read the configuration: sys/mounts, sys/auth, policies,
-roles), and kubectl (KUBECTL, or kubectl on PATH) for the cluster. Values are never printed:
-secrets show their keys only.
+Needs VAULT_TOKEN (the drift identity's token is enough: npm run identities -- --env NAME
+prints its policy) and kubectl (KUBECTL, or kubectl on PATH) for the cluster. Values are never
+printed: secrets show their keys only.
 
 Exit status: 0 healthy, 1 a link is broken (or the doctor could not run), 2 bad arguments.
 `;
@@ -71,12 +79,30 @@ function where(r: CheckResult): string {
   return r.tenant === undefined ? r.id : `${r.id} (tenant ${r.tenant})`;
 }
 
+/** The run identity whose grants the credentials must hold, from `--identity`. */
+function identityToCheck(
+  config: EnvironmentConfig,
+  name: string,
+): DoctorContext['identity'] | undefined {
+  if (name === 'none') return undefined;
+  if (!(IDENTITIES as readonly string[]).includes(name))
+    throw new UsageError(
+      `--identity must be one of ${[...IDENTITIES, 'none'].join(', ')}, not "${name}"`,
+    );
+  const identity = name as IdentityName;
+  return {
+    name: identity,
+    grants: runIdentity(synthesizeInProcess(config), config.name, identity).grants,
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
-    values: ['--env', '--context'],
+    values: ['--env', '--context', '--identity'],
     booleans: ['--json'],
   });
   const config = requiredEnvironment(values);
+  const identity = identityToCheck(config, values.get('--identity')?.[0] ?? 'drift');
   const name = config.name;
   const token = process.env.VAULT_TOKEN;
   if (!token)
@@ -86,6 +112,7 @@ async function main(argv: string[]): Promise<number> {
 
   const results = await diagnose({
     config,
+    identity,
     vault: new VaultClient({
       address: config.vault.address,
       namespace: config.vault.namespace,

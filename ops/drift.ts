@@ -25,6 +25,7 @@ import {
 import {
   PROJECT_ROOT,
   init,
+  requireWorkspace,
   run,
   summarizeTerraformError,
   synthesize,
@@ -80,6 +81,7 @@ async function prepare(
 ): Promise<{ stackDir: string; stack: SynthesizedStack }> {
   progress(TOOL, `${name}: synthesizing`);
   const stackDir = await synthesize(name);
+  requireWorkspace(name, SynthesizedStack.read(stackDir).cloudBlock());
   const missingState = unreachableLocalState(stackDir);
   if (missingState !== undefined)
     throw new CommandError(
@@ -95,7 +97,12 @@ async function checkEnvironment(name: string): Promise<EnvironmentDrift> {
   const checkedAt = new Date().toISOString();
   try {
     const { stackDir, stack } = await prepare(name, start);
-    const env = { ...process.env, ...writeOnlyStandIns(stack, process.env) };
+    const env = {
+      // The plan reads, never writes: the drift identity needs no child token of its own.
+      TERRAFORM_VAULT_SKIP_CHILD_TOKEN: 'true',
+      ...process.env,
+      ...writeOnlyStandIns(stack, process.env),
+    };
     const tf = terraformBinary();
     const cloud = stack.usesCloudBackend();
     const planDir = mkdtempSync(join(tmpdir(), 'drift-plan-'));

@@ -5,11 +5,16 @@ export class Kubectl {
   constructor(
     private readonly binary: string = process.env.KUBECTL ?? 'kubectl',
     private readonly context?: string,
+    /** Its environment (KUBECONFIG). @default this process's */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  async run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  async run(
+    args: readonly string[],
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const full = this.context ? ['--context', this.context, ...args] : [...args];
-    return runProcess(this.binary, full, { cwd: process.cwd() });
+    return runProcess(this.binary, full, { cwd: process.cwd(), input, env: this.env });
   }
 
   /** `get -o json`; undefined when the object does not exist, an Error for anything else. */

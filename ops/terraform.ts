@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { type RunResult, runProcess, runShielded } from '../common/process';
-import { STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
+import { type CloudBlockRead, STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { CommandError } from './cli';
 
 export type { RunResult };
@@ -80,7 +80,16 @@ export const DEFAULT_APP = (
 ).app;
 
 /**
- * Synthesizes one environment into the project's cdktf.out (where its local state path points)
+ * Where the tools synthesize: the project's cdktf.out, or CDKTF_OUTDIR (a directory beside it,
+ * e.g. one per engine: each engine keeps its own providers there). Its stacks' local state paths
+ * point back at the project root, so it must sit directly in the project.
+ */
+export function outputDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(PROJECT_ROOT, env.CDKTF_OUTDIR || 'cdktf.out');
+}
+
+/**
+ * Synthesizes one environment into the output directory (where its local state path points)
  * and returns its stack directory. `app` is a cdktf-style app command.
  */
 export async function synthesize(
@@ -91,11 +100,11 @@ export async function synthesize(
   const [command, ...args] = app.split(/\s+/).filter(Boolean);
   const result = await run(command === 'node' ? process.execPath : command, args, {
     cwd: PROJECT_ROOT,
-    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: join(PROJECT_ROOT, 'cdktf.out') },
+    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: outputDir(env) },
   });
   if (result.code !== 0)
     throw new CommandError(`synthesis of "${environment}" failed:\n${result.stderr.trim()}`);
-  return join(PROJECT_ROOT, 'cdktf.out', 'stacks', environment);
+  return join(outputDir(env), 'stacks', environment);
 }
 
 /** `init` in a synthesized stack directory (offline-friendly: no upgrade, no input). */
@@ -149,4 +158,28 @@ export function unreachableLocalState(stackDir: string): string | undefined {
   if (path === undefined) return undefined;
   const file = resolve(stackDir, path);
   return existsSync(file) ? undefined : relative(PROJECT_ROOT, file);
+}
+
+/**
+ * Why a Terraform Cloud run of a stack cannot pick its workspace, or undefined when it can. A
+ * stack that selects workspaces by tags needs TF_WORKSPACE: a run without a terminal cannot
+ * choose one. A stack that names its workspace must not be pointed at another.
+ */
+export function workspaceRefusal(
+  name: string,
+  cloud: CloudBlockRead | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const selected = env.TF_WORKSPACE ?? '';
+  if (cloud?.tags !== undefined && selected === '')
+    return `${name} selects its Terraform Cloud workspace by the tags ${cloud.tags.join(', ')}: set TF_WORKSPACE to the name of the one workspace this run is for (a workspace with those tags); npm run workspace -- --env ${name} lists its settings`;
+  if (cloud?.workspace !== undefined && selected !== '' && selected !== cloud.workspace)
+    return `TF_WORKSPACE is "${selected}", but ${name} names its Terraform Cloud workspace "${cloud.workspace}": unset TF_WORKSPACE for ${name}`;
+  return undefined;
+}
+
+/** Refuses, before anything runs, a stack whose Terraform Cloud workspace cannot be picked. */
+export function requireWorkspace(name: string, cloud: CloudBlockRead | undefined): void {
+  const refusal = workspaceRefusal(name, cloud);
+  if (refusal !== undefined) throw new CommandError(refusal);
 }

@@ -60,6 +60,7 @@ import {
   type MovedResource,
   MovedResources,
   logicalIdOf,
+  movesFromRenamedScope,
   withoutBinaryVersionCheck,
 } from '../constructs/terraform-blocks';
 import type { DeclaredSync, DeclaredTenant, StackJson } from '../common/stack-json';
@@ -524,7 +525,9 @@ export class EsoVaultStack extends TerraformStack {
     for (const { tenant, scope, account, store } of teams) {
       const idOf = (name: string) => `external-secret-${kebabId(name)}`;
       const ids = new Set(tenant.secrets.map((s) => idOf(s.externalSecretName)));
-      const above = tenant.singleChain ? [] : [tenantScopeId(tenant.name)];
+      // A renamed tenant's earlier addresses are under its earlier name (the rename's own moves
+      // then carry them to the new one: moves chain).
+      const above = tenant.singleChain ? [] : [tenantScopeId(tenant.renamedFrom ?? tenant.name)];
       for (const secret of tenant.secrets) {
         const externalSecret = new EsoExternalSecret(scope, idOf(secret.externalSecretName), {
           apiVersion: parts.config.eso.apiVersion,
@@ -548,11 +551,22 @@ export class EsoVaultStack extends TerraformStack {
         if (!ids.has(earlier) && parts.site.cluster === undefined)
           moves.push({
             from: `kubernetes_manifest.${logicalIdOf([...above, earlier, 'external-secret'])}`,
-            to: externalSecret.address,
+            to: tenant.renamedFrom
+              ? `kubernetes_manifest.${logicalIdOf([...above, idOf(secret.externalSecretName), 'external-secret'])}`
+              : externalSecret.address,
           });
       }
     }
     new MovedResources(parts.site.scope, 'external-secrets-by-object', moves);
+    // A renamed tenant's objects follow it to their new addresses (with clusters, refused by the
+    // validator: a cluster's scope has none to move).
+    new MovedResources(
+      parts.site.scope,
+      'renamed-tenants',
+      teams.flatMap(({ tenant, scope }) =>
+        tenant.renamedFrom ? movesFromRenamedScope(scope, tenantScopeId(tenant.renamedFrom)) : [],
+      ),
+    );
   }
 
   /** Vault's database secrets engine: its connections and every tenant's roles. */

@@ -44,7 +44,7 @@ it(
       return d.healthy ? d : undefined;
     });
     expect(healthy.code).toBe(0);
-    expect(healthy.checks.map((c) => c.status)).toEqual(Array(12).fill('ok'));
+    expect(healthy.checks.map((c) => c.status)).toEqual(Array(14).fill('ok'));
     expect(healthy.human).toContain('healthy: every link holds');
     expect(healthy.human).toContain(
       'read my-secret [dummy_key1]; app/config [feature_flags, log_level] (keys only)',

@@ -20,6 +20,7 @@ import {
   eventually,
   kubectl,
   kubectlJson,
+  secretValue,
   stateFile,
   vault,
 } from './support/lab-chain';
@@ -36,15 +37,8 @@ interface Condition {
   message?: string;
 }
 
-async function syncedValue(key: string): Promise<string | undefined> {
-  const secret = await kubectlJson<{ data?: Record<string, string> }>([
-    'secret',
-    target.targetSecretName,
-    '-n',
-    k8s.namespace,
-  ]);
-  const b64 = secret?.data?.[key];
-  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+function syncedValue(key: string): Promise<string | undefined> {
+  return secretValue(k8s.namespace, target.targetSecretName, key);
 }
 
 async function readyOf(

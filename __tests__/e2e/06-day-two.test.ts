@@ -15,7 +15,9 @@ import { local } from '../../environments/local';
 import type { EnvironmentConfig, SecretConfig } from '../../environments/types';
 import type { Variant } from '../support/stack';
 import {
+  E2E_LEDGER_DIR,
   MINUTES,
+  type Run,
   type StackVariant,
   deploy,
   destroy,
@@ -36,6 +38,9 @@ import {
   vault,
 } from './support/lab-chain';
 import { earlierAround } from './support/upgrade';
+import { SecretWatch, expectedSteady, steady } from './support/secret-watch';
+import { ledgerPath } from '../../environments/ledger';
+import { secretValuesVariableName } from '../../common/names';
 
 /** main when this harness was written: KV secrets were vault_kv_secret_v2, purged on destroy. */
 const EARLIER_MAIN = 'bcc3067552bb3358bd19a8f067476f5202a3d776';
@@ -177,7 +182,20 @@ describe('upgrading from an earlier commit of main', () => {
       expect(ok(upgrade)).toEqual({ code: 0, tail: '' });
       expect(destroyedBy(upgrade.stdout)).toEqual({ addresses: [], count: '0' });
 
-      expect(ok(await deploy(variant))).toEqual({ code: 0, tail: '' });
+      // The workload's Secret, watched through the upgrade: the ExternalSecret moves to its new
+      // address and turns Orphan, and the Secret is never missing or another value.
+      const current = written.get(mySecret.name)!.current;
+      expect(await syncedTo(mySecret, current)).toBe(true);
+      const target = {
+        namespace: k8s.namespace,
+        name: mySecret.targetSecretName,
+        key: 'dummy_key1',
+        value: current,
+      };
+      const watch = SecretWatch.start([target]);
+      const upgraded = await deploy(variant);
+      expect(steady(await watch.stop())).toEqual(expectedSteady([target]));
+      expect(ok(upgraded)).toEqual({ code: 0, tail: '' });
       for (const s of [mySecret, appConfig, legacy])
         expect(await untouched(s.name, written.get(s.name)!)).toEqual(
           expectUntouched(written.get(s.name)!),
@@ -214,7 +232,16 @@ describe('upgrading from an earlier commit of main', () => {
   );
 });
 
-describe('an upgrade that retires a secret in the same change', () => {
+/** `npm run deploy` of a variant, as a team runs it (the ledger, the value steps, the apply). */
+function opsDeployOf(v: StackVariant): Promise<Run> {
+  return opsTool(
+    'deploy',
+    ['--env', v.name, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
+    { env: labEnvironment({ E2E_VARIANT: JSON.stringify({ name: v.name, changes: v.changes }) }) },
+  );
+}
+
+describe('an upgrade that drops a secret in the same change', () => {
   const variant: StackVariant = {
     name: 'local-retire',
     changes: changesWith([mySecret, legacy]),
@@ -222,15 +249,24 @@ describe('an upgrade that retires a secret in the same change', () => {
   const earlier = earlierAround(EARLIER_MAIN, variant);
 
   it(
-    'keeps it: retiredSecrets forgets the earlier resource instead of purging it',
+    'is refused until the secret is retired (the ledger comes from the deployed state); retired, every version stays',
     async () => {
       expect((await earlier().deploy(variant.name, variant.changes)).code).toBe(0);
       const before = await personWrites(legacy.name);
+      // Dropped unsaid: the earlier program purged on destroy, so this must stop before any plan.
+      const dropped = await opsDeployOf({ name: variant.name, changes: changesWith([mySecret]) });
+      expect(dropped.code).toBe(1);
+      const said = (dropped.stdout + dropped.stderr).replace(/\s+/g, ' ');
+      expect(said).toContain(
+        `recorded the 2 deployed secret(s) in ${ledgerPath(variant.name, E2E_LEDGER_DIR)}`,
+      );
+      expect(said).toContain(`retiredSecrets = "${legacy.name}": a list naming "${legacy.name}"`);
+      expect(await untouched(legacy.name, before)).toEqual(expectUntouched(before));
       const upgraded: StackVariant = {
         name: variant.name,
         changes: changesWith([mySecret], { retiredSecrets: [legacy.name] }),
       };
-      const deployed = await deploy(upgraded);
+      const deployed = await opsDeployOf(upgraded);
       expect(ok(deployed)).toEqual({ code: 0, tail: '' });
       // Each engine names itself: "will no longer be managed by OpenTofu" / "... by Terraform".
       expect(deployed.stdout).toMatch(
@@ -242,6 +278,73 @@ describe('an upgrade that retires a secret in the same change', () => {
       expect((await plan(upgraded)).code).toBe(0);
     },
     15 * MINUTES,
+  );
+});
+
+describe('upgrading a write-only environment from an earlier commit of main', () => {
+  const values = (round: number) =>
+    Object.fromEntries(
+      [mySecret, appConfig].map((s) => [
+        secretValuesVariableName(s.name),
+        JSON.stringify({ dummy_key1: `wo-${round}-${randomBytes(6).toString('hex')}` }),
+      ]),
+    );
+  const writeOnly = (version: number) =>
+    changesWith(
+      [mySecret, appConfig].map(({ placeholder: _placeholder, ...rest }) => ({
+        ...rest,
+        writeOnlyVersion: version,
+      })),
+      { secretValues: 'write-only' },
+    );
+  // Its variables, for the clean-up's destroy (write-only values: never read by a destroy).
+  const standIns = Object.fromEntries(
+    [mySecret, appConfig].map((s) => [secretValuesVariableName(s.name), '{}']),
+  );
+  const variant: StackVariant = { name: 'local-upgrade-wo', changes: writeOnly(2), vars: standIns };
+  const earlier = earlierAround(EARLIER_MAIN, variant);
+
+  it(
+    'keeps every version the variable wrote, and the Secret shows the value the whole time',
+    async () => {
+      // The person's values arrive as write-only variables: a first one, then a second.
+      expect(ok(await earlier().deploy(variant.name, writeOnly(1), values(1)))).toEqual({
+        code: 0,
+        tail: '',
+      });
+      const current = values(2);
+      expect(ok(await earlier().deploy(variant.name, writeOnly(2), current))).toEqual({
+        code: 0,
+        tail: '',
+      });
+      const value = (
+        JSON.parse(current[secretValuesVariableName(mySecret.name)]) as { dummy_key1: string }
+      ).dummy_key1;
+      const before = { versions: await versionCount(mySecret.name), current: value };
+      expect(before.versions).toBe(2);
+      expect(await syncedTo(mySecret, value)).toBe(true);
+
+      const upgraded = { ...variant, vars: current };
+      const upgrade = await diff(upgraded);
+      expect(ok(upgrade)).toEqual({ code: 0, tail: '' });
+      expect(destroyedBy(upgrade.stdout)).toEqual({ addresses: [], count: '0' });
+      const watch = SecretWatch.start([
+        { namespace: k8s.namespace, name: mySecret.targetSecretName, key: 'dummy_key1', value },
+      ]);
+      const deployed = await deploy(upgraded);
+      const report = await watch.stop();
+      expect(ok(deployed)).toEqual({ code: 0, tail: '' });
+      expect(steady(report)).toEqual(
+        expectedSteady([
+          { namespace: k8s.namespace, name: mySecret.targetSecretName, key: 'dummy_key1', value },
+        ]),
+      );
+      // The current code writes the variable once more, as a new version: nothing is deleted.
+      const after = await untouched(mySecret.name, { ...before, versions: before.versions + 1 });
+      expect(after).toEqual(expectUntouched({ ...before, versions: before.versions + 1 }));
+      expect((await plan(upgraded)).code).toBe(0);
+    },
+    20 * MINUTES,
   );
 });
 

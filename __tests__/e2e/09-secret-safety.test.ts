@@ -8,31 +8,15 @@
  * Edits that would lose something unsaid are refused, and leave everything as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { kvV2Paths } from '../../common/chain/kv-path';
-import { secretValuesVariableName } from '../../common/names';
-import type { EnvironmentConfig, SecretConfig } from '../../environments/types';
+import type { EnvironmentConfig, SecretConfig, TenantConfig } from '../../environments/types';
 import type { Variant } from '../support/stack';
-import {
-  MINUTES,
-  type Run,
-  type StackVariant,
-  VARIANT_APP,
-  ensureDestroyed,
-  eventually,
-  kubectl,
-  kubectlJson,
-  labEnvironment,
-  opsTool,
-  plan,
-  vault,
-} from './support/lab-chain';
-import { SecretWatch, type WatchedSecret, expectedSteady, steady } from './support/secret-watch';
-import { recordTiming } from './support/timings';
+import { MINUTES, kubectl, kubectlJson } from './support/lab-chain';
+import { expectedSteady } from './support/secret-watch';
+import { KEY, Sweep, ok } from './support/sweep';
 
 const NAME = 'local-sweep';
 const NAMESPACE = 'sweep';
 const MOUNT = 'sweep-kv';
-const KEY = 'value';
 
 const secret = (name: string, es: string): SecretConfig => ({
   name,
@@ -63,200 +47,21 @@ const BASE: Variant<EnvironmentConfig> = {
   secrets: [alpha, beta, gamma],
 };
 
-/** What a person wrote: per Vault path, how many versions and the current value. */
-const written = new Map<string, { versions: number; current: string }>();
-/** The Secrets workloads read: target name -> the Vault path it shows. */
-const targets = new Map<string, string>();
-
-let changes: Variant<EnvironmentConfig> = BASE;
-const merged = (more: Variant<EnvironmentConfig>): Variant<EnvironmentConfig> => ({
-  ...changes,
-  ...more,
-  kubernetes: { ...changes.kubernetes, ...more.kubernetes },
-  vault: { ...changes.vault, ...more.vault },
-  eso: { ...changes.eso, ...more.eso },
-});
-
-/** TF_VAR values of write-only mode: each secret's current value, as the person keeps it. */
-function writeOnlyVars(config: Variant<EnvironmentConfig>): Record<string, string> {
-  if (config.secretValues !== 'write-only') return {};
-  return Object.fromEntries(
-    (config.secrets ?? []).map((s) => [
-      `TF_VAR_${secretValuesVariableName(s.name)}`,
-      JSON.stringify({ [KEY]: written.get(s.name)?.current ?? 'unset' }),
-    ]),
-  );
-}
-
-const variantWith = (config: Variant<EnvironmentConfig>): StackVariant => ({
-  name: NAME,
-  changes: config,
-});
-
-/** `npm run deploy` of the environment as it is now edited. */
-function deployAs(config: Variant<EnvironmentConfig>): Promise<Run> {
-  return opsTool(
-    'deploy',
-    ['--env', NAME, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
-    {
-      env: labEnvironment({
-        E2E_VARIANT: JSON.stringify({ name: NAME, changes: config }),
-        ...writeOnlyVars(config),
-      }),
-    },
-  );
-}
-
-/** A person writes two versions of a secret with the Vault API. */
-async function personWrites(path: string): Promise<void> {
-  for (const round of [1, 2]) {
-    const current = `person-${round}-${randomBytes(6).toString('hex')}`;
-    const answer = await vault('POST', kvV2Paths(MOUNT, path).data, {
-      body: { data: { [KEY]: current } },
-    });
-    expect(answer.status).toBe(200);
-    const meta = await vault('GET', kvV2Paths(MOUNT, path).metadata);
-    written.set(path, {
-      current,
-      versions: Object.keys((meta.body?.data as { versions: object }).versions).length,
-    });
-  }
-}
-
-/** Every version still there (none deleted or destroyed), and the current value the person's. */
-async function vaultKept(): Promise<Record<string, unknown>> {
-  const found: Record<string, unknown> = {};
-  for (const [path, before] of written) {
-    const meta = await vault('GET', kvV2Paths(MOUNT, path).metadata);
-    const data = meta.body?.data as
-      { versions: Record<string, { deletion_time: string; destroyed: boolean }> } | undefined;
-    const versions = Object.values(data?.versions ?? {});
-    const read = await vault('GET', kvV2Paths(MOUNT, path).data);
-    const value = (read.body?.data as { data?: Record<string, string> } | undefined)?.data?.[KEY];
-    found[path] = {
-      keepsEveryVersion: versions.length >= before.versions,
-      deletedOrDestroyed: versions.filter((v) => v.deletion_time !== '' || v.destroyed).length,
-      currentIsThePersons: value === before.current,
-    };
-    before.versions = Math.max(before.versions, versions.length);
-  }
-  return found;
-}
-
-const keptEverywhere = () =>
-  Object.fromEntries(
-    [...written.keys()].map((p) => [
-      p,
-      { keepsEveryVersion: true, deletedOrDestroyed: 0, currentIsThePersons: true },
-    ]),
-  );
-
-function watched(): WatchedSecret[] {
-  return [...targets].map(([name, path]) => ({
-    namespace: NAMESPACE,
-    name,
-    key: KEY,
-    value: written.get(path)!.current,
-  }));
-}
-
-const ok = (run: Run) => ({
-  code: run.code,
-  tail: run.code === 0 ? '' : (run.stdout + run.stderr).slice(-3000),
-});
-
-/**
- * One edit: deployed with the Secrets watched, then Vault, the Secrets and the next plan checked.
- * Returns the report so a step can add its own checks.
- */
-async function edit(what: string, more: Variant<EnvironmentConfig>): Promise<void> {
-  const next = merged(more);
-  const watch = SecretWatch.start(watched());
-  const deployed = await deployAs(next);
-  const report = await watch.stop();
-  recordTiming(`sweep: ${what}`, deployed.seconds);
-  expect({ what, ...ok(deployed) }).toEqual({ what, code: 0, tail: '' });
-  changes = next;
-  expect({ what, secrets: steady(report) }).toEqual({ what, secrets: expectedSteady(watched()) });
-  expect({ what, vault: await vaultKept() }).toEqual({ what, vault: keptEverywhere() });
-  const second = await plan({
-    ...variantWith(changes),
-    vars: Object.fromEntries(
-      Object.entries(writeOnlyVars(changes)).map(([k, v]) => [k.replace(/^TF_VAR_/, ''), v]),
-    ),
-  });
-  expect({
-    what,
-    plan: second.code,
-    out: second.code === 0 ? '' : second.stdout.slice(-3000),
-  }).toEqual({ what, plan: 0, out: '' });
-}
-
-/** An edit `npm run deploy` must refuse, changing nothing; its message must contain `says`. */
-async function refused(
-  what: string,
-  more: Variant<EnvironmentConfig>,
-  says: string,
-): Promise<void> {
-  const watch = SecretWatch.start(watched());
-  const result = await deployAs(merged(more));
-  const report = await watch.stop();
-  expect({ what, code: result.code }).toEqual({ what, code: 1 });
-  expect((result.stdout + result.stderr).replace(/\s+/g, ' ')).toContain(says);
-  expect({ what, secrets: steady(report) }).toEqual({ what, secrets: expectedSteady(watched()) });
-  expect({ what, vault: await vaultKept() }).toEqual({ what, vault: keptEverywhere() });
-}
-
-/** Forces every ExternalSecret to sync now and waits until each Secret shows the person's value. */
-async function synced(): Promise<void> {
-  for (const [name, path] of targets) {
-    await kubectl([
-      'annotate',
-      'externalsecret',
-      '--all',
-      '-n',
-      NAMESPACE,
-      `force-sync=${Date.now()}`,
-      '--overwrite',
-    ]);
-    await eventually(`${name} to show the person's value`, 120, async () => {
-      const found = await kubectlJson<{ data?: Record<string, string> }>([
-        'secret',
-        name,
-        '-n',
-        NAMESPACE,
-      ]);
-      const value = found?.data?.[KEY];
-      return value !== undefined &&
-        Buffer.from(value, 'base64').toString('utf8') === written.get(path)!.current
-        ? true
-        : undefined;
-    });
-  }
-}
-
-async function cleanUp(): Promise<void> {
-  await ensureDestroyed(variantWith(BASE));
-  await kubectl(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true']);
-  await vault('DELETE', `sys/mounts/${MOUNT}`);
-}
+const sweep = new Sweep({ name: NAME, mount: MOUNT, namespaces: [NAMESPACE], changes: BASE });
+const target = (name: string) => `${NAMESPACE}/${name}`;
 
 describe('the day-two sweep: every edit a team makes keeps what people own', () => {
-  beforeAll(async () => {
-    await cleanUp();
-    await kubectl(['create', 'namespace', NAMESPACE]);
-  }, 10 * MINUTES);
-  afterAll(cleanUp, 10 * MINUTES);
+  beforeAll(() => sweep.prepare(), 10 * MINUTES);
+  afterAll(() => sweep.cleanUp(), 10 * MINUTES);
 
   it(
     'deploys, and the person writes two versions of each secret, which sync',
     async () => {
-      expect(ok(await deployAs(BASE))).toEqual({ code: 0, tail: '' });
+      expect(ok(await sweep.deployAs(BASE))).toEqual({ code: 0, tail: '' });
       for (const s of [alpha, beta, gamma]) {
-        await personWrites(s.name);
-        targets.set(s.targetSecretName, s.name);
+        await sweep.personWrites(s.name, target(s.targetSecretName));
       }
-      await synced();
+      await sweep.synced();
     },
     15 * MINUTES,
   );
@@ -264,7 +69,7 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'placeholders, metadata grants and the refresh interval edited',
     () =>
-      edit('secret fields', {
+      sweep.edit('secret fields', {
         secrets: [
           { ...alpha, placeholder: { [KEY]: 'another placeholder' } },
           { ...beta, listMetadata: true },
@@ -278,7 +83,7 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'an ExternalSecret renamed: the Secret it writes is never missing',
     () =>
-      edit('ExternalSecret renamed', {
+      sweep.edit('ExternalSecret renamed', {
         secrets: [{ ...alpha, externalSecretName: 'alpha-renamed' }, beta, gamma],
       }),
     10 * MINUTES,
@@ -288,14 +93,14 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
     'a path changed under a deployed ExternalSecret is refused until the move is declared',
     async () => {
       const renamed = { ...beta, name: 'sweep/beta-2' };
-      await refused(
+      await sweep.refused(
         'undeclared move',
         { secrets: [{ ...alpha, externalSecretName: 'alpha-renamed' }, renamed, gamma] },
         'secrets[1].movedFrom = (missing): { name: \'sweep/beta\' }: ExternalSecret sweep/beta read "sweep-kv/sweep/beta" when deployed',
       );
-      written.set('sweep/beta-2', { ...written.get('sweep/beta')! });
-      targets.set('beta', 'sweep/beta-2');
-      await edit('declared move', {
+      sweep.written.set('sweep/beta-2', { ...sweep.written.get('sweep/beta')! });
+      sweep.targets.set(target('beta'), 'sweep/beta-2');
+      await sweep.edit('declared move', {
         secrets: [
           { ...alpha, externalSecretName: 'alpha-renamed' },
           { ...renamed, movedFrom: { name: 'sweep/beta' } },
@@ -306,24 +111,25 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
     15 * MINUTES,
   );
 
-  const now = () => changes.secrets as SecretConfig[];
+  const now = () => sweep.changes.secrets as SecretConfig[];
   const withoutPlaceholders = () => now().map(({ placeholder: _p, ...rest }) => rest);
 
   it(
     'value mode: placeholder to write-only',
-    () => edit('to write-only', { secretValues: 'write-only', secrets: withoutPlaceholders() }),
+    () =>
+      sweep.edit('to write-only', { secretValues: 'write-only', secrets: withoutPlaceholders() }),
     10 * MINUTES,
   );
 
   it(
     'purging turned on, then off, in write-only mode: nothing purged',
     async () => {
-      await edit('purge on (write-only)', {
+      await sweep.edit('purge on (write-only)', {
         vault: {
           kvMount: { path: MOUNT, managed: true, allowDestroy: false, purgeSecretsOnDestroy: true },
         },
       });
-      await edit('purge off (write-only)', {
+      await sweep.edit('purge off (write-only)', {
         vault: { kvMount: { path: MOUNT, managed: true, allowDestroy: false } },
       });
     },
@@ -333,7 +139,7 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'value mode: write-only back to placeholder',
     () =>
-      edit('to placeholder', {
+      sweep.edit('to placeholder', {
         secretValues: 'placeholder',
         secrets: now().map((s) => ({ ...s, placeholder: { [KEY]: 'placeholder' } })),
       }),
@@ -343,12 +149,12 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'purging turned on, then off, in placeholder mode: nothing purged',
     async () => {
-      await edit('purge on', {
+      await sweep.edit('purge on', {
         vault: {
           kvMount: { path: MOUNT, managed: true, allowDestroy: false, purgeSecretsOnDestroy: true },
         },
       });
-      await edit('purge off', {
+      await sweep.edit('purge off', {
         vault: { kvMount: { path: MOUNT, managed: true, allowDestroy: false } },
       });
     },
@@ -358,8 +164,8 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'reviewer mode: client-jwt to token-secret and back',
     async () => {
-      await edit('token-secret reviewer', { vault: { reviewerMode: 'token-secret' } });
-      await edit('client-jwt reviewer', { vault: { reviewerMode: 'client-jwt' } });
+      await sweep.edit('token-secret reviewer', { vault: { reviewerMode: 'token-secret' } });
+      await sweep.edit('client-jwt reviewer', { vault: { reviewerMode: 'client-jwt' } });
     },
     15 * MINUTES,
   );
@@ -367,7 +173,7 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'auth method: kubernetes to jwt',
     () =>
-      edit('jwt login', {
+      sweep.edit('jwt login', {
         kubernetes: { tokenAudience: 'vault' },
         vault: { authMethod: 'jwt', jwtIssuerCa: 'cluster', authPath: 'jwt-sweep' },
       }),
@@ -376,7 +182,7 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
 
   it(
     'the mount no longer managed: forgotten, kept with every version',
-    () => edit('mount unmanaged', { vault: { kvMount: { path: MOUNT, managed: false } } }),
+    () => sweep.edit('mount unmanaged', { vault: { kvMount: { path: MOUNT, managed: false } } }),
     10 * MINUTES,
   );
 
@@ -384,12 +190,12 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
     'a secret removed: refused unless retired; retired, Vault and the Secret keep it',
     async () => {
       const [a, b] = now();
-      await refused(
+      await sweep.refused(
         'undeclared removal',
         { secrets: [a, b] },
         'retiredSecrets = "gamma": a list naming "gamma"',
       );
-      await edit('retired', { secrets: [a, b], retiredSecrets: ['gamma'] });
+      await sweep.edit('retired', { secrets: [a, b], retiredSecrets: ['gamma'] });
       // Its ExternalSecret is gone, and the Secret it wrote stays as it was (watched above).
       expect(await kubectlJson(['externalsecret', 'gamma', '-n', NAMESPACE])).toBeUndefined();
     },
@@ -410,15 +216,15 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
         `--from-literal=${KEY}=${value}`,
       ]);
       const delta = { ...secret('sweep/delta', 'delta') };
-      await refused(
+      await sweep.refused(
         'takeover',
         { secrets: [...now(), delta] },
         'Secret sweep/delta exists and was not created by External Secrets',
       );
       // Adopted: the value goes to Vault first, then ESO owns the Secret (same uid, same value).
-      written.set('sweep/delta', { versions: 1, current: value });
-      targets.set('delta', 'sweep/delta');
-      await edit('adopted', {
+      sweep.written.set('sweep/delta', { versions: 1, current: value });
+      sweep.targets.set(target('delta'), 'sweep/delta');
+      await sweep.edit('adopted', {
         secrets: [
           ...now(),
           { ...delta, adoptExistingTarget: true, placeholder: { [KEY]: 'never written' } },
@@ -431,16 +237,131 @@ describe('the day-two sweep: every edit a team makes keeps what people own', () 
   it(
     'the stack destroyed: every version and every Secret stays',
     async () => {
-      const watch = SecretWatch.start(watched());
-      const destroyed = await opsTool(
-        'destroy',
-        ['--env', NAME, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
-        { env: labEnvironment({ E2E_VARIANT: JSON.stringify({ name: NAME, changes }) }) },
+      const { run, report } = await sweep.destroyWatched();
+      expect(ok(run)).toEqual({ code: 0, tail: '' });
+      expect(report).toEqual(expectedSteady(sweep.watched()));
+      expect(await sweep.vaultKept()).toEqual(sweep.keptEverywhere());
+    },
+    15 * MINUTES,
+  );
+});
+
+/** Two teams, each in a namespace made beforehand, on a mount of their own. */
+const TEAMS_MOUNT = 'sweep-teams';
+const team = (name: string, namespace: string): TenantConfig => ({
+  name,
+  namespace,
+  manageNamespace: false,
+  secrets: [
+    {
+      name: 'db',
+      externalSecretName: `${name}-db`,
+      targetSecretName: `${name}-db`,
+      placeholder: { [KEY]: 'placeholder' },
+    },
+  ],
+});
+const teams = new Sweep({
+  name: 'local-sweep-teams',
+  base: 'local-tenants',
+  mount: TEAMS_MOUNT,
+  namespaces: ['sweep-a', 'sweep-b', 'sweep-b2'],
+  changes: {
+    vault: {
+      kvMount: { path: TEAMS_MOUNT, managed: true, allowDestroy: false },
+      authPath: 'jwt-sweep-teams',
+    },
+    eso: { storeName: 'sweep-teams' },
+    tenants: [team('alpha', 'sweep-a'), team('beta', 'sweep-b')],
+  },
+});
+
+describe('the day-two sweep with tenants: prefixes, namespaces, the isolation design, names', () => {
+  beforeAll(() => teams.prepare(), 10 * MINUTES);
+  afterAll(() => teams.cleanUp(), 10 * MINUTES);
+  const tenants = () => teams.changes.tenants as TenantConfig[];
+
+  it(
+    "deploys, and the person writes two versions of each team's secret, which sync",
+    async () => {
+      expect(ok(await teams.deployAs(teams.changes))).toEqual({ code: 0, tail: '' });
+      await teams.personWrites('alpha/db', 'sweep-a/alpha-db');
+      await teams.personWrites('beta/db', 'sweep-b/beta-db');
+      await teams.synced();
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    'a new secretPrefix: refused until each path is declared moved; moved, nothing is lost',
+    async () => {
+      const [alpha, beta] = tenants();
+      const prefixed = { ...alpha, secretPrefix: 'team-alpha' };
+      await teams.refused(
+        'undeclared prefix',
+        { tenants: [prefixed, beta] },
+        'tenants[0].secrets[0].movedFrom',
       );
-      const report = await watch.stop();
-      expect(ok(destroyed)).toEqual({ code: 0, tail: '' });
-      expect(steady(report)).toEqual(expectedSteady(watched()));
-      expect(await vaultKept()).toEqual(keptEverywhere());
+      teams.written.set('team-alpha/db', { ...teams.written.get('alpha/db')! });
+      teams.targets.set('sweep-a/alpha-db', 'team-alpha/db');
+      await teams.edit('secretPrefix', {
+        tenants: [
+          { ...prefixed, secrets: [{ ...alpha.secrets[0], movedFrom: { name: 'alpha/db' } }] },
+          beta,
+        ],
+      });
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    'a team moved to another namespace: the Secret it leaves stays, the new one shows the value',
+    async () => {
+      const [alpha, beta] = tenants();
+      await teams.edit('namespace moved', { tenants: [alpha, { ...beta, namespace: 'sweep-b2' }] });
+      teams.targets.set('sweep-b2/beta-db', 'beta/db');
+      await teams.synced();
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    'the isolation design switched to the shared store: every path declared moved, nothing lost',
+    async () => {
+      const moved = tenants().map((t) => ({
+        ...t,
+        secretPrefix: undefined,
+        secrets: t.secrets.map((s) => ({
+          ...s,
+          movedFrom: {
+            name: t.secretPrefix ? `${t.secretPrefix}/${s.name}` : `${t.name}/${s.name}`,
+          },
+        })),
+      }));
+      for (const t of moved) {
+        const from = t.secrets[0].movedFrom.name;
+        teams.written.set(`${t.namespace}/db`, { ...teams.written.get(from)! });
+        for (const [target, path] of teams.targets)
+          if (path === from && target.startsWith(`${t.namespace}/`))
+            teams.targets.set(target, `${t.namespace}/db`);
+      }
+      await teams.edit('shared store', { eso: { isolation: 'shared-store' }, tenants: moved });
+    },
+    15 * MINUTES,
+  );
+
+  it(
+    'a team renamed: its ExternalSecrets move to new addresses, its Secret never missing',
+    async () => {
+      const [alpha, beta] = tenants();
+      const renamed = { ...alpha, name: 'alpha-team' };
+      await teams.refused(
+        'undeclared rename',
+        { tenants: [renamed, beta] },
+        'tenants[0].renamedFrom',
+      );
+      await teams.edit('team renamed', { tenants: [{ ...renamed, renamedFrom: 'alpha' }, beta] });
+      expect(await kubectlJson(['externalsecret', 'alpha-db', '-n', 'sweep-a'])).toBeDefined();
     },
     15 * MINUTES,
   );

@@ -44,7 +44,7 @@ import { recordTiming } from './support/timings';
 import { type EarlierCheckout, checkoutEarlier } from './support/upgrade';
 
 /** main before several clusters existed: the previous code of every environment. */
-const EARLIER_MAIN = '7d6262ef79c32c58ec2ea0282a3acb323db6df17';
+const EARLIER_MAIN = '0d2ac6dc8bbe15e8a331bc79a7144e5ab2858c78';
 const NAME = 'fleet-cutover';
 const MOUNT = 'fleet';
 const [BLUE, GREEN] = localClusters.clusters as [ClusterConfig, ClusterConfig];
@@ -252,7 +252,7 @@ describe('a blue/green cutover of one environment across two clusters', () => {
   it(
     'an environment of one cluster, deployed by the previous code, upgrades with nothing to change',
     async () => {
-      expect(ok(await earlier!.deploy(NAME, SINGLE, 'local-tenants'))).toEqual({
+      expect(ok(await earlier!.deploy(NAME, SINGLE, {}, 'local-tenants'))).toEqual({
         code: 0,
         tail: '',
       });

@@ -7,7 +7,17 @@ import { dev } from '../../environments/dev';
 import { tenantsOf } from '../../environments/tenants';
 import type { EnvironmentConfig } from '../../environments/types';
 import { LINKS, diagnose, orderLinks } from '../../ops/doctor/diagnose';
-import type { CheckResult, DoctorKubectl, DoctorVault, Link } from '../../ops/doctor/model';
+import type {
+  CheckResult,
+  DoctorContext,
+  DoctorKubectl,
+  DoctorVault,
+  Link,
+} from '../../ops/doctor/model';
+import { type RuleRead } from '../../common/identity/kubernetes';
+import { type IdentityName, grantLabel, runIdentity } from '../../common/identity';
+import { SynthesizedStack } from '../../common/synthesized-stack';
+import { synthJson, variant } from '../support/stack';
 import {
   parsePolicy,
   policyPathCovers,
@@ -39,6 +49,12 @@ interface World {
   vaultReachesCluster: boolean;
   /** Paths denied to every login whatever its policies say (an identity group's deny). */
   denied: Set<string>;
+  /** What the operator's token may do on each path (absent path: nothing); `root`: everything. */
+  operatorCapabilities: Record<string, string[]> | 'root';
+  /** The RBAC rules of the operator's kubeconfig. */
+  operatorRules: RuleRead[];
+  /** Every request the doctor made: `GET sys/mounts`, `kubectl get serviceaccount vault-auth -n ns`. */
+  requests: string[];
   /** Secrets made by hand (no ESO label), `namespace/name`. */
   handMade: Set<string>;
 }
@@ -59,7 +75,21 @@ class FakeVault implements DoctorVault {
   }
 
   request(method: string, path: string, body?: unknown): Promise<VaultResponse> {
+    if (!this.token.startsWith('login:') && this.token !== '')
+      this.world.requests.push(`${method} ${path}`);
+    if (path === 'sys/capabilities-self') return Promise.resolve(this.capabilities(body));
     return Promise.resolve(this.answer(method, path, body));
+  }
+
+  private capabilities(body: unknown): VaultResponse {
+    const held = this.world.operatorCapabilities;
+    if (held !== 'root' && !held['sys/capabilities-self']?.includes('update'))
+      return { status: 403, errors: 'permission denied' };
+    const paths = (body as { paths: string[] }).paths;
+    const data = Object.fromEntries(
+      paths.map((p) => [p, held === 'root' ? ['root'] : (held[p] ?? ['deny'])]),
+    );
+    return { status: 200, body: { data }, errors: '' };
   }
 
   private answer(method: string, path: string, body?: unknown): VaultResponse {
@@ -136,6 +166,7 @@ class FakeKubectl implements DoctorKubectl {
   constructor(private readonly world: World) {}
 
   getJson(args: readonly string[]): Promise<Record<string, unknown> | undefined | Error> {
+    this.world.requests.push(`kubectl get ${args.join(' ')}`);
     return Promise.resolve(this.object(args));
   }
 
@@ -149,11 +180,19 @@ class FakeKubectl implements DoctorKubectl {
     return this.world.objects.get(args.join(' '));
   }
 
-  run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return Promise.resolve(this.answer(args));
+  run(
+    args: readonly string[],
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
+    const kind = input ? ` ${(JSON.parse(input) as { kind: string }).kind}` : '';
+    this.world.requests.push(`kubectl ${args.join(' ')}${kind}`);
+    return Promise.resolve(this.answer(args, input));
   }
 
-  private answer(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+  private answer(
+    args: readonly string[],
+    input?: string,
+  ): { code: number; stdout: string; stderr: string } {
     if (args[0] === 'create' && args[1] === 'token') {
       const audience = args.find((a) => a.startsWith('--audience='))!.split('=')[1];
       return { code: 0, stdout: `sa:${args[4]}:${args[2]}:${audience}`, stderr: '' };
@@ -170,9 +209,18 @@ class FakeKubectl implements DoctorKubectl {
       const handMade = this.world.handMade.has(`${namespace}/${name}`);
       return { code: 0, stdout: handMade ? `secret/${name}\n` : '', stderr: '' };
     }
-    if (args[0] === 'auth') {
-      const subject = args[4].replace('--as=system:serviceaccount:', '').replace(':', '/');
-      return { code: 0, stdout: this.world.canReview.has(subject) ? 'yes' : 'no', stderr: '' };
+    const review = JSON.parse(input ?? '{}') as { kind?: string };
+    if (review.kind === 'SelfSubjectRulesReview')
+      return {
+        code: 0,
+        stdout: JSON.stringify({ status: { resourceRules: this.world.operatorRules } }),
+        stderr: '',
+      };
+    if (args.join(' ') === 'create -f - -o json') {
+      const review = JSON.parse(input ?? '{}') as { spec: { user: string } };
+      const subject = review.spec.user.replace('system:serviceaccount:', '').replace(':', '/');
+      const allowed = this.world.canReview.has(subject);
+      return { code: 0, stdout: JSON.stringify({ status: { allowed } }), stderr: '' };
     }
     return { code: 1, stdout: '', stderr: 'unsupported' };
   }
@@ -199,6 +247,9 @@ function healthyWorld(config: EnvironmentConfig): World {
     healthStatus: 200,
     vaultReachesCluster: true,
     denied: new Set(),
+    operatorCapabilities: 'root',
+    operatorRules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+    requests: [],
     handMade: new Set(),
   };
   const shared = config.eso.isolation === 'shared-store';
@@ -253,9 +304,14 @@ function healthyWorld(config: EnvironmentConfig): World {
   return world;
 }
 
-async function walk(config: EnvironmentConfig, world: World): Promise<CheckResult[]> {
+async function walk(
+  config: EnvironmentConfig,
+  world: World,
+  identity?: DoctorContext['identity'],
+): Promise<CheckResult[]> {
   return diagnose({
     config,
+    identity,
     tenants: tenantsOf(config),
     vault: new FakeVault(world),
     kubectl: new FakeKubectl(world),
@@ -275,6 +331,7 @@ describe('doctor, single chain', () => {
     expect(results.map((r) => [r.id, r.status])).toEqual(
       [
         'vault-reachable',
+        'run-identity',
         'vault-namespace',
         'kv-mount',
         'auth-method',
@@ -474,6 +531,62 @@ describe('doctor, what a login may read', () => {
   });
 });
 
+describe('doctor, the reviewer JWT of token-secret mode', () => {
+  const config = variant({ vault: { reviewerMode: 'token-secret' } }, dev);
+  const DAY = 24 * 3600 * 1000;
+  /** A healthy world whose Vault holds a reviewer JWT minted `ageDays` ago, for 90 days. */
+  function minted(ageDays: number): World {
+    const world = healthyWorld(config);
+    world.authConfig.token_reviewer_jwt_set = true;
+    const issued = new Date(Date.now() - ageDays * DAY);
+    world.objects.set(`secret vault-auth -n ${dev.kubernetes.namespace}`, {
+      metadata: {
+        annotations: {
+          'eks-vault-eso/reviewer-token-issued-at': issued.toISOString(),
+          'eks-vault-eso/reviewer-token-expires-at': new Date(
+            issued.getTime() + 90 * DAY,
+          ).toISOString(),
+          'eks-vault-eso/reviewer-token-version': '1',
+        },
+      },
+    });
+    return world;
+  }
+  const authConfig = (results: readonly CheckResult[]) =>
+    results.find((r) => r.id === 'auth-config')!;
+
+  it('holds while the anchor records a live token, and says when a renewal is due', async () => {
+    const fresh = authConfig(await walk(config, minted(1)));
+    expect(fresh.status).toBe('ok');
+    expect(fresh.detail).toMatch(/reviewer JWT stored, minted \S+, expires \S+$/);
+    const old = authConfig(await walk(config, minted(46)));
+    expect(old.status).toBe('ok');
+    expect(old.detail).toMatch(/: renewal due, the next deploy renews it$/);
+  });
+
+  it('names a revoked token: its anchor Secret is gone', async () => {
+    const world = minted(1);
+    world.objects.delete(`secret vault-auth -n ${dev.kubernetes.namespace}`);
+    const [failure] = failures(await walk(config, world));
+    expect(failure).toEqual(
+      expect.objectContaining({
+        id: 'auth-config',
+        detail: `Secret "${dev.kubernetes.namespace}/vault-auth", the anchor of the reviewer JWT Vault holds, is gone: deleting it revoked the JWT, so the API server refuses Vault's token reviews and every login is 403.`,
+        fix: 'Deploy the stack: it makes a new anchor and sends Vault a new reviewer JWT bound to it.',
+      }),
+    );
+  });
+
+  it('names an expired token, with when it expired', async () => {
+    const [failure] = failures(await walk(config, minted(91)));
+    expect(failure.id).toBe('auth-config');
+    expect(failure.detail).toMatch(
+      /^The reviewer JWT Vault holds expired at \S+ \(minted \S+, as its anchor .+\/vault-auth records\): the API server refuses/,
+    );
+    expect(failure.fix).toContain('A deploy renews it once half its lifetime');
+  });
+});
+
 describe('doctor, jwt login', () => {
   it('fails when the auth method trusts another issuer than the one the cluster signs with', async () => {
     const config = tenantsFixture({ base: dev, authMethod: 'jwt', tenants: ['payments'] });
@@ -556,3 +669,128 @@ describe("the walk's order follows from what each link needs and provides", () =
     ).rejects.toThrow('doctor link sneaky reads "stores" without declaring it in needs');
   });
 });
+
+describe('doctor, the run identity', () => {
+  const identityOf = (config: EnvironmentConfig, name: IdentityName) => {
+    const { grants } = runIdentity(new SynthesizedStack(synthJson(config)), config.name, name);
+    return { name, grants };
+  };
+  /** A world whose operator holds exactly the identity's grants, as the generated documents say. */
+  function heldExactly(config: EnvironmentConfig, name: IdentityName): World {
+    const world = healthyWorld(config);
+    const identity = runIdentity(new SynthesizedStack(synthJson(config)), config.name, name);
+    world.operatorCapabilities = {};
+    for (const g of identity.grants)
+      if (g.system === 'vault') (world.operatorCapabilities[g.path] ??= []).push(g.capability);
+    world.operatorRules = identity.kubernetesRbac.flatMap(
+      (o) => (o as { rules?: RuleRead[] }).rules ?? [],
+    );
+    return world;
+  }
+
+  it.each(['drift', 'deploy'] as const)(
+    'holds when the credentials hold exactly the %s grants',
+    async (name) => {
+      const results = await walk(dev, heldExactly(dev, name), identityOf(dev, name));
+      expect(results.find((r) => r.id === 'run-identity')).toEqual(
+        expect.objectContaining({ status: 'ok' }),
+      );
+      expect(failures(results)).toEqual([]);
+    },
+  );
+
+  it('names the Vault grant the token lacks, and what needs it', async () => {
+    const world = heldExactly(dev, 'deploy');
+    const policies = world.operatorCapabilities as Record<string, string[]>;
+    policies['sys/policies/acl/my-policy'] = ['read', 'delete'];
+    const [failure] = failures(await walk(dev, world, identityOf(dev, 'deploy')));
+    expect(failure.id).toBe('run-identity');
+    expect(failure.detail).toBe(
+      'The run identity lacks 1 grant(s) the deploy identity needs: Vault: update on sys/policies/acl/my-policy (the policy my-policy).',
+    );
+    expect(failure.fix).toBe(
+      'Give it the generated rights: npm run identities -- --env dev --identity deploy.',
+    );
+  });
+
+  it('names the Kubernetes grant the kubeconfig lacks', async () => {
+    const world = heldExactly(dev, 'drift');
+    world.operatorRules = world.operatorRules.filter(
+      (r) => !(r.resources ?? []).includes('subjectaccessreviews'),
+    );
+    const [failure] = failures(await walk(dev, world, identityOf(dev, 'drift')));
+    expect(failure.detail).toBe(
+      'The run identity lacks 1 grant(s) the drift identity needs: Kubernetes: create subjectaccessreviews.authorization.k8s.io (npm run doctor).',
+    );
+  });
+
+  it('a token that may not even ask what it holds is named too', async () => {
+    const world = heldExactly(dev, 'drift');
+    delete (world.operatorCapabilities as Record<string, string[]>)['sys/capabilities-self'];
+    const [failure] = failures(await walk(dev, world, identityOf(dev, 'drift')));
+    expect(failure.detail).toContain('Vault: update on sys/capabilities-self');
+  });
+
+  it.each([
+    ['dev', dev],
+    ['tenants, shared store', withTenants('shared-store')],
+    ['tenants, per tenant', withTenants('per-tenant')],
+    ['token-secret', variant({ vault: { reviewerMode: 'token-secret' } }, dev)],
+  ])(
+    'asks Vault and the cluster nothing the drift identity may not (%s)',
+    async (_what, config) => {
+      const world = healthyWorld(config);
+      if (config.vault.reviewerMode === 'token-secret') {
+        world.authConfig.token_reviewer_jwt_set = true;
+        world.objects.set(`secret vault-auth -n ${dev.kubernetes.namespace}`, {});
+      }
+      const results = await walk(config, world, identityOf(config, 'drift'));
+      expect(failures(results)).toEqual([]);
+      const labels = new Set(identityOf(config, 'drift').grants.map(grantLabel));
+      const asked = world.requests.map((r) => grantOfRequest(r, config));
+      expect(asked.filter((label) => label !== undefined && !labels.has(label))).toEqual([]);
+    },
+  );
+});
+
+/** The grant a request of the doctor needs, as the generator labels it (undefined: none). */
+function grantOfRequest(request: string, config: EnvironmentConfig): string | undefined {
+  const [first, ...rest] = request.split(' ');
+  const vaultVerb: Record<string, string> = {
+    GET: 'read',
+    LIST: 'list',
+    POST: 'update',
+    PUT: 'update',
+  };
+  if (first !== 'kubectl') {
+    const path = rest.join(' ').replace(/\?.*$/, '');
+    if (path === 'sys/health' || path.endsWith('/login') || path === 'auth/token/revoke-self')
+      return undefined;
+    return `Vault: ${vaultVerb[first]} on ${path}`;
+  }
+  const args = rest;
+  const ns = args.includes('-n') ? ` in namespace ${args[args.indexOf('-n') + 1]}` : '';
+  const eso = '.external-secrets.io';
+  if (args[0] === 'get' && args[1] === '--raw') return `Kubernetes: get ${args[2]}`;
+  if (args[0] === 'create' && args[1] === 'token')
+    return `Kubernetes: create serviceaccounts/token ${args[2]}${ns}`;
+  if (args[0] === 'create' && args.at(-1)?.startsWith('Self')) return undefined; // questions about itself: anyone may ask
+  if (args[0] === 'create' && args.at(-1) === 'SubjectAccessReview')
+    return 'Kubernetes: create subjectaccessreviews.authorization.k8s.io';
+  if (args[0] === 'get' && args.includes('--field-selector')) {
+    const name = args[args.indexOf('--field-selector') + 1].replace('metadata.name=', '');
+    return `Kubernetes: list ${args[1]}s ${name}${ns}`;
+  }
+  if (args[0] === 'get' && args[1] === 'externalsecret' && args[2] === '-n')
+    return `Kubernetes: list externalsecrets${eso}${ns}`;
+  const kinds: Record<string, string> = {
+    serviceaccount: 'serviceaccounts',
+    secret: 'secrets',
+    clusterrolebinding: 'clusterrolebindings.rbac.authorization.k8s.io',
+    clustersecretstore: `clustersecretstores${eso}`,
+    secretstore: `secretstores${eso}`,
+  };
+  if (args[0] === 'get' && kinds[args[1]] !== undefined)
+    return `Kubernetes: get ${kinds[args[1]]} ${args[2]}${ns}`;
+  return `unknown request of ${config.name}: ${request}`;
+}

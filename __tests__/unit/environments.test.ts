@@ -160,6 +160,16 @@ describe('validation errors name the key, the value and what is allowed', () => 
       'vault.policyName = "my policy": a Vault policy name',
     ],
     [
+      'a reviewer token longer than EKS grants',
+      { vault: { reviewerMode: 'token-secret', reviewerTokenTtlSeconds: 365 * 24 * 3600 } },
+      'vault.reviewerTokenTtlSeconds = 31536000: a whole number from 600 to 7776000 (the API server issues no TokenRequest token for less than 10 minutes, EKS none for more than 90 days)',
+    ],
+    [
+      'a reviewer token shorter than the API server grants',
+      { vault: { reviewerMode: 'token-secret', reviewerTokenTtlSeconds: 300 } },
+      'vault.reviewerTokenTtlSeconds = 300: a whole number from 600 to 7776000',
+    ],
+    [
       'unknown reviewer mode',
       { vault: { reviewerMode: 'local-jwt' } },
       'vault.reviewerMode = "local-jwt": one of "client-jwt", "token-secret"',

@@ -21,7 +21,7 @@ import {
 import { local } from '../../environments/local';
 import { deployedClusterNames } from '../../environments/clusters';
 import { entriesFromState } from '../../ops/ledger-state';
-import { variant } from '../support/stack';
+import { synthJson, variant } from '../support/stack';
 import { withTenants } from '../support/tenants';
 
 const deployed: Ledger = { environment: 'local', entries: entriesOf(local) };
@@ -89,6 +89,49 @@ describe('a path that changes under a deployed ExternalSecret', () => {
     expect(ledgerProblems(renamed, ledger).map((p) => p.key)).toEqual([
       'tenants[0].secrets[0].movedFrom',
     ]);
+  });
+});
+
+describe('a tenant renamed', () => {
+  const config = withTenants();
+  const ledger = { environment: config.name, entries: entriesOf(config) };
+  const [alpha, beta] = config.tenants!;
+
+  it('is refused unless renamedFrom says its earlier name', () => {
+    const renamed = {
+      ...config,
+      tenants: [{ ...alpha, name: 'alpha-2', secretPrefix: 'alpha' }, beta],
+    };
+    expect(ledgerProblems(renamed, ledger).map((p) => `${p.key}: ${p.allowed}`)).toEqual([
+      expect.stringMatching(
+        /^tenants\[0\]\.renamedFrom: "alpha": tenant "alpha-2" holds ExternalSecret /,
+      ),
+    ]);
+    const declared = {
+      ...config,
+      tenants: [{ ...alpha, name: 'alpha-2', secretPrefix: 'alpha', renamedFrom: 'alpha' }, beta],
+    };
+    expect(ledgerProblems(declared, ledger)).toEqual([]);
+  });
+
+  it('moves every object of its scope to its new addresses', () => {
+    const declared = {
+      ...config,
+      tenants: [{ ...alpha, name: 'alpha-2', secretPrefix: 'alpha', renamedFrom: 'alpha' }, beta],
+    };
+    const moved = (synthJson(declared, false).moved ?? []) as { from: string; to: string }[];
+    const fromAlpha = moved.filter(
+      (m) => m.from.includes('tenant-alpha_') && m.to.includes('tenant-alpha-2_'),
+    );
+    // Earlier moves under the earlier name chain on into the rename.
+    for (const m of moved.filter((x) => x.to.includes('tenant-alpha_')))
+      expect(fromAlpha.map((x) => x.from)).toContain(m.to);
+    expect(fromAlpha.length).toBeGreaterThan(3);
+    for (const m of fromAlpha)
+      expect(m.to).toBe(
+        m.from.replace('tenant-alpha_', 'tenant-alpha-2_').replace(/_[0-9A-F]{8}$/, m.to.slice(-9)),
+      );
+    expect(new Set(moved.map((m) => m.to)).size).toBe(moved.length);
   });
 });
 

@@ -5,6 +5,8 @@ import { Manifest } from '@cdktf/provider-kubernetes/lib/manifest';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { AuthBackend } from '@cdktf/provider-vault/lib/auth-backend';
+import { JwtAuthBackend } from '@cdktf/provider-vault/lib/jwt-auth-backend';
+import { JwtAuthBackendRole } from '@cdktf/provider-vault/lib/jwt-auth-backend-role';
 import { KubernetesAuthBackendConfig } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-config';
 import { KubernetesAuthBackendRole } from '@cdktf/provider-vault/lib/kubernetes-auth-backend-role';
 import { Policy } from '@cdktf/provider-vault/lib/policy';
@@ -14,7 +16,7 @@ import { dev } from '../../environments/dev';
 import { local } from '../../environments/local';
 import { prod } from '../../environments/prod';
 import { staging } from '../../environments/staging';
-import { isSingleChain } from '../../environments/tenants';
+import { authMethodOf, isSingleChain } from '../../environments/tenants';
 import type { EnvironmentConfig, SingleChainConfig } from '../../environments/types';
 import { providerVersions, readVersions } from '../../common/versions';
 import { declaredSecrets } from '../../common/stack-json';
@@ -59,14 +61,21 @@ describe.each(ALL_ENVIRONMENTS.filter(isSingleChain).map((e) => [e.name, e] as c
       expect(json.provider?.vault?.[0]).not.toHaveProperty('token');
     });
 
-    it('creates the service account and its auth-delegator binding', () => {
+    const jwt = authMethodOf(env) === 'jwt';
+
+    it('creates the service account (kubernetes method: and its auth-delegator binding)', () => {
       expect(text).toHaveResourceWithProperties(ServiceAccountV1, {
         metadata: partial({ name: env.kubernetes.serviceAccountName }),
       });
-      expect(text).toHaveResourceWithProperties(ClusterRoleBindingV1, {
-        metadata: { name: env.kubernetes.clusterRoleBindingName },
-        role_ref: partial({ name: 'system:auth-delegator' }),
-      });
+      if (jwt)
+        expect(Object.keys(json.resource ?? {})).not.toContain(
+          'kubernetes_cluster_role_binding_v1',
+        );
+      else
+        expect(text).toHaveResourceWithProperties(ClusterRoleBindingV1, {
+          metadata: { name: env.kubernetes.clusterRoleBindingName },
+          role_ref: partial({ name: 'system:auth-delegator' }),
+        });
     });
 
     it('creates every secret, the policy, the auth method and the role', () => {
@@ -81,6 +90,33 @@ describe.each(ALL_ENVIRONMENTS.filter(isSingleChain).map((e) => [e.name, e] as c
           : Object.keys(json.resource?.vault_kv_secret_v2 ?? {});
       expect(writers).toHaveLength(env.secrets.length);
       expect(text).toHaveResourceWithProperties(Policy, { name: env.vault.policyName });
+      const ttls = {
+        token_ttl: env.vault.tokenTtlSeconds,
+        token_max_ttl: env.vault.tokenMaxTtlSeconds,
+      };
+      if (jwt) {
+        // The cluster's OIDC issuer, from the EKS lookup; a public CA signs EKS's issuer.
+        const issuer: unknown = expect.stringMatching(
+          /aws_eks_cluster.*\.identity\[0\]\.oidc\[0\]\.issuer/,
+        );
+        expect(text).toHaveResourceWithProperties(JwtAuthBackend, {
+          path: env.vault.authPath,
+          oidc_discovery_url: issuer,
+          bound_issuer: issuer,
+        });
+        // No CA of its own: Vault trusts the issuer's public certificate with the system's CAs.
+        const backends = Object.values(json.resource?.vault_jwt_auth_backend ?? {});
+        expect(backends.map((b) => Object.keys(b).includes('oidc_discovery_ca_pem'))).toEqual([
+          false,
+        ]);
+        expect(text).toHaveResourceWithProperties(JwtAuthBackendRole, {
+          role_name: env.vault.roleName,
+          bound_audiences: [env.kubernetes.tokenAudience],
+          bound_subject: `system:serviceaccount:${env.kubernetes.namespace}:${env.kubernetes.serviceAccountName}`,
+          ...ttls,
+        });
+        return;
+      }
       expect(text).toHaveResourceWithProperties(AuthBackend, {
         type: 'kubernetes',
         path: env.vault.authPath,
@@ -92,8 +128,7 @@ describe.each(ALL_ENVIRONMENTS.filter(isSingleChain).map((e) => [e.name, e] as c
       expect(text).toHaveResourceWithProperties(KubernetesAuthBackendRole, {
         role_name: env.vault.roleName,
         audience: env.kubernetes.tokenAudience,
-        token_ttl: env.vault.tokenTtlSeconds,
-        token_max_ttl: env.vault.tokenMaxTtlSeconds,
+        ...ttls,
       });
     });
 
@@ -128,7 +163,8 @@ describe.each(ALL_ENVIRONMENTS.filter(isSingleChain).map((e) => [e.name, e] as c
           !a.startsWith('data.vault_kv_secrets_list_v2.kv_') &&
           // One listing of ExternalSecrets per namespace, named after it.
           !a.startsWith('data.kubernetes_resources.eso-ready_external-secrets-') &&
-          !/vault_kv_secret_v2|namespace_v1|vault_mount|terraform_data/.test(a),
+          // The jwt method's resources are its own (dev uses the kubernetes method).
+          !/vault_kv_secret_v2|namespace_v1|vault_mount|terraform_data|vault_jwt_auth/.test(a),
       );
       for (const address of shared) expect(devAddresses).toContain(address);
     });
@@ -223,9 +259,21 @@ describe('environment differences are keys', () => {
     expect(Object.values(json.resource?.vault_kubernetes_auth_backend_config ?? {})[0]).toEqual(
       expect.objectContaining({
         token_reviewer_jwt_wo: `\${ephemeral.kubernetes_token_request_v1.${request}.token}`,
-        token_reviewer_jwt_wo_version: 1,
+        // The minting time: it changes exactly when a new token is minted.
+        token_reviewer_jwt_wo_version: expect.stringMatching(
+          /^\$\{parseint\(formatdate\("YYYYMMDDhhmmss", local\.service-account_reviewer-token-issued-at_\w+\), 10\)\}$/,
+        ) as unknown,
       }),
     );
+    // Asked for 90 days by default: the longest EKS grants.
+    expect(
+      (
+        Object.values(
+          (json.ephemeral as Record<string, Record<string, { spec: object }>>)
+            .kubernetes_token_request_v1,
+        )[0].spec as { expiration_seconds: number }
+      ).expiration_seconds,
+    ).toBe(90 * 24 * 3600);
     expect(JSON.stringify(json)).not.toContain('token_reviewer_jwt"');
     expect(JSON.stringify(json)).not.toContain('wait_for_service_account_token');
   });

@@ -10,6 +10,8 @@ export const LIMITS = {
   maxTtlSeconds: 9223372036,
   /** The API server refuses a TokenRequest for less than 10 minutes (`expirationSeconds`). */
   minReviewerTtlSeconds: 600,
+  /** EKS grants a service-account token 90 days at most: the reviewer JWT asks no more. */
+  maxReviewerTtlSeconds: 90 * 24 * 3600,
   /** The largest Go duration, in nanoseconds (2^63 - 1). */
   maxGoDurationNanos: 2 ** 63 - 1,
   /**

@@ -141,6 +141,7 @@ export const KNOWN_KEYS = {
     allowNamespaceDestroy: true,
     serviceAccountName: true,
     secretPrefix: true,
+    renamedFrom: true,
     secrets: true,
     databaseCredentials: true,
   }),

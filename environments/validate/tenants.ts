@@ -85,6 +85,11 @@ function validateTenant(
     );
   else if (t.secretPrefix !== undefined)
     c.shape(`${at}.secretPrefix`, t.secretPrefix, SHAPES.secretName);
+  if (t.renamedFrom !== undefined) {
+    c.shape(`${at}.renamedFrom`, t.renamedFrom, SHAPES.kebab);
+    if (t.renamedFrom === t.name)
+      c.add(`${at}.renamedFrom`, t.renamedFrom, 'an earlier name, not the one it has now');
+  }
   validateSecretList(c, `${at}.secrets`, t.secrets, {
     valueMode,
     tenantKeys: isolation === 'shared-store' ? 'forbidden-shared-store' : 'allowed',

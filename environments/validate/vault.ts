@@ -169,8 +169,8 @@ function validateTtls(c: Checker, vault: Obj): void {
   if (vault.reviewerTokenTtlSeconds !== undefined)
     c.positiveInteger('vault.reviewerTokenTtlSeconds', vault.reviewerTokenTtlSeconds, {
       min: LIMITS.minReviewerTtlSeconds,
-      max: LIMITS.maxTtlSeconds,
-      why: 'the API server issues no TokenRequest token for less than 10 minutes',
+      max: LIMITS.maxReviewerTtlSeconds,
+      why: 'the API server issues no TokenRequest token for less than 10 minutes, EKS none for more than 90 days',
     });
   if (vault.reviewerTokenVersion !== undefined)
     c.positiveInteger('vault.reviewerTokenVersion', vault.reviewerTokenVersion);

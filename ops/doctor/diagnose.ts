@@ -13,6 +13,7 @@ import { login } from './links/login';
 import { policyGrants } from './links/policy-grants';
 import { readSecrets } from './links/read-secrets';
 import { role } from './links/role';
+import { runIdentity } from './links/run-identity';
 import { secretsExist } from './links/secrets-exist';
 import { targetsKept } from './links/targets-kept';
 import { vaultNamespace } from './links/vault-namespace';
@@ -33,6 +34,7 @@ import {
  */
 export const LINKS: readonly Link[] = [
   vaultReachable,
+  runIdentity,
   vaultNamespace,
   kvMount,
   authMethod,

@@ -3,6 +3,7 @@
  * words a person can act on, why Vault would answer 403 (or ESO would not sync). Like the chain
  * rules (rules/), one link per file; each names the chain rule it checks live, where there is one.
  */
+import type { Grant, IdentityName } from '../../common/identity';
 import type { EnvironmentConfig } from '../../environments/types';
 import type { ResolvedTenant } from '../../environments/tenants';
 import { type StoreRead, readStore, storeLabel as chainStoreLabel } from '../../common/chain/store';
@@ -50,11 +51,20 @@ export interface DoctorVault {
 export interface DoctorKubectl {
   /** `get -o json`; undefined when the object does not exist, an Error for anything else. */
   getJson(args: readonly string[]): Promise<Record<string, unknown> | undefined | Error>;
-  run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Runs kubectl; `input` goes to its standard input (`create -f -`). */
+  run(
+    args: readonly string[],
+    input?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 export interface DoctorContext {
   readonly config: EnvironmentConfig;
+  /**
+   * The run identity the doctor checks its credentials against: its name and generated grants.
+   * @default none: not checked
+   */
+  readonly identity?: { readonly name: IdentityName; readonly grants: readonly Grant[] };
   readonly tenants: readonly ResolvedTenant[];
   /** Vault client in the environment's namespace, with the operator's token. */
   readonly vault: DoctorVault;

@@ -34,7 +34,8 @@ export function engineName(): 'OpenTofu' | 'Terraform' {
 }
 
 export function labEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...labProcessEnv(lab()), LEDGER_DIR: E2E_LEDGER_DIR, ...extra };
+  // TF_INPUT=0: a variable without a value fails the command instead of waiting for an answer.
+  return { ...labProcessEnv(lab()), LEDGER_DIR: E2E_LEDGER_DIR, TF_INPUT: '0', ...extra };
 }
 
 export type Run = RunResult;
@@ -89,6 +90,12 @@ export function exec(
 export interface StackVariant extends VariantSpec {
   /** TF_VAR_* values (write-only secrets, tokens). */
   readonly vars?: Record<string, string>;
+  /**
+   * Credentials in place of the lab administrator's (a run identity's VAULT_TOKEN, AWS session,
+   * KUBECONFIG).
+   * @default the administrator's
+   */
+  readonly credentials?: NodeJS.ProcessEnv;
 }
 
 const CDKTF = join(ROOT, 'node_modules', '.bin', 'cdktf');
@@ -97,10 +104,13 @@ function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
   const vars = Object.fromEntries(
     Object.entries(v.vars ?? {}).map(([k, value]) => [`TF_VAR_${k}`, value]),
   );
-  return labEnvironment({
-    ...vars,
-    E2E_VARIANT: JSON.stringify({ name: v.name, base: v.base, changes: v.changes }),
-  });
+  return {
+    ...labEnvironment({
+      ...vars,
+      E2E_VARIANT: JSON.stringify({ name: v.name, base: v.base, changes: v.changes }),
+    }),
+    ...v.credentials,
+  };
 }
 
 /** The cdktf app of the variants (environments/local.ts with some keys changed). */
@@ -169,7 +179,7 @@ export async function diff(v: StackVariant): Promise<Run> {
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
 export function opsTool(
-  tool: 'adopt' | 'deploy' | 'destroy' | 'doctor' | 'drift' | 'recover',
+  tool: 'adopt' | 'deploy' | 'destroy' | 'diff' | 'doctor' | 'drift' | 'recover',
   args: readonly string[],
   options: {
     env?: NodeJS.ProcessEnv;
@@ -284,7 +294,9 @@ async function destroyRecorded(v: StackVariant): Promise<void> {
     result = await destroy(v);
   }
   if (result.code !== 0)
-    throw new Error(`cleanup destroy of ${v.name} failed:\n${result.stderr.slice(-2000)}`);
+    throw new Error(
+      `cleanup destroy of ${v.name} failed:\n${(result.stdout + result.stderr).slice(-3000)}`,
+    );
   rmSync(stateFile(v), { force: true });
   rmSync(`${stateFile(v)}.backup`, { force: true });
 }
@@ -362,6 +374,22 @@ export async function kubectlJson<T = Record<string, unknown>>(
     throw new Error(`kubectl get ${args.join(' ')}: ${result.stderr}`);
   }
   return JSON.parse(result.stdout) as T;
+}
+
+/** One key of a Kubernetes Secret, decoded (compare it in memory; never print it). */
+export async function secretValue(
+  namespace: string,
+  name: string,
+  key: string,
+): Promise<string | undefined> {
+  const secret = await kubectlJson<{ data?: Record<string, string> }>([
+    'secret',
+    name,
+    '-n',
+    namespace,
+  ]);
+  const b64 = secret?.data?.[key];
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 }
 
 /** One Vault API call, in the lab's `admin` namespace unless told otherwise (null: the root). */

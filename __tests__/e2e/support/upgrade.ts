@@ -24,10 +24,15 @@ export interface EarlierCheckout {
   /** The commit, as given. */
   readonly commit: string;
   /**
-   * Deploys a variant with the earlier code (of `local`, or of the environment `base` names);
-   * its state then lies where the current code looks.
+   * Deploys a variant with the earlier code (of `local`, or of the environment `base` names;
+   * TF_VAR_ values in `vars`); its state then lies where the current code looks.
    */
-  deploy(name: string, changes: Variant<EnvironmentConfig>, base?: string): Promise<Run>;
+  deploy(
+    name: string,
+    changes: Variant<EnvironmentConfig>,
+    vars?: Record<string, string>,
+    base?: string,
+  ): Promise<Run>;
   /** Removes the worktree. */
   remove(): Promise<void>;
 }
@@ -67,7 +72,7 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
 
   return {
     commit,
-    async deploy(name, changes, base) {
+    async deploy(name, changes, vars = {}, base) {
       const result = await exec(
         join(dir, 'node_modules', '.bin', 'cdktf'),
         [
@@ -79,7 +84,13 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
           '--app',
           'node scripts/run-ts.js __tests__/e2e/support/variant-app.ts',
         ],
-        { cwd: dir, env: labEnvironment({ E2E_VARIANT: JSON.stringify({ name, base, changes }) }) },
+        {
+          cwd: dir,
+          env: labEnvironment({
+            E2E_VARIANT: JSON.stringify({ name, base, changes }),
+            ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [`TF_VAR_${k}`, v])),
+          }),
+        },
       );
       // Its local backend wrote the state beside the earlier checkout.
       const earlierState = join(dir, `terraform.${name}.tfstate`);

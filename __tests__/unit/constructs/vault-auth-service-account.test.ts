@@ -123,10 +123,38 @@ describe('VaultAuthServiceAccount', () => {
         reviewerToken: { ttlSeconds: 86400, version: 2 },
       });
     });
+    const issuedAt = expect.stringMatching(
+      /^\$\{local\.sa_reviewer-token-issued-at_\w+\}$/,
+    ) as unknown;
     expect(out).toHaveResourceWithProperties(SecretV1, {
       type: 'Opaque',
-      metadata: partial({ name: 'vault-auth', namespace: 'ns' }),
+      metadata: partial({
+        name: 'vault-auth',
+        namespace: 'ns',
+        // The record of the token: when it was minted and expires, which version minted it.
+        annotations: partial({
+          'eks-vault-eso/reviewer-token-issued-at': issuedAt,
+          'eks-vault-eso/reviewer-token-expires-at': expect.stringMatching(
+            /^\$\{timeadd\(local\.sa_reviewer-token-issued-at_\w+, "86400s"\)\}$/,
+          ) as unknown,
+          'eks-vault-eso/reviewer-token-version': '2',
+        }),
+      }),
     });
+    // A new token is due without a record (first deploy, the Secret deleted), half its
+    // lifetime after the recorded minting, or for another version; the record is read by name.
+    const json = parse(out) as unknown as {
+      locals: Record<string, string>;
+      data: { kubernetes_secret_v1: Record<string, { metadata: object }> };
+    };
+    expect(Object.values(json.data.kubernetes_secret_v1)).toEqual([
+      { metadata: { name: 'vault-auth', namespace: 'ns' } },
+    ]);
+    const [issued] = Object.values(json.locals);
+    expect(issued).toContain('timeadd(try(data.kubernetes_secret_v1.');
+    expect(issued).toContain('"43200s"), plantimestamp()) < 0, true)');
+    expect(issued).toContain('["eks-vault-eso/reviewer-token-version"], "") != "2"');
+    expect(issued).toMatch(/\? plantimestamp\(\) : try\(/);
     expect(out).not.toHaveResourceWithProperties(SecretV1, {
       wait_for_service_account_token: true,
     });
@@ -143,6 +171,6 @@ describe('VaultAuthServiceAccount', () => {
         },
       },
     });
-    expect(account.reviewerToken?.version).toBe(2);
+    expect(account.reviewerToken?.version).toMatch(/^\$\{parseint\(formatdate\(/);
   });
 });

@@ -1,7 +1,51 @@
+import { readReviewerTokenRecord, renewAfterSeconds } from '../../../common/chain/reviewer-token';
+import { DEFAULTS } from '../../../environments/defaults';
 import { authMethodOf } from '../../../environments/tenants';
-import { Broken, type DoctorContext, type Link, text } from '../model';
+import { Broken, type DoctorContext, get, type Link, text } from '../model';
 
-function kubernetesConfig(ctx: DoctorContext, data: Record<string, unknown>): string {
+/**
+ * The reviewer JWT Vault holds (token-secret mode), judged by its anchor Secret: gone (which
+ * revokes the token), or its record past the expiry; renewal due is said, not broken.
+ */
+async function reviewerToken(ctx: DoctorContext): Promise<string> {
+  const [tenant] = ctx.tenants;
+  const anchor = `${tenant.namespace}/${tenant.serviceAccountName}`;
+  const secret = await ctx.kubectl.getJson([
+    'secret',
+    tenant.serviceAccountName,
+    '-n',
+    tenant.namespace,
+  ]);
+  if (secret instanceof Error)
+    throw new Broken(
+      `Cannot read Secret "${anchor}", the anchor of the reviewer JWT: ${secret.message}`,
+      'Check the cluster credentials.',
+    );
+  if (secret === undefined)
+    throw new Broken(
+      `Secret "${anchor}", the anchor of the reviewer JWT Vault holds, is gone: deleting it revoked the JWT, so the API server refuses Vault's token reviews and every login is 403.`,
+      'Deploy the stack: it makes a new anchor and sends Vault a new reviewer JWT bound to it.',
+    );
+  const record = readReviewerTokenRecord(
+    get(secret, 'metadata.annotations') as Record<string, unknown>,
+  );
+  const ttl = ctx.config.vault.reviewerTokenTtlSeconds ?? DEFAULTS.reviewerTokenTtlSeconds;
+  if (record.issuedAt === undefined || record.expiresAt === undefined)
+    return `reviewer JWT stored; its anchor ${anchor} records no minting time (an earlier version made it): the next deploy renews it`;
+  const minted = `minted ${record.issuedAt.toISOString()}`;
+  if (record.expiresAt.getTime() <= Date.now())
+    throw new Broken(
+      `The reviewer JWT Vault holds expired at ${record.expiresAt.toISOString()} (${minted}, as its anchor ${anchor} records): the API server refuses Vault's token reviews and every login is 403.`,
+      `Deploy the stack: it mints a new one. A deploy renews it once half its lifetime (vault.reviewerTokenTtlSeconds, ${ttl} s) has passed: deploy at least that often.`,
+    );
+  const due = record.issuedAt.getTime() + renewAfterSeconds(ttl) * 1000 <= Date.now();
+  return `reviewer JWT stored, ${minted}, expires ${record.expiresAt.toISOString()}${due ? ': renewal due, the next deploy renews it' : ''}`;
+}
+
+async function kubernetesConfig(
+  ctx: DoctorContext,
+  data: Record<string, unknown>,
+): Promise<string> {
   const path = ctx.config.vault.authPath;
   if (!data.kubernetes_host)
     throw new Broken(
@@ -18,10 +62,15 @@ function kubernetesConfig(ctx: DoctorContext, data: Record<string, unknown>): st
   if (ctx.config.vault.reviewerMode === 'token-secret' && !reviewerSet) {
     throw new Broken(
       `auth/${path}/config has no token_reviewer_jwt, but this environment uses the token-secret reviewer mode.`,
-      'Deploy the stack; check the vault-auth token Secret was filled by the token controller.',
+      'Deploy the stack: it mints the reviewer JWT and sends it to Vault.',
     );
   }
-  return `host ${text(data.kubernetes_host)}, CA set, ${reviewerSet ? 'reviewer JWT stored' : "each client's own JWT reviews"}`;
+  const reviewer = reviewerSet
+    ? ctx.config.vault.reviewerMode === 'token-secret'
+      ? await reviewerToken(ctx)
+      : 'reviewer JWT stored'
+    : "each client's own JWT reviews";
+  return `host ${text(data.kubernetes_host)}, CA set, ${reviewer}`;
 }
 
 /** The issuer the cluster signs service-account tokens as (its discovery document). */

@@ -15,7 +15,7 @@ export const authMethod: Link = {
     const response = await ctx.vault.request('GET', 'sys/auth');
     if (response.status !== 200)
       throw new Broken(
-        `Cannot list auth methods (${response.status}: ${response.errors}).`,
+        `Cannot list auth methods: sys/auth answered ${response.status} (${response.errors}).`,
         'Use a token that may read sys/auth.',
       );
     const table = (response.body?.data ?? response.body) as Record<

@@ -1,5 +1,38 @@
 import { authMethodOf } from '../../../environments/tenants';
-import { Broken, get, type Link } from '../model';
+import { serviceAccountSubject } from '../../../common/chain/role';
+import { Broken, type DoctorContext, get, type Link } from '../model';
+
+/**
+ * Whether the account may create TokenReviews, asked with a SubjectAccessReview (which needs
+ * `create subjectaccessreviews`, a question only; `kubectl auth can-i --as` would need the right
+ * to impersonate the account): "yes", "no", or why it could not be asked.
+ */
+async function mayReviewTokens(
+  ctx: DoctorContext,
+  namespace: string,
+  name: string,
+): Promise<string> {
+  const review = {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: {
+      user: serviceAccountSubject(namespace, name),
+      groups: [
+        'system:serviceaccounts',
+        `system:serviceaccounts:${namespace}`,
+        'system:authenticated',
+      ],
+      resourceAttributes: {
+        group: 'authentication.k8s.io',
+        resource: 'tokenreviews',
+        verb: 'create',
+      },
+    },
+  };
+  const answer = await ctx.kubectl.run(['create', '-f', '-', '-o', 'json'], JSON.stringify(review));
+  if (answer.code !== 0) return answer.stderr.trim() || `kubectl exited ${answer.code}`;
+  return get(JSON.parse(answer.stdout), 'status.allowed') === true ? 'yes' : 'no';
+}
 
 export const kubernetesRbac: Link = {
   id: 'kubernetes-rbac',
@@ -48,16 +81,10 @@ export const kubernetesRbac: Link = {
         'Deploy the stack to restore the binding.',
       );
     }
-    const canI = await ctx.kubectl.run([
-      'auth',
-      'can-i',
-      'create',
-      'tokenreviews.authentication.k8s.io',
-      `--as=system:serviceaccount:${namespace}:${serviceAccountName}`,
-    ]);
-    if (canI.stdout.trim() !== 'yes')
+    const review = await mayReviewTokens(ctx, namespace, serviceAccountName);
+    if (review !== 'yes')
       throw new Broken(
-        `"${serviceAccountName}" may not create TokenReviews (kubectl auth can-i says "${canI.stdout.trim() || canI.stderr.trim()}").`,
+        `"${serviceAccountName}" may not create TokenReviews (a SubjectAccessReview says "${review}").`,
         'Check the binding and the cluster RBAC.',
       );
     return `${namespace}/${serviceAccountName} exists and may create TokenReviews`;

@@ -13,7 +13,7 @@ export const kvMount: Link = {
     const mounts = await ctx.vault.request('GET', 'sys/mounts');
     if (mounts.status !== 200)
       throw new Broken(
-        `Cannot list secret mounts (${mounts.status}: ${mounts.errors}).`,
+        `Cannot list secret mounts: sys/mounts answered ${mounts.status} (${mounts.errors}).`,
         'Use a token that may read sys/mounts.',
       );
     const table = (mounts.body?.data ?? mounts.body) as Record<

@@ -19,7 +19,7 @@ export const secretsExist: Link = {
         );
       if (meta.status !== 200)
         throw new Broken(
-          `Cannot read the metadata of "${mount}/${secret.name}" (${meta.status}: ${meta.errors}).`,
+          `Cannot read the metadata of "${mount}/${secret.name}": ${paths.metadata} answered ${meta.status} (${meta.errors}).`,
           'Use a token that may read secret metadata.',
         );
       const data = meta.body?.data as
