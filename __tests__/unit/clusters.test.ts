@@ -248,6 +248,19 @@ describe('the validator', () => {
       validateEnvironment(singleChain).map((p) => `${p.key} = ${JSON.stringify(p.value)}`),
     ).toEqual(['eso.storeAuth = "token"']);
   });
+
+  it("refuses a tenant's earlier name: each cluster holds its own copy of the tenant's objects", () => {
+    const [shop, ...others] = localClusters.tenants!;
+    expect(refused({ tenants: [{ ...shop, renamedFrom: 'store' }, ...others] })).toEqual([
+      'tenants[0].renamedFrom = "store"',
+    ]);
+    // Without clusters the same rename is the tenant's to make.
+    const renamed = variant(
+      { clusters: null, tenants: [{ ...shop, renamedFrom: 'store' }, ...others] },
+      localClusters,
+    );
+    expect(validateEnvironment(renamed)).toEqual([]);
+  });
 });
 
 describe('the ledger', () => {

@@ -168,4 +168,13 @@ function settingsForSeveral(c: Checker, env: Obj, layout: Layout): void {
       'static-token',
       '"eks-token" or "exec" with clusters: one kubernetes_token variable cannot reach several clusters',
     );
+  if (Array.isArray(env.tenants))
+    env.tenants.forEach((t: unknown, i: number) => {
+      if (isObject(t) && t.renamedFrom !== undefined)
+        c.add(
+          `tenants[${i}].renamedFrom`,
+          t.renamedFrom,
+          "no earlier name with clusters: a rename moves one scope's objects, and each cluster holds its own copy of the tenant (rename before listing clusters, or add the tenant anew)",
+        );
+    });
 }
