@@ -11,4 +11,5 @@ export const CHAIN_RULE_IDS = {
   tenantIsolation: 'CHAIN-006',
   targetsKept: 'CHAIN-007',
   dynamicCredentials: 'CHAIN-008',
+  clustersApart: 'CHAIN-009',
 } as const;

@@ -18,3 +18,9 @@ export const LAB_REGION = 'us-west-2';
 export const LAB_POSTGRES_PORT = 15432;
 /** The user the lab creates for Vault to administer PostgreSQL as (CREATEROLE, no superuser). */
 export const LAB_POSTGRES_VAULT_USER = 'vault_admin';
+/**
+ * The lab's second cluster (`npm run lab -- up --parts clusters`): its own API server, CA,
+ * service-account issuer and ESO, held by the emulator in another region.
+ */
+export const LAB_GREEN_CLUSTER_NAME = 'eks-vault-eso-lab-green';
+export const LAB_GREEN_REGION = 'us-east-2';

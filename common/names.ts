@@ -65,6 +65,19 @@ export function teamOfStack(stack: string): { environment: string; team: string 
   return { environment: stack.slice(0, at), team: stack.slice(at + TEAM_STACK_SEPARATOR.length) };
 }
 
+/**
+ * Construct id of a cluster's scope in an environment of several clusters: its resources'
+ * Terraform names start with it, and its providers' alias is the cluster's name.
+ */
+export function clusterScopeId(cluster: string): string {
+  return `cluster-${cluster}`;
+}
+
+/** A destroy guard's name in a cluster's scope: unique in the stack, the cluster named first. */
+export function clusterGuardName(cluster: string, name: string): string {
+  return `${clusterScopeId(cluster)}-${name}`;
+}
+
 /** The tenant a Terraform address belongs to, among `tenants` (undefined: shared or single chain). */
 export function tenantOfAddress(address: string, tenants: readonly string[]): string | undefined {
   const name = address.split('.').slice(-1)[0];
@@ -82,6 +95,13 @@ export const DECLARED_SECRETS_LOCAL = 'declared_kv_secrets';
  * role, policy and store): the stack writes it, the chain rules check the resources against it.
  */
 export const DECLARED_TENANTS_LOCAL = 'declared_tenants';
+
+/**
+ * The Terraform local that lists an environment's clusters (several clusters only): each one's
+ * name (its providers' alias), EKS cluster, region, auth path and method, and whether it is
+ * leaving. The stack writes it; the chain rules and the ledger read it.
+ */
+export const DECLARED_CLUSTERS_LOCAL = 'declared_clusters';
 
 /**
  * The Terraform local that lists what the stack syncs: each secret's path, its ExternalSecret and

@@ -1,4 +1,9 @@
-import { DECLARED_SECRETS_LOCAL, DECLARED_SYNC_LOCAL, DECLARED_TENANTS_LOCAL } from './names';
+import {
+  DECLARED_CLUSTERS_LOCAL,
+  DECLARED_SECRETS_LOCAL,
+  DECLARED_SYNC_LOCAL,
+  DECLARED_TENANTS_LOCAL,
+} from './names';
 
 /**
  * Read-only helpers over a synthesized stack (the JSON cdktf writes to cdktf.out). The chain rules
@@ -174,5 +179,28 @@ export function declaredSync(stack: StackJson): DeclaredSync[] {
   const listed = getPath(stack.locals?.[DECLARED_SYNC_LOCAL], 'entries');
   return Array.isArray(listed)
     ? (listed.filter((e) => isObject(e)) as unknown as DeclaredSync[])
+    : [];
+}
+
+/** One cluster of a stack of several, as the stack declares it (see DECLARED_CLUSTERS_LOCAL). */
+export interface DeclaredCluster {
+  /** Its name: the alias of its providers (`kubernetes.<name>`, `aws.<name>`). */
+  readonly name: string;
+  readonly region: string;
+  /** The EKS cluster's name. */
+  readonly cluster_name: string;
+  readonly auth_path: string;
+  readonly auth_method: 'kubernetes' | 'jwt';
+  /** Leaving: its Kubernetes objects are forgotten, its auth method deleted. */
+  readonly retired: boolean;
+}
+
+/** The clusters a stack declares; empty for a stack of one cluster (no such local). */
+export function declaredClusters(stack: StackJson): DeclaredCluster[] {
+  const listed = getPath(stack.locals?.[DECLARED_CLUSTERS_LOCAL], 'clusters');
+  return Array.isArray(listed)
+    ? (listed.filter(
+        (c) => isObject(c) && typeof c.name === 'string',
+      ) as unknown as DeclaredCluster[])
     : [];
 }

@@ -17,12 +17,14 @@ import { guardedTargets } from './chain/takeover-guard';
 import type { ValueReader } from './chain/values';
 import { DESTROY_GUARD_PREFIX } from './names';
 import {
+  type DeclaredCluster,
   type DeclaredSecret,
   type DeclaredSync,
   type DeclaredTenants,
   type JsonObject,
   type NamedResource,
   type StackJson,
+  declaredClusters,
   declaredSecrets,
   declaredSync,
   declaredTenants,
@@ -123,6 +125,23 @@ export class SynthesizedStack {
     return Object.keys(this.json.resource ?? {});
   }
 
+  /** Every configuration block of a provider (the default one and each alias). */
+  providerConfigs(name: string): JsonObject[] {
+    return this.json.provider?.[name] ?? [];
+  }
+
+  /**
+   * The provider configuration a resource or data source names (`kubernetes.green`), by its
+   * address; undefined for the type's default configuration.
+   */
+  providerOf(address: string): string | undefined {
+    const [first, ...rest] = address.split('.');
+    const [type, name] = first === 'data' ? rest : [first, rest[0]];
+    const body =
+      first === 'data' ? this.json.data?.[type]?.[name] : this.json.resource?.[type]?.[name];
+    return typeof body?.provider === 'string' ? body.provider : undefined;
+  }
+
   /** Its ESO stores, both kinds. */
   stores(): { address: string; store: StoreRead }[] {
     return (['ClusterSecretStore', 'SecretStore'] as const satisfies readonly StoreKind[]).flatMap(
@@ -183,6 +202,11 @@ export class SynthesizedStack {
 
   declaredSync(): DeclaredSync[] {
     return declaredSync(this.json);
+  }
+
+  /** Its clusters, when it has several (empty: the one cluster of its providers). */
+  declaredClusters(): DeclaredCluster[] {
+    return declaredClusters(this.json);
   }
 
   /** The takeover guards' targets (`namespace/name`), from its admission policies. */

@@ -19,10 +19,16 @@ import type { Construct } from 'constructs';
  * arguments only.
  */
 export class EphemeralResource extends TerraformElement {
+  /**
+   * The provider configuration it uses, e.g. `aws.green` (a stack of several clusters).
+   * @default the type's default provider configuration
+   */
+  provider?: string;
+
   constructor(
     scope: Construct,
     id: string,
-    private readonly type: string,
+    readonly type: string,
     private readonly body: Record<string, unknown>,
   ) {
     super(scope, id, `ephemeral.${type}`);
@@ -38,7 +44,8 @@ export class EphemeralResource extends TerraformElement {
   }
 
   override toTerraform(): Record<string, unknown> {
-    return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: this.body } } };
+    const body = this.provider ? { ...this.body, provider: this.provider } : this.body;
+    return { ephemeral: { [this.type]: { [this.friendlyUniqueId]: body } } };
   }
 }
 
@@ -49,6 +56,12 @@ export class EphemeralResource extends TerraformElement {
  * address is the one the binding's class would have at the same construct path.
  */
 export class RawResource extends TerraformElement {
+  /**
+   * The provider configuration it uses, e.g. `kubernetes.green` (a stack of several clusters).
+   * @default the type's default provider configuration
+   */
+  provider?: string;
+
   constructor(
     scope: Construct,
     id: string,
@@ -70,6 +83,7 @@ export class RawResource extends TerraformElement {
           [this.friendlyUniqueId]: {
             '//': { metadata: { path: this.node.path, uniqueId: this.friendlyUniqueId } },
             ...this.body,
+            ...(this.provider ? { provider: this.provider } : {}),
           },
         },
       },

@@ -2,6 +2,7 @@ import { dev } from './dev';
 import { local } from './local';
 import { localTenants } from './local-tenants';
 import { localDatabase } from './local-database';
+import { localClusters } from './local-clusters';
 import { prod } from './prod';
 import { staging } from './staging';
 import { opsCommand, teamStackName } from '../common/names';
@@ -37,6 +38,7 @@ export const ALL_ENVIRONMENTS: readonly EnvironmentConfig[] = [
   local,
   localTenants,
   localDatabase,
+  localClusters,
 ];
 
 /** The name an entry of the list goes by in messages: its own, or its place in the list. */
@@ -106,7 +108,8 @@ function ledgerProblemsOf(env: EnvironmentConfig, dir: string): ConfigProblem[] 
     }
     for (const entry of teamLedger.entries) origin.set(entry, file);
   }
-  const all = { environment: env.name, entries: [...ledger.entries, ...origin.keys()] };
+  // The environment's own ledger records its clusters too: they stay with it.
+  const all = { ...ledger, entries: [...ledger.entries, ...origin.keys()] };
   return [
     ...problems,
     ...ledgerProblems(

@@ -9,6 +9,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEAM_STACK_SEPARATOR, teamStackName } from '../common/names';
+import { clusterLedgerProblems, deployedClusterNames } from './clusters';
 import { tenantsOf } from './tenants';
 import type { EnvironmentConfig, RetiredSecret } from './types';
 import type { ConfigProblem } from './validate';
@@ -31,6 +32,11 @@ export interface LedgerEntry {
 
 export interface Ledger {
   readonly environment: string;
+  /**
+   * The clusters it is deployed to, by name, when it lists several (`clusters`); absent for an
+   * environment of one cluster. A secret's entry stands for its ExternalSecret in every one.
+   */
+  readonly clusters?: readonly string[];
   readonly entries: readonly LedgerEntry[];
 }
 
@@ -45,7 +51,19 @@ export function readLedger(environment: string, dir: string = LEDGER_DIR): Ledge
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Ledger>;
   if (!Array.isArray(parsed.entries))
     throw new Error(`${file} is not a ledger (no "entries" list); restore it from git`);
-  return { environment, entries: parsed.entries };
+  if (parsed.clusters !== undefined && !isNameList(parsed.clusters))
+    throw new Error(
+      `${file} is not a ledger ("clusters" is not a list of names); restore it from git`,
+    );
+  return {
+    environment,
+    ...(parsed.clusters !== undefined ? { clusters: parsed.clusters } : {}),
+    entries: parsed.entries,
+  };
+}
+
+function isNameList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
 }
 
 /**
@@ -76,7 +94,11 @@ export function writeLedger(ledger: Ledger, dir: string = LEDGER_DIR): string {
       `${b.externalSecret} ${b.mount}/${b.secret}`,
     ),
   );
-  writeFileSync(file, `${JSON.stringify({ environment: ledger.environment, entries }, null, 2)}\n`);
+  const clusters = ledger.clusters ? { clusters: [...ledger.clusters].sort() } : {};
+  writeFileSync(
+    file,
+    `${JSON.stringify({ environment: ledger.environment, ...clusters, entries }, null, 2)}\n`,
+  );
   return file;
 }
 
@@ -178,7 +200,9 @@ export function ledgerProblems(
       `a list naming "${deployed.secret}": it was deployed (${fileOf(deployed)}; ExternalSecret ${deployed.externalSecret}, Secret ${deployed.target}) and is no longer declared. Retire it to keep its versions in Vault and stop managing it, declare it again, or declare where it went (movedFrom on the secret that replaces it)`,
     );
   }
-  return problems;
+  // The clusters are recorded in the environment's own ledger.
+  const file = `environments/ledgers/${config.name}.json`;
+  return [...problems, ...clusterLedgerProblems(config, ledger, file)];
 }
 
 /** The key of a current secret in the environment file, for messages. */
@@ -193,5 +217,10 @@ function keyOf(config: EnvironmentConfig, entry: LedgerEntry): string {
 
 /** The ledger after a deploy of the configuration: what it deploys, nothing retired or moved away. */
 export function ledgerAfterDeploy(config: EnvironmentConfig): Ledger {
-  return { environment: config.name, entries: entriesOf(config) };
+  const clusters = deployedClusterNames(config);
+  return {
+    environment: config.name,
+    ...(clusters ? { clusters } : {}),
+    entries: entriesOf(config),
+  };
 }

@@ -1,3 +1,4 @@
+import { clustersOf } from './clusters';
 import { authMethodOf, isolationOf, tenantsOf } from './tenants';
 import { normalizedAddress } from './validate/checker';
 /**
@@ -8,12 +9,15 @@ import { normalizedAddress } from './validate/checker';
 import type { EnvironmentConfig } from './types';
 import type { ConfigProblem } from './validate';
 
-/** The cluster an environment deploys to: region, name, and the endpoint when emulated. */
-function clusterOf(env: EnvironmentConfig): string {
+/** The clusters an environment deploys to: region, name, and the endpoint when emulated. */
+function clustersOfEnv(env: EnvironmentConfig): { id: string; region: string; name: string }[] {
   const endpoint = env.aws.endpoints?.eks;
-  return [env.aws.region, env.aws.clusterName, endpoint ? normalizedAddress(endpoint) : ''].join(
-    '|',
-  );
+  const listed = clustersOf(env) ?? [{ region: env.aws.region, clusterName: env.aws.clusterName }];
+  return listed.map((c) => ({
+    id: [c.region, c.clusterName, endpoint ? normalizedAddress(endpoint) : ''].join('|'),
+    region: c.region,
+    name: c.clusterName,
+  }));
 }
 
 /** The Vault an environment writes to: address (however spelled) and namespace. */
@@ -40,7 +44,8 @@ function clusterObjects(env: EnvironmentConfig): Owned[] {
         value: `${t.namespace}/${env.eso.storeName}`,
       }))
     : [{ key: 'eso.storeName', id: `css/${env.eso.storeName}`, value: env.eso.storeName }];
-  if (env.tenants === undefined || authMethodOf(env) === 'kubernetes')
+  const kubernetesLogins = clustersOf(env)?.some((c) => c.authMethod === 'kubernetes');
+  if (env.tenants === undefined || (kubernetesLogins ?? authMethodOf(env) === 'kubernetes'))
     objects.push({
       key: 'kubernetes.clusterRoleBindingName',
       id: `crb/${env.kubernetes.clusterRoleBindingName}`,
@@ -77,7 +82,11 @@ function clusterObjects(env: EnvironmentConfig): Owned[] {
 
 function vaultObjects(env: EnvironmentConfig): Owned[] {
   const v = env.vault;
-  const objects: Owned[] = [{ key: 'vault.authPath', id: `auth/${v.authPath}`, value: v.authPath }];
+  const objects: Owned[] = (
+    clustersOf(env)?.map((c, i) => ({ key: `clusters[${i}].authPath`, path: c.authPath })) ?? [
+      { key: 'vault.authPath', path: v.authPath },
+    ]
+  ).map(({ key, path }) => ({ key, id: `auth/${path}`, value: path }));
   if (v.kvMount.managed)
     objects.push({
       key: 'vault.kvMount.path',
@@ -137,12 +146,13 @@ export function sharedOwnership(environments: readonly EnvironmentConfig[]): Con
   };
   problems.push(...sharedWorkspaces(environments), ...destroyedByAnother(environments));
   for (const env of environments) {
-    claim(
-      env,
-      `cluster:${clusterOf(env)}`,
-      `cluster ${env.aws.clusterName} (${env.aws.region})`,
-      clusterObjects(env),
-    );
+    for (const cluster of clustersOfEnv(env))
+      claim(
+        env,
+        `cluster:${cluster.id}`,
+        `cluster ${cluster.name} (${cluster.region})`,
+        clusterObjects(env),
+      );
     claim(
       env,
       `vault:${vaultOf(env)}`,
@@ -198,14 +208,15 @@ function sharedWorkspaces(environments: readonly EnvironmentConfig[]): ConfigPro
 
 /** What an environment's destroy deletes: namespaces and a mount it manages with the opt-in. */
 function destroyable(env: EnvironmentConfig): { id: string; key: string; value: string }[] {
-  const cluster = `cluster:${clusterOf(env)}`;
-  const objects = tenantsOf(env)
-    .filter((t) => t.manageNamespace && t.allowNamespaceDestroy)
-    .map((t) => ({
-      id: `${cluster}#ns/${t.namespace}`,
-      key: 'allowNamespaceDestroy',
-      value: t.namespace,
-    }));
+  const objects = clustersOfEnv(env).flatMap((cluster) =>
+    tenantsOf(env)
+      .filter((t) => t.manageNamespace && t.allowNamespaceDestroy)
+      .map((t) => ({
+        id: `cluster:${cluster.id}#ns/${t.namespace}`,
+        key: 'allowNamespaceDestroy',
+        value: t.namespace,
+      })),
+  );
   const mount = env.vault.kvMount;
   if (mount.managed && mount.allowDestroy)
     objects.push({
@@ -218,15 +229,16 @@ function destroyable(env: EnvironmentConfig): { id: string; key: string; value: 
 
 /** The namespaces and the mount an environment uses without managing them, by key. */
 function usedNotManaged(env: EnvironmentConfig): { id: string; key: string; value: string }[] {
-  const cluster = `cluster:${clusterOf(env)}`;
-  const used = tenantsOf(env)
-    .map((t, i) => ({ t, i }))
-    .filter(({ t }) => !t.manageNamespace)
-    .map(({ t, i }) => ({
-      id: `${cluster}#ns/${t.namespace}`,
-      key: t.singleChain ? 'kubernetes.namespace' : `tenants[${i}].namespace`,
-      value: t.namespace,
-    }));
+  const used = clustersOfEnv(env).flatMap((cluster) =>
+    tenantsOf(env)
+      .map((t, i) => ({ t, i }))
+      .filter(({ t }) => !t.manageNamespace)
+      .map(({ t, i }) => ({
+        id: `cluster:${cluster.id}#ns/${t.namespace}`,
+        key: t.singleChain ? 'kubernetes.namespace' : `tenants[${i}].namespace`,
+        value: t.namespace,
+      })),
+  );
   if (!env.vault.kvMount.managed)
     used.push({
       id: `vault:${vaultOf(env)}#mount/${env.vault.kvMount.path}`,

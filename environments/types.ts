@@ -449,6 +449,54 @@ export interface TeamFile extends Omit<TenantConfig, 'databaseCredentials' | 're
   readonly $schema?: string;
 }
 
+/**
+ * One EKS cluster of an environment that has several (blue/green upgrades, regional pairs): each
+ * gets its own EKS lookup and Kubernetes provider, its own Vault auth method (with its own API
+ * server or issuer), and in it every team's service account, role, store and ExternalSecrets;
+ * the policies and the secrets stay one set for all of them.
+ */
+export interface ClusterConfig {
+  /**
+   * Short lowercase kebab-case name, e.g. `blue`: its construct scope (`cluster-<name>`) and its
+   * providers' alias. Never renamed (a new name is a new cluster).
+   */
+  readonly name: string;
+  /**
+   * AWS region of the cluster.
+   * @default aws.region
+   */
+  readonly region?: string;
+  /** Name of the existing EKS cluster. */
+  readonly clusterName: string;
+  /** Path of this cluster's own Vault auth method, e.g. `jwt-platform-prod-green`. */
+  readonly authPath: string;
+  /**
+   * How this cluster's workloads log in (see `vault.authMethod`).
+   * @default vault.authMethod
+   */
+  readonly authMethod?: VaultAuthMethod;
+  /**
+   * jwt method: who signed the TLS certificate of this cluster's OIDC issuer (see
+   * `vault.jwtIssuerCa`).
+   * @default vault.jwtIssuerCa
+   */
+  readonly jwtIssuerCa?: 'public' | 'cluster';
+  /**
+   * Audience of the tokens ESO requests in this cluster and its roles accept (see
+   * `kubernetes.tokenAudience`; the jwt method wants one of Vault's own).
+   * @default kubernetes.tokenAudience
+   */
+  readonly tokenAudience?: string;
+  /**
+   * The cluster is leaving: the next deploy forgets its Kubernetes objects (namespaces, stores,
+   * ExternalSecrets and the Secrets they wrote stay as they are, for the cluster's own end) and
+   * deletes its Vault auth method and roles (its logins end). Needs the cluster reachable for
+   * that deploy; once deployed (its ledger no longer lists it), the entry may go.
+   * @default false
+   */
+  readonly retired?: boolean;
+}
+
 export interface EnvironmentConfig {
   /** Stack name: lowercase kebab-case, e.g. `dev`. */
   readonly name: string;
@@ -491,6 +539,15 @@ export interface EnvironmentConfig {
   readonly databaseCredentials?: readonly DatabaseCredentialConfig[];
   readonly eso: EsoConfig;
   readonly backend: BackendConfig;
+  /**
+   * Several EKS clusters that get the same secrets (blue/green upgrades, regional pairs), each
+   * with its own auth method, roles and stores; without it the environment is the one cluster of
+   * `aws` and `vault.authPath`. An environment deployed before it listed clusters moves its
+   * objects into the entry whose `clusterName`, region and `authPath` are those keys' values.
+   * Per-tenant design and single chain only.
+   * @default none: one cluster, `aws.clusterName`
+   */
+  readonly clusters?: readonly ClusterConfig[];
 }
 
 /** An environment of one chain (no tenants): every key a single chain needs is present. */

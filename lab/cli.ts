@@ -37,7 +37,8 @@ Starts the lab, or the parts of it that are not running; leaves running healthy 
 restarts dead ones. Builds missing binaries with lab/toolchain/build.sh. Prints each step with its
 time, then the addresses and environment (also written to $LAB_DIR/env.sh and $LAB_DIR/lab.json).
 
-  --parts LIST   only these groups (plus what they need: kubernetes needs eks, eso needs kubernetes).
+  --parts LIST   only these groups (plus what they need: kubernetes needs eks, eso needs kubernetes,
+                 clusters, a second cluster with its own API server and ESO, needs eso).
                  Default: all. Without toolchain, up does not wait for the engine and provider builds.
 
 Builds and links both engines (tofu and terraform); LAB_ENGINE (default ${DEFAULT_ENGINE}) only picks the one

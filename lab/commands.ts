@@ -84,6 +84,13 @@ function printSummary(info: LabInfo): void {
     ['eks', 'EKS token webhook', info.eks.webhookUrl],
     ['eso', 'ESO controller', `${info.eso.healthUrl}, ${info.eso.metricsUrl}`],
     [
+      'clusters',
+      'second cluster',
+      info.green
+        ? `${info.green.apiserverUrl} (${info.green.clusterName}, ${info.green.region}; KUBECONFIG=${info.green.kubeconfig}; ESO ${info.green.esoHealthUrl})`
+        : '-',
+    ],
+    [
       'database',
       'PostgreSQL',
       `postgresql://${info.postgres.host}:${info.postgres.port} (superuser password in ${info.postgres.superuserPasswordPath})`,

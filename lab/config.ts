@@ -24,6 +24,10 @@ export interface LabPorts {
   esoMetrics: number;
   esoHealth: number;
   postgres: number;
+  /** The second cluster (`clusters` part): its API server and ESO controller. */
+  apiserverGreen: number;
+  esoGreenMetrics: number;
+  esoGreenHealth: number;
 }
 
 /** The Terraform engines the lab builds and runs the stacks with (LAB_ENGINE picks one). */
@@ -55,6 +59,12 @@ export interface LabConfig {
   tfBinaryOverride?: string;
   /** An existing filesystem-mirror directory to use instead of the built providers. */
   providerMirrorOverride?: string;
+  /**
+   * Path on the emulator's webhook that reviews this API server's EKS tokens (a second cluster's:
+   * `clusters/<name>`).
+   * @default the root: the lab's own cluster
+   */
+  webhookPath?: string;
 }
 
 const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
@@ -67,6 +77,9 @@ const PORT_VARIABLES: Record<keyof LabPorts, [string, number]> = {
   esoMetrics: ['LAB_ESO_METRICS_PORT', 18081],
   esoHealth: ['LAB_ESO_HEALTH_PORT', 18082],
   postgres: ['LAB_POSTGRES_PORT', LAB_POSTGRES_PORT],
+  apiserverGreen: ['LAB_APISERVER_GREEN_PORT', 16444],
+  esoGreenMetrics: ['LAB_ESO_GREEN_METRICS_PORT', 18083],
+  esoGreenHealth: ['LAB_ESO_GREEN_HEALTH_PORT', 18084],
 };
 
 export const EKS_CLUSTER_NAME = LAB_CLUSTER_NAME;

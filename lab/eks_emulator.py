@@ -10,6 +10,11 @@ ListAccessEntries, DeleteAccessEntry): an entry maps an IAM principal to a usern
 Kubernetes groups; the cluster's creator (the lab's own credentials) is an administrator, as EKS
 makes it; any other principal without an entry is refused.
 
+More clusters (the lab's second API server) are registered at run time with
+`PUT /clusters/<name>` on the webhook port ({"region", "endpoint", "caData", "oidcIssuer"}); their
+API servers send TokenReviews to `POST /clusters/<name>`, which checks the token for that cluster
+(its creator is its administrator; the access entries are the lab's own cluster's).
+
 Started by `npm run lab -- up` with the lab's Python virtualenv; all addresses are loopback.
 """
 
@@ -235,6 +240,10 @@ class Emulator:
         self.moto_url = f"http://{self.sts_netloc}"
         with open(args.ca_file, "rb") as ca:
             self.ca_data = base64.b64encode(ca.read()).decode("ascii")
+        # Clusters registered at run time: name -> what DescribeCluster returns for it.
+        self.more: dict[str, dict[str, str]] = {}
+        self.lock = threading.Lock()
+        # The access entries are the lab's own cluster's; another cluster admits its creator only.
         self.access_entries = AccessEntries(args.cluster_name)
         self.creator_arn = ""
 
@@ -264,23 +273,41 @@ class Emulator:
         log(f"moto listening on {self.moto_url}")
         return server
 
-    def client(self, service: str) -> Any:
+    def ensure_cluster(self) -> None:
+        self.ensure(
+            self.args.cluster_name,
+            {
+                "region": self.args.region,
+                "endpoint": self.args.apiserver_url,
+                "caData": self.ca_data,
+                "oidcIssuer": self.args.oidc_issuer,
+            },
+        )
+        # The cluster's creator is its administrator (EKS: bootstrapClusterCreatorAdminPermissions).
+        self.creator_arn = self.client("sts").get_caller_identity()["Arn"]
+
+    def register(self, name: str, spec: dict[str, str]) -> None:
+        """A cluster more (PUT /clusters/<name>), created once and pointed at its API server."""
+        with self.lock:
+            self.ensure(name, spec)
+            self.more[name] = spec
+
+    def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client of moto with the lab's own credentials (the cluster's creator)."""
         import boto3
 
         return boto3.client(
             service,
             endpoint_url=self.moto_url,
-            region_name=self.args.region,
+            region_name=region or self.args.region,
             aws_access_key_id="lab",
             aws_secret_access_key="lab",
         )
 
-    def ensure_cluster(self) -> None:
+    def ensure(self, name: str, spec: dict[str, str]) -> None:
         from moto.eks.models import eks_backends
 
-        eks = self.client("eks")
-        name = self.args.cluster_name
+        eks = self.client("eks", spec["region"])
         try:
             cluster = eks.describe_cluster(name=name)["cluster"]
         except eks.exceptions.ResourceNotFoundException:
@@ -298,16 +325,26 @@ class Emulator:
         # moto offers no API to choose the endpoint or CA, so set them on its backend object
         # (same process), which DescribeCluster then serialises.
         account_id = cluster["arn"].split(":")[4]
-        backend_cluster = eks_backends[account_id][self.args.region].clusters[name]
-        backend_cluster.endpoint = self.args.apiserver_url
-        backend_cluster.certificate_authority = {"data": self.ca_data}
-        backend_cluster.identity = {"oidc": {"issuer": self.args.oidc_issuer}}
-        # The cluster's creator is its administrator (EKS: bootstrapClusterCreatorAdminPermissions).
-        self.creator_arn = self.client("sts").get_caller_identity()["Arn"]
+        backend_cluster = eks_backends[account_id][spec["region"]].clusters[name]
+        backend_cluster.endpoint = spec["endpoint"]
+        backend_cluster.certificate_authority = {"data": spec["caData"]}
+        backend_cluster.identity = {"oidc": {"issuer": spec["oidcIssuer"]}}
         described = eks.describe_cluster(name=name)["cluster"]
-        if described["endpoint"] != self.args.apiserver_url:
+        if described["endpoint"] != spec["endpoint"]:
             raise RuntimeError(f"DescribeCluster still returns {described['endpoint']}")
-        log(f"cluster {name}: endpoint {described['endpoint']}, CA from {self.args.ca_file}")
+        log(f"cluster {name} ({spec['region']}): endpoint {described['endpoint']}")
+
+    def cluster_health(self, name: str) -> dict[str, Any] | None:
+        spec = self.more.get(name)
+        if spec is None:
+            return None
+        return {
+            "cluster": name,
+            "region": spec["region"],
+            "endpoint": spec["endpoint"],
+            "oidcIssuer": spec["oidcIssuer"],
+            "caSha256": hashlib.sha256(spec["caData"].encode("ascii")).hexdigest(),
+        }
 
     def health(self) -> dict[str, Any]:
         return {
@@ -317,10 +354,12 @@ class Emulator:
             "oidcIssuer": self.args.oidc_issuer,
             "caSha256": hashlib.sha256(self.ca_data.encode("ascii")).hexdigest(),
             "sts": self.moto_url,
+            # PUT /clusters/<name> holds more clusters (an older emulator has no such route).
+            "registersClusters": True,
         }
 
-    def review_token(self, token: str) -> tuple[dict[str, Any] | None, str]:
-        """Returns (user, "") for a valid EKS token, or (None, reason)."""
+    def review_token(self, token: str, cluster: str) -> tuple[dict[str, Any] | None, str]:
+        """Returns (user, "") for a valid EKS token of `cluster`, or (None, reason)."""
         if not token.startswith(TOKEN_PREFIX):
             return None, "not an EKS token (missing k8s-aws-v1. prefix)"
         encoded = token[len(TOKEN_PREFIX) :]
@@ -354,7 +393,7 @@ class Emulator:
         request = urllib.request.Request(
             url,
             method="GET",
-            headers={CLUSTER_ID_HEADER: self.args.cluster_name, "Accept": "application/json"},
+            headers={CLUSTER_ID_HEADER: cluster, "Accept": "application/json"},
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -367,7 +406,7 @@ class Emulator:
         if identity is None:
             return None, "STS answer has no Arn"
         arn, user_id, account = identity
-        mapped = self.access_entries.user(arn)
+        mapped = self.access_entries.user(arn) if cluster == self.args.cluster_name else None
         if mapped is None and arn != self.creator_arn:
             return None, f"no access entry for {principal_of(arn)[0]}"
         return {
@@ -408,11 +447,40 @@ def make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def cluster_in_path(self) -> str | None:
+            """The registered cluster `/clusters/<name>` names; None for the lab's own (`/`)."""
+            match = re.fullmatch(r"/clusters/([A-Za-z0-9_-]+)/?", self.path)
+            return match.group(1) if match else None
+
         def do_GET(self) -> None:
             if self.path == "/healthz":
                 self.send_json(200, emulator.health())
-            else:
+                return
+            name = self.cluster_in_path()
+            found = emulator.cluster_health(name) if name else None
+            if found is None:
                 self.send_json(404, {"error": "not found"})
+            else:
+                self.send_json(200, found)
+
+        def do_PUT(self) -> None:
+            name = self.cluster_in_path()
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                spec = json.loads(self.rfile.read(length) or b"{}")
+                fields = {k: str(spec[k]) for k in ("region", "endpoint", "caData", "oidcIssuer")}
+            except (ValueError, KeyError, TypeError):
+                self.send_json(400, {"error": "expected region, endpoint, caData, oidcIssuer"})
+                return
+            if name is None or name == emulator.args.cluster_name:
+                self.send_json(400, {"error": "PUT /clusters/<another cluster's name>"})
+                return
+            try:
+                emulator.register(name, fields)
+            except Exception as error:  # noqa: BLE001 - reported to the caller, who names the log
+                self.send_json(500, {"error": f"{type(error).__name__}: {error}"})
+                return
+            self.send_json(200, emulator.cluster_health(name) or {})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -422,7 +490,11 @@ def make_handler(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
             except (ValueError, KeyError, TypeError):
                 self.send_json(400, {"error": "expected a TokenReview with spec.token"})
                 return
-            user, reason = emulator.review_token(token)
+            name = self.cluster_in_path()
+            if name is not None and name not in emulator.more:
+                self.send_json(404, {"error": f"no cluster {name} registered"})
+                return
+            user, reason = emulator.review_token(token, name or emulator.args.cluster_name)
             status: dict[str, Any] = {"authenticated": user is not None}
             if user is not None:
                 status["user"] = user

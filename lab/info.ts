@@ -25,6 +25,7 @@ import { SERVICES } from './parts';
 import { pkiFiles } from './parts/pki';
 import { engineBinary, providerBinary, providerMirror } from './parts/terraform';
 import { POSTGRES_SUPERUSER, postgresBinDir, postgresFiles } from './parts/postgres';
+import { greenContext } from './parts/clusters';
 import { LAB_POSTGRES_VAULT_USER } from '../common/lab-coordinates';
 import { labPaths, logPath, pidPath } from './paths';
 import { runningPid } from './process';
@@ -94,6 +95,20 @@ export interface LabInfo {
     providers: Record<ProviderType, { version: string; binary: string }>;
   };
   python: { venv: string; python: string };
+  /** The second cluster, when the last `up` started it (`clusters` part). */
+  green?: {
+    clusterName: string;
+    region: string;
+    apiserverUrl: string;
+    /** Its admin kubeconfig: `KUBECONFIG=... kubectl` reaches it. */
+    kubeconfig: string;
+    caFile: string;
+    serviceAccountIssuer: string;
+    esoHealthUrl: string;
+    apiserverPid?: number;
+    controllerManagerPid?: number;
+    esoPid?: number;
+  };
   logs: Record<string, string>;
   pidFiles: Record<string, string>;
 }
@@ -213,10 +228,28 @@ export function buildLabInfo(ctx: LabContext, parts: PartGroup[]): LabInfo {
     ...clusterInfo(ctx),
     toolchain: toolchainInfo(ctx),
     python: { venv: venvDir(ctx), python: venvPython(ctx) },
+    ...(parts.includes('clusters') ? { green: greenInfo(ctx) } : {}),
     logs: Object.fromEntries(partNames.map((name) => [name, logPath(paths, name)])),
     pidFiles: Object.fromEntries(
       SERVICES.map((service) => [service.name, pidPath(paths, service.name)]),
     ),
+  };
+}
+
+/** The second cluster's addresses and files. */
+function greenInfo(ctx: LabContext): NonNullable<LabInfo['green']> {
+  const green = greenContext(ctx);
+  return {
+    clusterName: green.config.clusterName,
+    region: green.config.region,
+    apiserverUrl: apiserverUrl(green),
+    kubeconfig: green.paths.kubeconfig,
+    caFile: pkiFiles(green).caCert,
+    serviceAccountIssuer: serviceAccountIssuer(green),
+    esoHealthUrl: `http://${ctx.config.host}:${ctx.config.ports.esoGreenHealth}/healthz`,
+    apiserverPid: pidOf(ctx, 'kube-apiserver-green'),
+    controllerManagerPid: pidOf(ctx, 'kube-controller-manager-green'),
+    esoPid: pidOf(ctx, 'eso-green'),
   };
 }
 

@@ -22,6 +22,8 @@ export interface LabPaths {
   venvRoot: string;
   /** PostgreSQL: its data directory and superuser password. */
   postgresDir: string;
+  /** The second cluster's PKI and kubeconfigs (`clusters` part). */
+  greenDir: string;
 }
 
 export function labPaths(config: LabConfig): LabPaths {
@@ -45,6 +47,7 @@ export function labPaths(config: LabConfig): LabPaths {
     mirrorDir: path.join(config.cacheDir, 'mirror'),
     venvRoot: path.join(config.cacheDir, 'venv'),
     postgresDir: path.join(dir, 'postgres'),
+    greenDir: path.join(dir, 'green'),
   };
 }
 
@@ -64,6 +67,7 @@ export function labOwnedEntries(paths: LabPaths): string[] {
     paths.controllerManagerKubeconfig,
     paths.webhookKubeconfig,
     paths.postgresDir,
+    paths.greenDir,
   ];
 }
 

@@ -19,9 +19,15 @@ export function entryOf(sync: DeclaredSync): LedgerEntry {
   };
 }
 
-/** The ledger after a deploy of `stack`: exactly what it syncs. */
+/** The ledger after a deploy of `stack`: exactly what it syncs, and the clusters it is on. */
 export function ledgerOfStack(environment: string, stack: SynthesizedStack): Ledger {
-  return { environment, entries: stack.declaredSync().map(entryOf) };
+  const declared = stack.declaredClusters();
+  const clusters = declared.filter((c) => !c.retired).map((c) => c.name);
+  return {
+    environment,
+    ...(declared.length > 0 ? { clusters } : {}),
+    entries: stack.declaredSync().map(entryOf),
+  };
 }
 
 interface StateResource {

@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     if (unknown.length > 0)
       throw new CommandError(`the ledger of ${name} records no secret ${unknown.join(', ')}`);
     const file = writeLedger(
-      { environment: name, entries: ledger.entries.filter((e) => !drop.includes(e.secret)) },
+      { ...ledger, entries: ledger.entries.filter((e) => !drop.includes(e.secret)) },
       ledgerDir,
     );
     progress(TOOL, `${name}: forgot ${drop.join(', ')} in ${file}`);
@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
       progress(TOOL, `${stackName}: reading the deployed state`);
       await init(stackDir);
       const mount = stack.declaredSecrets()[0]?.mount ?? '';
-      ledger = { environment: stackName, entries: await deployedEntries(stackDir, mount) };
+      ledger = { ...ledger, entries: await deployedEntries(stackDir, mount) };
     }
     const file = writeLedger(ledger, ledgerDir);
     progress(

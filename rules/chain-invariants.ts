@@ -1,4 +1,5 @@
 import type { IValidation } from 'constructs';
+import { clustersApart } from './clusters-apart';
 import { dynamicCredentials } from './dynamic-credentials';
 import { noSecretValues } from './no-secret-values';
 import { noWildcardBindings } from './no-wildcard-bindings';
@@ -20,6 +21,7 @@ export const CHAIN_RULES: readonly Rule[] = [
   tenantIsolation,
   targetsKept,
   dynamicCredentials,
+  clustersApart,
 ];
 
 export function checkChain(stack: StackJson, rules: readonly Rule[] = CHAIN_RULES): Violation[] {

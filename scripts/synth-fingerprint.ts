@@ -1,7 +1,8 @@
 /**
  * Synthesizes every shipped environment and a set of variants that, together, take every branch
  * of the stack and its constructs (both isolation designs, both login methods, every reviewer,
- * store-auth, cluster-auth and value mode, managed and existing mounts and namespaces, purging),
+ * store-auth, cluster-auth and value mode, managed and existing mounts and namespaces, purging,
+ * several clusters),
  * and prints one sha256 per stack. A change that should not alter behaviour (a restructuring)
  * proves it by printing the same lines before and after:
  *
@@ -16,8 +17,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_ENVIRONMENTS } from '../environments';
 import { localDatabase } from '../environments/local-database';
-import type { EnvironmentConfig } from '../environments/types';
+import type { ClusterConfig, EnvironmentConfig } from '../environments/types';
+import { localClusters } from '../environments/local-clusters';
 import { localTenants } from '../environments/local-tenants';
+import {
+  LAB_CLUSTER_NAME,
+  LAB_GREEN_CLUSTER_NAME,
+  LAB_GREEN_REGION,
+} from '../common/lab-coordinates';
 import { synthTexts, variant } from '../__tests__/support/stack';
 import { withSharedSecret, withTenantRetired, withTenants } from '../__tests__/support/tenants';
 
@@ -27,6 +34,22 @@ Prints "<sha256>  <stack>" for every stack of every shipped environment (with te
 and one per team) and of every variant that takes another branch of the stacks; --out DIR writes
 each synthesized cdk.tf.json to DIR/<stack>.json.
 `;
+
+/** The lab's cluster as an entry of `clusters` (it takes over `local`'s objects), and another. */
+const BLUE: ClusterConfig = {
+  name: 'blue',
+  clusterName: LAB_CLUSTER_NAME,
+  authPath: 'kubernetes-my-auth',
+};
+const GREEN_JWT: ClusterConfig = {
+  name: 'green',
+  region: LAB_GREEN_REGION,
+  clusterName: LAB_GREEN_CLUSTER_NAME,
+  authPath: 'jwt-green',
+  authMethod: 'jwt',
+  jwtIssuerCa: 'cluster',
+  tokenAudience: 'vault',
+};
 
 /** Variants of the lab's environment, one per branch the shipped environments do not take. */
 const VARIANTS: Record<string, EnvironmentConfig> = {
@@ -139,6 +162,31 @@ const VARIANTS: Record<string, EnvironmentConfig> = {
       { ...localDatabase.tenants![0].databaseCredentials![0], name: 'local-app' },
     ],
   }),
+  // Several clusters: a single chain taking over its cluster beside a jwt one (guarded
+  // namespaces, the guards per cluster), exec credentials, token-secret reviewers per cluster,
+  // a retired cluster, and dynamic credentials read in each cluster.
+  'local-clusters-single-chain': variant({
+    kubernetes: { allowNamespaceDestroy: false },
+    clusters: [BLUE, GREEN_JWT],
+  }),
+  'local-clusters-exec': variant({ kubernetes: { auth: 'exec' }, clusters: [BLUE, GREEN_JWT] }),
+  'local-clusters-token-secret': variant({
+    vault: { reviewerMode: 'token-secret' },
+    clusters: [BLUE, { ...GREEN_JWT, authMethod: 'kubernetes', tokenAudience: undefined }],
+  }),
+  'local-clusters-retired': variant(
+    { clusters: [{ ...localClusters.clusters![0], retired: true }, localClusters.clusters![1]] },
+    localClusters,
+  ),
+  'local-clusters-database': variant(
+    {
+      clusters: [
+        { name: 'blue', clusterName: LAB_CLUSTER_NAME, authPath: 'jwt-dbteams' },
+        localClusters.clusters![1],
+      ],
+    },
+    localDatabase,
+  ),
 };
 
 function main(): void {

@@ -53,8 +53,10 @@ tenants_suite=__tests__/e2e/08-tenants.test.ts
 eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
 # The suites that deploy run under Terraform too (LAB_ENGINE=terraform); 02-05 and 07 exercise
 # the ops tools, the doctor and ESO itself, whose engine-dependent part (plan, apply, import) 01,
-# 06 and 08 cover, so they stay on OpenTofu (lab/README.md, "Engines").
-terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/06-day-two.test.ts)
+# 06 and 08 cover, so they stay on OpenTofu (lab/README.md, "Engines"). 16 (two clusters: moves
+# across provider aliases, removed blocks) runs under both; the lab's up starts its second cluster.
+terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/06-day-two.test.ts
+  __tests__/e2e/16-clusters.test.ts)
 # The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
 # paths and stores): it runs beside the chain suites, which share the local chain and run one by
 # one, under each engine in turn. In phases, because 03 restarts OpenBao (a dev server: its data

@@ -26,6 +26,7 @@ import {
   DECLARED_SYNC_LOCAL,
   DECLARED_TENANTS_LOCAL,
   VARIABLES,
+  clusterGuardName,
   databaseRootPasswordVariableName,
   kebabId,
   opsCommand,
@@ -67,6 +68,14 @@ import {
 import type { DeclaredSync, DeclaredTenant, StackJson } from '../common/stack-json';
 import { SecretTakeoverGuard } from '../constructs/secret-takeover-guard';
 import type { EnvironmentChain } from './environment-chain';
+import { clustersOf } from '../environments/clusters';
+import {
+  type ClusterSite,
+  awsProviderSettings,
+  clusterSite,
+  declareClusters,
+  settleClusterSite,
+} from './cluster-sites';
 
 /** Each secret once, though two tenants may share one. */
 function uniqueSecrets(tenants: readonly ResolvedTenant[]): TenantSecret[] {
@@ -185,6 +194,8 @@ interface Team {
    * are the ones it always had), `tenant-<name>` otherwise.
    */
   readonly scope: Construct;
+  /** Where its policy lives: the same scope, except with several clusters (the stack's `tenant-<name>`). */
+  readonly policyScope: Construct;
   readonly account: Account;
 }
 interface GrantedTeam extends Team {
@@ -194,10 +205,10 @@ interface ServedTeam extends GrantedTeam {
   readonly store: StoreRef;
 }
 
-/** What the stack's later steps share: the cluster lookup, the login method, the readiness wait. */
+/** What a cluster's later steps share: where they go, the login method, the readiness wait. */
 interface ChainParts {
   readonly config: EnvironmentConfig;
-  readonly cluster: EksClusterLookup;
+  readonly site: ClusterSite;
   readonly login: VaultLogin;
   /** Tenants' shared auth-delegator binding (kubernetes method with tenants). */
   readonly sharedBinding?: ITerraformDependable;
@@ -206,6 +217,22 @@ interface ChainParts {
   readonly part: StackPart;
   /** Every tenant of the environment (this stack's own are the teams it builds). */
   readonly tenants: readonly ResolvedTenant[];
+}
+
+/** What one cluster's part of the chain is built from. */
+interface ClusterChainInputs {
+  readonly config: EnvironmentConfig;
+  readonly site: ClusterSite;
+  /** The part of the environment the stack holds. */
+  readonly part: StackPart;
+  /** Every tenant of the environment. */
+  readonly tenants: readonly ResolvedTenant[];
+  /** The tenants whose own objects the stack holds. */
+  readonly own: readonly ResolvedTenant[];
+  readonly kv: KvV2Secrets;
+  readonly database: DatabaseSecretsEngine | undefined;
+  /** The stack's name: the environment's, or `<environment>--<team>`. */
+  readonly stackName: string;
 }
 
 /**
@@ -223,7 +250,12 @@ export class EsoVaultStack extends TerraformStack {
     const part = props.part ?? WHOLE;
     this.configureBackend(config, id);
     this.pinVersions();
-    const cluster = this.providers(config);
+    const clusters = clustersOf(config);
+    const sites =
+      clusters === undefined
+        ? [this.providers(config)]
+        : clusters.map((c) => clusterSite(this, config, c));
+    this.vaultProvider(config);
     const tenants = tenantsOf(config);
     const own = ownTenants(tenants, part);
     const kv = this.secrets(
@@ -232,22 +264,44 @@ export class EsoVaultStack extends TerraformStack {
       part,
       props.ledger ?? { environment: config.name, entries: [] },
     );
+    // Team files and `clusters` are refused together (the validator): a stack of a part of an
+    // environment has the one cluster, at its root.
     const database = part.kind === 'team' ? undefined : this.databaseEngine(config, tenants);
-    const teams = this.accounts(config, own);
+    // One cluster's part of the chain each: its accounts, auth method, roles, stores, ExternalSecrets.
+    for (const site of sites) {
+      this.clusterChain({ config, site, part, tenants, own, kv, database, stackName: id });
+      settleClusterSite(site);
+    }
+    this.declareTenants(config, own);
+    this.declareSync(config, own);
+    if (clusters !== undefined) declareClusters(this, clusters);
+    const render = () => {
+      this.checkedJson = super.toTerraform() as StackJson;
+      return this.checkedJson;
+    };
+    this.node.addValidation(
+      props.chain ? props.chain.add(id, render) : new ChainInvariants(render),
+    );
+  }
+
+  /**
+   * One cluster's part of the chain: each team's account, the auth method, roles and stores, the
+   * ExternalSecrets and generators, the readiness check. The policies and secrets are the stack's.
+   */
+  private clusterChain(chain: ClusterChainInputs): void {
+    const { config, site, part, tenants, own, kv, database } = chain;
+    const teams = this.accounts(config, site, own);
     // What the environment's stack shares between teams names accounts of their stacks.
     const accounts =
       part.kind === 'shared' ? tenants.map(namedAccount) : teams.map((t) => t.account);
     const parts: ChainParts = {
       config,
-      cluster,
+      site,
       part,
       tenants,
       sharedBinding:
-        part.kind === 'team' ? undefined : this.sharedAuthDelegatorBinding(config, accounts),
-      login:
-        part.kind === 'team'
-          ? this.loginOfEnvironment(config)
-          : this.loginMethod(config, cluster, teams),
+        part.kind === 'team' ? undefined : this.sharedAuthDelegatorBinding(config, site, accounts),
+      login: part.kind === 'team' ? this.loginOfEnvironment(site) : this.loginMethod(site, teams),
       // Said wherever the chain may break: the doctor walks it link by link.
       readiness: {
         diagnose:
@@ -257,21 +311,16 @@ export class EsoVaultStack extends TerraformStack {
         timeout: config.eso.readyTimeout ?? DEFAULTS.readyTimeout,
       },
     };
-    const gate = new EsoApiGate(this, 'eso-api', config.eso.apiVersion);
+    const gate = new EsoApiGate(site.scope, 'eso-api', config.eso.apiVersion);
     const { served, stores } = this.grantAndServe(parts, teams, gate, kv.mountPath);
-    this.externalSecrets(parts, served, kv, this.takeoverGuard(config, own, id));
+    const guard = this.takeoverGuard(site.scope, config, own, chain.stackName);
+    this.externalSecrets(parts, served, kv, guard);
     if (database) this.dynamicSecrets(parts, served, database);
     this.readinessCheck(parts, served, stores, gate);
-    this.declareTenants(config, own);
-    this.declareSync(config, own);
-    const render = () => {
-      this.checkedJson = super.toTerraform() as StackJson;
-      return this.checkedJson;
-    };
-    this.node.addValidation(
-      props.chain ? props.chain.add(id, render) : new ChainInvariants(render),
-    );
   }
+
+  /** Each team's policy name, once per stack (several clusters share one set of policies). */
+  private readonly policyNames = new Map<string, string>();
 
   /** The JSON the chain rules just checked, handed once to the synthesis that follows. */
   private checkedJson?: StackJson;
@@ -287,17 +336,12 @@ export class EsoVaultStack extends TerraformStack {
     return checked ?? (super.toTerraform() as StackJson);
   }
 
-  /** The AWS provider and the EKS lookup, which feed the Kubernetes provider; the Vault provider. */
-  private providers(config: EnvironmentConfig): EksClusterLookup {
-    const emulated = config.aws.endpoints !== undefined;
-    new AwsProvider(this, 'aws', {
-      region: config.aws.region,
-      endpoints: emulated ? [{ ...config.aws.endpoints }] : undefined,
-      // An emulator cannot answer these checks; real AWS can, so they stay on there.
-      skipCredentialsValidation: emulated || undefined,
-      skipRequestingAccountId: emulated || undefined,
-      skipMetadataApiCheck: emulated ? 'true' : undefined,
-    });
+  /**
+   * The one cluster of an environment without `clusters`: the AWS provider and the EKS lookup,
+   * which feed the Kubernetes provider, all at the stack's root.
+   */
+  private providers(config: EnvironmentConfig): ClusterSite {
+    new AwsProvider(this, 'aws', awsProviderSettings(config, config.aws.region));
     const cluster = new EksClusterLookup(this, 'eks', {
       clusterName: config.aws.clusterName,
       region: config.aws.region,
@@ -317,14 +361,24 @@ export class EsoVaultStack extends TerraformStack {
       token: cluster.credentials.token,
       exec: cluster.credentials.exec ? [cluster.credentials.exec] : undefined,
     });
-    // Address and namespace per environment; the token comes from VAULT_TOKEN, never from code.
+    return {
+      scope: this,
+      lookup: cluster,
+      authPath: config.vault.authPath,
+      authMethod: authMethodOf(config),
+      jwtIssuerCa: config.vault.jwtIssuerCa,
+      tokenAudience: config.kubernetes.tokenAudience,
+    };
+  }
+
+  /** The Vault provider: address and namespace per environment; the token from VAULT_TOKEN. */
+  private vaultProvider(config: EnvironmentConfig): void {
     new VaultProvider(this, 'vault', {
       address: config.vault.address,
       namespace: config.vault.namespace,
       vaultVersionOverride: config.vault.versionOverride,
       skipGetVaultVersion: config.vault.versionOverride !== undefined || undefined,
     });
-    return cluster;
   }
 
   /** The KV mount and every tenant's secrets (seeded once, never owned). */
@@ -351,23 +405,24 @@ export class EsoVaultStack extends TerraformStack {
     });
   }
 
-  /** Each team's scope and the service account ESO logs in as (with its namespace). */
-  private accounts(config: EnvironmentConfig, tenants: readonly ResolvedTenant[]): Team[] {
-    const method = authMethodOf(config);
+  /** Each team's scope in a cluster and the service account ESO logs in as (with its namespace). */
+  private accounts(
+    config: EnvironmentConfig,
+    site: ClusterSite,
+    tenants: readonly ResolvedTenant[],
+  ): Team[] {
+    const method = site.authMethod;
     return tenants.map((tenant, index): Team => {
-      const scope = tenant.singleChain ? this : new Construct(this, tenantScopeId(tenant.name));
+      const scope = tenant.singleChain
+        ? site.scope
+        : new Construct(site.scope, tenantScopeId(tenant.name));
       const account = new VaultAuthServiceAccount(scope, 'service-account', {
         namespace: tenant.namespace,
         manageNamespace: tenant.manageNamespace,
         allowNamespaceDestroy: tenant.allowNamespaceDestroy,
         // Each tenant's guard names its own key, and is named after the tenant (not its place
-        // in the list, so reordering tenants replaces nothing).
-        allowNamespaceDestroyKey: tenant.singleChain
-          ? undefined
-          : {
-              key: `tenants[${index}].allowNamespaceDestroy (tenant "${tenant.name}")`,
-              guardName: `tenant-${tenant.name}-allowNamespaceDestroy`,
-            },
+        // in the list, so reordering tenants replaces nothing) and its cluster.
+        allowNamespaceDestroyKey: this.namespaceGuardKey(site, tenant, index),
         name: tenant.serviceAccountName,
         // A single chain's account has the binding of its own it always had.
         clusterRoleBindingName:
@@ -383,18 +438,43 @@ export class EsoVaultStack extends TerraformStack {
               }
             : undefined,
       });
-      return { tenant, scope, account };
+      return { tenant, scope, policyScope: this.policyScope(site, tenant, scope), account };
     });
+  }
+
+  /** The key a namespace guard names, and the guard's name (unique per cluster). */
+  private namespaceGuardKey(
+    site: ClusterSite,
+    tenant: ResolvedTenant,
+    index: number,
+  ): { key: string; guardName?: string } | undefined {
+    const own = tenant.singleChain
+      ? { key: 'kubernetes.allowNamespaceDestroy' }
+      : {
+          key: `tenants[${index}].allowNamespaceDestroy (tenant "${tenant.name}")`,
+          guardName: `tenant-${tenant.name}-allowNamespaceDestroy`,
+        };
+    if (site.cluster === undefined) return tenant.singleChain ? undefined : own;
+    return { ...own, guardName: clusterGuardName(site.cluster.name, own.guardName ?? own.key) };
+  }
+
+  /** Where a team's policy lives: its scope, or the stack's when clusters share the policies. */
+  private policyScope(site: ClusterSite, tenant: ResolvedTenant, scope: Construct): Construct {
+    if (site.scope === this) return scope;
+    if (tenant.singleChain) return this;
+    const id = tenantScopeId(tenant.name);
+    return this.node.tryFindChild(id) ?? new Construct(this, id);
   }
 
   /** Tenants share one auth-delegator binding (a single chain has its own; jwt needs none). */
   private sharedAuthDelegatorBinding(
     config: EnvironmentConfig,
+    site: ClusterSite,
     accounts: readonly Account[],
   ): ITerraformDependable | undefined {
-    if (config.tenants === undefined || authMethodOf(config) !== 'kubernetes') return undefined;
+    if (config.tenants === undefined || site.authMethod !== 'kubernetes') return undefined;
     return authDelegatorBinding(
-      this,
+      site.scope,
       'auth-delegator',
       config.kubernetes.clusterRoleBindingName,
       accounts.map((a) => ({ namespace: a.namespace, serviceAccountName: a.name })),
@@ -402,30 +482,28 @@ export class EsoVaultStack extends TerraformStack {
   }
 
   /** A team's stack: the environment's auth method, by its path (its roles are the team's). */
-  private loginOfEnvironment(config: EnvironmentConfig): VaultLogin {
-    const path = config.vault.authPath;
-    return authMethodOf(config) === 'kubernetes'
-      ? new VaultAuthAt(this, 'kubernetes-auth', 'kubernetes', path, kubernetesRole)
-      : new VaultAuthAt(this, 'jwt-auth', 'jwt', path, jwtRole);
+  private loginOfEnvironment(site: ClusterSite): VaultLogin {
+    const path = site.authPath;
+    return site.authMethod === 'kubernetes'
+      ? new VaultAuthAt(site.scope, 'kubernetes-auth', 'kubernetes', path, kubernetesRole)
+      : new VaultAuthAt(site.scope, 'jwt-auth', 'jwt', path, jwtRole);
   }
 
-  /** The Vault auth method ESO logs in with: kubernetes (TokenReview) or jwt (OIDC keys). */
-  private loginMethod(
-    config: EnvironmentConfig,
-    cluster: EksClusterLookup,
-    teams: readonly Team[],
-  ): VaultLogin {
-    if (authMethodOf(config) === 'kubernetes')
-      return new VaultKubernetesAuth(this, 'kubernetes-auth', {
-        path: config.vault.authPath,
-        kubernetesHost: cluster.endpoint,
-        kubernetesCaPem: cluster.caCertificatePem,
+  /** A cluster's Vault auth method: kubernetes (TokenReview) or jwt (OIDC keys). */
+  private loginMethod(site: ClusterSite, teams: readonly Team[]): VaultLogin {
+    const { lookup } = site;
+    if (site.authMethod === 'kubernetes')
+      return new VaultKubernetesAuth(site.scope, 'kubernetes-auth', {
+        path: site.authPath,
+        kubernetesHost: lookup.endpoint,
+        kubernetesCaPem: lookup.caCertificatePem,
+        // The environment's stack beside team stacks builds no account of its own.
         reviewerToken: teams[0]?.account.reviewerToken,
       });
-    return new VaultJwtAuth(this, 'jwt-auth', {
-      path: config.vault.authPath,
-      issuer: cluster.oidcIssuer,
-      issuerCaPem: config.vault.jwtIssuerCa === 'cluster' ? cluster.caCertificatePem : undefined,
+    return new VaultJwtAuth(site.scope, 'jwt-auth', {
+      path: site.authPath,
+      issuer: lookup.oidcIssuer,
+      issuerCaPem: site.jwtIssuerCa === 'cluster' ? lookup.caCertificatePem : undefined,
     });
   }
 
@@ -469,13 +547,16 @@ export class EsoVaultStack extends TerraformStack {
     // The environment's stack beside team stacks grants the accounts of every team by name.
     const named: readonly Team[] =
       part.kind === 'shared'
-        ? parts.tenants.map((tenant) => ({ tenant, scope: this, account: namedAccount(tenant) }))
+        ? parts.tenants.map((tenant) => {
+            const scope = parts.site.scope;
+            return { tenant, scope, policyScope: scope, account: namedAccount(tenant) };
+          })
         : teams;
     const role = this.sharedGrant(parts, named);
     const granted = named.map((team): GrantedTeam => ({ ...team, role }));
     const shared = storeFor(
       { ...granted[0], tenant: { ...granted[0].tenant, singleChain: false } },
-      this,
+      parts.site.scope,
       named.map((t) => t.tenant.namespace),
     );
     return { served: teams.map((team) => ({ ...team, role, store: shared })), stores: [shared] };
@@ -489,8 +570,8 @@ export class EsoVaultStack extends TerraformStack {
       mountPath: parts.config.vault.kvMount.path,
       authAccessor: parts.login.accessor,
     });
-    return parts.login.addRole(this, 'role', {
-      ...this.roleTtls(parts.config),
+    return parts.login.addRole(parts.site.scope, 'role', {
+      ...this.roleTtls(parts),
       name: names.role,
       bindings: teams.map((t) => ({
         namespace: t.tenant.namespace,
@@ -503,27 +584,37 @@ export class EsoVaultStack extends TerraformStack {
   /** `per-tenant` (and a single chain): the team's own policy of exact paths and its own role. */
   private ownGrant(parts: ChainParts, team: Team): LoginRole {
     const { tenant, scope } = team;
-    const policy = new SecretReadPolicy(scope, 'policy', {
-      name: tenant.policyName,
-      mountPath: parts.config.vault.kvMount.path,
-      secrets: tenant.secrets,
-      credentialPaths: credentialPaths(parts.config, tenant),
-    });
     // A single chain's role keeps its place under the auth method.
     return parts.login.addRole(tenant.singleChain ? parts.login : scope, 'role', {
-      ...this.roleTtls(parts.config),
+      ...this.roleTtls(parts),
       name: tenant.roleName,
       // Literal names: a jwt role spells them into its subject, which rules must read.
       bindings: [{ namespace: tenant.namespace, serviceAccountName: tenant.serviceAccountName }],
-      policies: [policy.policyName],
+      policies: [this.readPolicy(parts.config, team)],
     });
   }
 
-  private roleTtls(config: EnvironmentConfig) {
+  /** The team's policy of exact paths, written once however many clusters read through it. */
+  private readPolicy(config: EnvironmentConfig, team: Team): string {
+    const { tenant } = team;
+    let name = this.policyNames.get(tenant.name);
+    if (name === undefined) {
+      name = new SecretReadPolicy(team.policyScope, 'policy', {
+        name: tenant.policyName,
+        mountPath: config.vault.kvMount.path,
+        secrets: tenant.secrets,
+        credentialPaths: credentialPaths(config, tenant),
+      }).policyName;
+      this.policyNames.set(tenant.name, name);
+    }
+    return name;
+  }
+
+  private roleTtls(parts: ChainParts) {
     return {
-      audience: config.kubernetes.tokenAudience,
-      tokenTtlSeconds: config.vault.tokenTtlSeconds,
-      tokenMaxTtlSeconds: config.vault.tokenMaxTtlSeconds,
+      audience: parts.site.tokenAudience,
+      tokenTtlSeconds: parts.config.vault.tokenTtlSeconds,
+      tokenMaxTtlSeconds: parts.config.vault.tokenMaxTtlSeconds,
     };
   }
 
@@ -546,7 +637,7 @@ export class EsoVaultStack extends TerraformStack {
       vaultServer: config.vault.address,
       vaultNamespace: config.vault.namespace,
       kvMountPath,
-      auth: this.storeAuth(config, tenant, login, role, account),
+      auth: this.storeAuth(parts, tenant, role, account),
       allowedNamespaces,
       dependsOn: [
         ...(login.ready ? [login.ready] : []),
@@ -599,8 +690,9 @@ export class EsoVaultStack extends TerraformStack {
           readiness: parts.readiness,
         });
         // Where an earlier version put it; an id another ExternalSecret now has is left alone.
+        // (Earlier versions had one cluster: a cluster's scope has no such addresses.)
         const earlier = idOf(secret.name);
-        if (!ids.has(earlier))
+        if (!ids.has(earlier) && parts.site.cluster === undefined)
           moves.push({
             from: `kubernetes_manifest.${logicalIdOf([...above, earlier, 'external-secret'])}`,
             to: tenant.renamedFrom
@@ -609,10 +701,11 @@ export class EsoVaultStack extends TerraformStack {
           });
       }
     }
-    new MovedResources(this, 'external-secrets-by-object', moves);
-    // A renamed tenant's objects follow it to their new addresses.
+    new MovedResources(parts.site.scope, 'external-secrets-by-object', moves);
+    // A renamed tenant's objects follow it to their new addresses (with clusters, refused by the
+    // validator: a cluster's scope has none to move).
     new MovedResources(
-      this,
+      parts.site.scope,
       'renamed-tenants',
       teams.flatMap(({ tenant, scope }) =>
         tenant.renamedFrom ? movesFromRenamedScope(scope, tenantScopeId(tenant.renamedFrom)) : [],
@@ -663,7 +756,7 @@ export class EsoVaultStack extends TerraformStack {
             method: login.method,
             mountPath: login.path,
             role: role.name,
-            serviceAccount: { name: account.name, audiences: [config.kubernetes.tokenAudience] },
+            serviceAccount: { name: account.name, audiences: [parts.site.tokenAudience] },
           },
           targetSecretName: credential.targetSecretName,
           refreshInterval: credential.refreshInterval,
@@ -689,7 +782,7 @@ export class EsoVaultStack extends TerraformStack {
   ): void {
     // The environment's stack beside per-tenant team stacks has none to wait for.
     if (stores.length === 0 && teams.length === 0) return;
-    new ReadinessCheck(this, 'eso-ready', {
+    new ReadinessCheck(parts.site.scope, 'eso-ready', {
       gate,
       stores: stores.map((store) => ({
         kind: store.kind,
@@ -711,6 +804,7 @@ export class EsoVaultStack extends TerraformStack {
    * target but those the environment adopts.
    */
   private takeoverGuard(
+    scope: Construct,
     config: EnvironmentConfig,
     tenants: readonly ResolvedTenant[],
     stackName: string,
@@ -726,7 +820,7 @@ export class EsoVaultStack extends TerraformStack {
       team === undefined
         ? `environments/${config.name}.ts`
         : `environments/teams/${config.teamFiles}/${team}.yaml`;
-    return new SecretTakeoverGuard(this, 'takeover-guard', {
+    return new SecretTakeoverGuard(scope, 'takeover-guard', {
       name: `eks-vault-eso-${stackName}-targets`,
       targets,
       fix: `adopt it with adoptExistingTarget on its secret in ${file} (its value goes to Vault first), or choose another targetSecretName`,
@@ -846,12 +940,12 @@ export class EsoVaultStack extends TerraformStack {
 
   /** How a tenant's store logs in to Vault. */
   private storeAuth(
-    config: EnvironmentConfig,
+    parts: ChainParts,
     tenant: ResolvedTenant,
-    login: VaultLogin,
     role: LoginRole,
     account: Account,
   ): StoreAuth {
+    const { config, login } = parts;
     if (config.eso.storeAuth === 'token')
       return {
         method: 'token',
@@ -875,7 +969,7 @@ export class EsoVaultStack extends TerraformStack {
           tenant.store.kind === 'ClusterSecretStore' && tenant.singleChain
             ? account.namespace
             : undefined,
-        audiences: [config.kubernetes.tokenAudience],
+        audiences: [parts.site.tokenAudience],
       },
     };
   }

@@ -38,6 +38,7 @@ describe('the real environments', () => {
       'defaults.ts',
       'ledger.ts',
       'team-files.ts',
+      'clusters.ts',
     ]);
     const files = readdirSync(join(__dirname, '..', '..', 'environments'))
       .filter((f) => f.endsWith('.ts') && !support.has(f))

@@ -18,6 +18,8 @@ import {
 import { type RuleRead, rulesAllow } from '../../common/identity/kubernetes';
 import { SynthesizedStack } from '../../common/synthesized-stack';
 import { ALL_ENVIRONMENTS } from '../../environments';
+import { clustersOf } from '../../environments/clusters';
+import { localClusters } from '../../environments/local-clusters';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import { synthJson, variant } from '../support/stack';
@@ -46,6 +48,12 @@ const CONFIGS: Record<string, EnvironmentConfig> = {
   'per-tenant-kubernetes': withTenants({ isolation: 'per-tenant', authMethod: 'kubernetes' }),
   'shared-jwt': withTenants({ isolation: 'shared-store', authMethod: 'jwt' }),
   'shared-secret': withSharedSecret(),
+  'clusters-blue-retired': variant(
+    {
+      clusters: [{ ...localClusters.clusters![0], retired: true }, localClusters.clusters![1]],
+    },
+    localClusters,
+  ),
   'moved-and-adopted': variant({
     secrets: [
       { ...local.secrets[0], movedFrom: { name: 'old/my-secret' } },
@@ -125,7 +133,10 @@ describe.each(Object.entries(CONFIGS))('the run identities of %s', (_name, confi
     });
   });
 
-  it('the IAM policy describes only the cluster the stack looks up', () => {
+  it('the IAM policy describes only the clusters the stack looks up, each in its region', () => {
+    const clusters = clustersOf(config)?.map((c) => [c.region, c.clusterName]) ?? [
+      [config.aws.region, config.aws.clusterName],
+    ];
     expect(deploy.iamPolicy).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -133,7 +144,9 @@ describe.each(Object.entries(CONFIGS))('the run identities of %s', (_name, confi
           Sid: 'eksDescribeCluster',
           Effect: 'Allow',
           Action: ['eks:DescribeCluster'],
-          Resource: [`arn:aws:eks:${config.aws.region}:*:cluster/${config.aws.clusterName}`],
+          Resource: clusters
+            .map(([region, name]) => `arn:aws:eks:${region}:*:cluster/${name}`)
+            .sort(),
         },
       ],
     });
@@ -197,6 +210,23 @@ describe('the grants of the lab environment', () => {
         g.system === 'kubernetes' && !['create', 'list'].includes(g.verb),
     );
     expect(named.filter((g) => !g.names?.length).map(grantLabel)).toEqual([]);
+  });
+});
+
+describe('the grants of an environment with two clusters', () => {
+  const labels = grantsOf('deploy', stackGrants(stackOf(localClusters))).map(grantLabel);
+
+  it("name each cluster's auth method, its roles, and its lookup in its own region", () => {
+    const clusters = clustersOf(localClusters)!;
+    expect(clusters.map((c) => c.region)).toEqual(['us-west-2', 'us-east-2']);
+    for (const c of clusters)
+      expect(labels).toEqual(
+        expect.arrayContaining([
+          `Vault: sudo on sys/auth/${c.authPath}`,
+          `Vault: create on auth/${c.authPath}/role/eso-shop`,
+          `AWS: eks:DescribeCluster on arn:aws:eks:${c.region}:*:cluster/${c.clusterName}`,
+        ]),
+      );
   });
 });
 

@@ -6,7 +6,14 @@ import { ALL_ENVIRONMENTS } from '../../environments';
 import { authMethodOf } from '../../environments/tenants';
 import { EKS_CLUSTER_NAME, EKS_REGION, loadConfig } from '../../lab/config';
 import { VAULT_NAMESPACE } from '../../lab/parts/openbao';
-import { LAB_POSTGRES_VAULT_USER } from '../../common/lab-coordinates';
+import {
+  LAB_GREEN_CLUSTER_NAME,
+  LAB_GREEN_REGION,
+  LAB_POSTGRES_VAULT_USER,
+} from '../../common/lab-coordinates';
+import { clustersOf } from '../../environments/clusters';
+import { greenContext } from '../../lab/parts/clusters';
+import { createContext } from '../../lab/parts/context';
 
 const lab = loadConfig({});
 const labVault = `http://${lab.host}:${lab.ports.vault}`;
@@ -37,6 +44,23 @@ describe('the lab and the environments that deploy to it', () => {
       }
     },
   );
+
+  it.each(labEnvironments.filter((e) => e.clusters !== undefined).map((e) => [e.name, e] as const))(
+    '%s: each of its clusters is one the lab holds, with the issuer CA the lab needs',
+    (_n, env) => {
+      const green = greenContext(createContext(lab)).config;
+      expect([green.clusterName, green.region]).toEqual([LAB_GREEN_CLUSTER_NAME, LAB_GREEN_REGION]);
+      const held = [`${EKS_REGION}/${EKS_CLUSTER_NAME}`, `${green.region}/${green.clusterName}`];
+      for (const cluster of clustersOf(env) ?? []) {
+        expect(held).toContain(`${cluster.region}/${cluster.clusterName}`);
+        if (cluster.authMethod === 'jwt') expect(cluster.jwtIssuerCa).toBe('cluster');
+      }
+    },
+  );
+
+  it('include one with two clusters, for the lab suite 16', () => {
+    expect(labEnvironments.filter((e) => (e.clusters?.length ?? 0) >= 2).length).toBe(1);
+  });
 
   it('include one with dynamic database credentials, for the lab suite 09', () => {
     expect(labEnvironments.filter((e) => e.vault.database !== undefined).length).toBe(1);

@@ -21,6 +21,7 @@ import {
 } from '../../environments/ledger';
 import { resolveTeamFiles } from '../../environments/team-files';
 import { local } from '../../environments/local';
+import { deployedClusterNames } from '../../environments/clusters';
 import { entriesFromState } from '../../ops/ledger-state';
 import { synthJson, variant } from '../support/stack';
 import { withTenants } from '../support/tenants';
@@ -38,6 +39,8 @@ describe('the committed ledgers', () => {
   )('%s: its ledger records exactly what it deploys (npm run ledger writes it)', (_name, env) => {
     expect(readLedger(env.name).entries).toEqual(expect.arrayContaining(entriesOf(env)));
     expect(readLedger(env.name).entries).toHaveLength(entriesOf(env).length);
+    // The clusters it is on, for an environment that lists them (none otherwise).
+    expect(readLedger(env.name).clusters).toEqual(deployedClusterNames(env));
   });
 
   it.each(

@@ -12,6 +12,8 @@ import { roleNamespaceMatchesServiceAccount } from '../../rules/role-namespace-m
 import type { JsonObject, StackJson } from '../../common/stack-json';
 import { storeMatchesVault } from '../../rules/store-matches-vault';
 import { targetsKept } from '../../rules/targets-kept';
+import { clustersApart } from '../../rules/clusters-apart';
+import { localClusters } from '../../environments/local-clusters';
 import { validateEnvironment } from '../../environments';
 import { buildStack, synthJson, variant } from '../support/stack';
 import { withSharedSecret, withTenants } from '../support/tenants';
@@ -58,6 +60,7 @@ describe('every real environment passes every rule', () => {
       'CHAIN-006',
       'CHAIN-007',
       'CHAIN-008',
+      'CHAIN-009',
     ]);
   });
 });
@@ -403,5 +406,88 @@ describe('CHAIN-007 the Secrets workloads read are kept', () => {
       false,
     );
     expect(targetsKept.check(adopted)).toEqual([]);
+  });
+});
+
+describe('CHAIN-009 each cluster keeps to its own', () => {
+  /** The two-cluster lab environment's JSON, and its resources of one type by name part. */
+  const fleet = () => synthJson(localClusters, false);
+  const find = (json: StackJson, type: string, part: string): JsonObject => {
+    const [found] = Object.entries(json.resource?.[type] ?? {}).filter(([name]) =>
+      name.includes(part),
+    );
+    if (!found) throw new Error(`no ${type} with ${part}`);
+    return found[1];
+  };
+  const manifest = (json: StackJson, kind: string, part: string): JsonObject => {
+    const [found] = Object.entries(json.resource?.kubernetes_manifest ?? {}).filter(
+      ([name, r]) => name.includes(part) && (r.manifest as JsonObject).kind === kind,
+    );
+    return found[1];
+  };
+
+  it('passes for the two-cluster environment and a retired cluster, and has nothing to say of one', () => {
+    expect(clustersApart.check(fleet())).toEqual([]);
+    const [blue, green] = localClusters.clusters!;
+    const retired = variant({ clusters: [{ ...blue, retired: true }, green] }, localClusters);
+    expect(checkChain(synthJson(retired, false))).toEqual([]);
+    expect(clustersApart.check(localJson())).toEqual([]);
+  });
+
+  it("fails on a store of one cluster logging in through another cluster's auth method", () => {
+    const json = fleet();
+    const store = manifest(json, 'SecretStore', 'cluster-green_tenant-shop');
+    const auth = (
+      (((store.manifest as JsonObject).spec as JsonObject).provider as JsonObject)
+        .vault as JsonObject
+    ).auth as JsonObject;
+    (auth.kubernetes as JsonObject).mountPath = 'jwt-fleet-blue';
+    expect(messages(clustersApart.check(json))).toEqual([
+      'CHAIN-009 SecretStore "fleet-shop/vault" in cluster "green": logs in at "jwt-fleet-blue", not its cluster\'s auth method "kubernetes-fleet-green"; its tokens are another cluster\'s to vouch for',
+    ]);
+  });
+
+  it("fails on an auth method configured from another cluster's lookup", () => {
+    const json = fleet();
+    const blueLookup = Object.keys(json.data?.aws_eks_cluster ?? {}).find((n) =>
+      n.startsWith('cluster-blue_'),
+    )!;
+    find(json, 'vault_kubernetes_auth_backend_config', 'cluster-green_').kubernetes_host =
+      `\${data.aws_eks_cluster.${blueLookup}.endpoint}`;
+    expect(messages(clustersApart.check(json))).toEqual([
+      expect.stringMatching(
+        /^CHAIN-009 cluster "green": auth method "kubernetes-fleet-green" \(kubernetes\) is not configured with this cluster's own API server/,
+      ),
+    ]);
+  });
+
+  it('fails on a Kubernetes object left on the default provider, and a provider aimed at another cluster', () => {
+    const json = fleet();
+    delete manifest(json, 'ExternalSecret', 'cluster-blue_tenant-books').provider;
+    const green = json.provider!.kubernetes.find((p) => p.alias === 'green')!;
+    green.host = json.provider!.kubernetes.find((p) => p.alias === 'blue')!.host;
+    expect(messages(clustersApart.check(json))).toEqual([
+      expect.stringMatching(
+        /^CHAIN-009 cluster "green": its Kubernetes provider \(kubernetes.green\) is not configured with its own lookup's endpoint and CA/,
+      ),
+      expect.stringMatching(
+        /^CHAIN-009 kubernetes_manifest\.cluster-blue_tenant-books_external-secret-api_external-secret_[0-9A-F]+: provider \(the default\) is no cluster's/,
+      ),
+    ]);
+  });
+
+  it("fails on a target one cluster's guard leaves out, and on a retired cluster's logins kept", () => {
+    const json = fleet();
+    const policy = manifest(json, 'ValidatingAdmissionPolicy', 'cluster-green_');
+    const [condition] = ((policy.manifest as JsonObject).spec as JsonObject)
+      .matchConditions as JsonObject[];
+    condition.expression = `request.namespace + '/' + request.name in ["fleet-books/api"]`;
+    const declared = ((json.locals as JsonObject).declared_clusters as JsonObject)
+      .clusters as JsonObject[];
+    declared[0].retired = true;
+    expect(messages(clustersApart.check(json))).toEqual([
+      'CHAIN-009 cluster "blue": auth method "jwt-fleet-blue" is still declared; a retired cluster\'s logins must end',
+      'CHAIN-009 Secret "fleet-shop/database" in cluster "green" is not guarded there: each cluster\'s admission policy guards that cluster\'s targets',
+    ]);
   });
 });

@@ -13,11 +13,21 @@ export function clusterArn(region: string, cluster: string): string {
   return `arn:aws:eks:${region}:*:cluster/${cluster}`;
 }
 
+/** The region of the AWS provider a lookup goes through: its alias's (a cluster's), or the default. */
+function regionOf(stack: SynthesizedStack, address: string): string {
+  const alias = stack.providerOf(address)?.split('.')[1];
+  const config =
+    alias === undefined
+      ? providerConfig(stack.json, 'aws')
+      : stack.providerConfigs('aws').find((p) => p.alias === alias);
+  return stack.values.text(config?.region) ?? '*';
+}
+
 export function awsGrants(stack: SynthesizedStack): AwsGrant[] {
-  const region = stack.values.text(providerConfig(stack.json, 'aws')?.region) ?? '*';
   return stack.dataSources('aws_eks_cluster').flatMap((d) => {
     const name = stack.values.text(d.body.name);
     if (name === undefined) return [];
+    const region = regionOf(stack, d.address);
     return [
       {
         system: 'aws',

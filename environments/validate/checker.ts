@@ -123,6 +123,14 @@ export const SHAPES = {
   version: { re: /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, words: 'a Vault version such as "1.14.0"' },
 } as const satisfies Record<string, Shape>;
 
+/** Audiences EKS API servers (and AWS STS) accept tokens for. */
+export const API_AUDIENCES = [
+  'https://kubernetes.default.svc',
+  'https://kubernetes.default.svc.cluster.local',
+  'kubernetes.default.svc',
+  'sts.amazonaws.com',
+];
+
 export type Obj = Record<string, unknown>;
 
 export function isObject(value: unknown): value is Obj {

@@ -7,7 +7,8 @@ import { TEAM_STACK_SEPARATOR } from '../../common/names';
 import type { IsolationDesign } from '../types';
 import { validateAws } from './aws';
 import { validateBackend, validateRunnerCanAuthenticate } from './backend';
-import { Checker, type ConfigProblem, isObject, type Obj, SHAPES } from './checker';
+import { API_AUDIENCES, Checker, type ConfigProblem, isObject, type Obj, SHAPES } from './checker';
+import { validateClusters } from './clusters';
 import { validateDatabaseCredentials, validateDatabaseEngine } from './database';
 import { validateEso } from './eso';
 import { validateKubernetes } from './kubernetes';
@@ -79,6 +80,7 @@ export function validateEnvironment(raw: unknown, fileName = '(unnamed)'): Confi
   }
   validateRetiredSecrets(c, env.retiredSecrets, declared, purgeHandlesOf(env));
   validateDatabases(c, env, layout);
+  validateClusters(c, env, layout);
   validateEso(c, env.eso, tenanted);
   validateBackend(c, env.backend);
   validateRunnerCanAuthenticate(c, env);
@@ -135,14 +137,6 @@ function validateDatabases(c: Checker, env: Obj, layout: Layout): void {
       );
   });
 }
-
-/** Audiences EKS API servers (and AWS STS) accept tokens for. */
-const API_AUDIENCES = [
-  'https://kubernetes.default.svc',
-  'https://kubernetes.default.svc.cluster.local',
-  'kubernetes.default.svc',
-  'sts.amazonaws.com',
-];
 
 /**
  * With the jwt method the login token travels to Vault; an audience the API server (or STS)

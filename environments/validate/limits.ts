@@ -25,6 +25,11 @@ export const LIMITS = {
    * another environment.
    */
   maxSecrets: 1000,
+  /**
+   * Clusters of one environment: blue/green and a regional pair of each is four; each adds a
+   * provider pair, an auth method and a copy of every team's Kubernetes objects to every plan.
+   */
+  maxClusters: 8,
   /** A Kubernetes Secret holds at most 1 MiB; ESO writes each secret's pairs into one. */
   maxSecretBytes: 1024 * 1024,
 } as const;

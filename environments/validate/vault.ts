@@ -5,7 +5,7 @@ import { OPTIONS } from './schema';
 
 // Names Vault reserves or creates itself; owning one (or a path under it) would break Vault.
 const RESERVED_POLICIES = ['root', 'default'];
-const RESERVED_AUTH_PATHS = ['token'];
+export const RESERVED_AUTH_PATHS = ['token'];
 const RESERVED_MOUNTS = ['sys', 'auth', 'identity', 'cubbyhole'];
 
 /** The first part of a path (`sys` of `sys/x`), where Vault's own mounts are. */

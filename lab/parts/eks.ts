@@ -18,6 +18,8 @@ interface EmulatorHealth {
   endpoint?: string;
   oidcIssuer?: string;
   caSha256?: string;
+  /** It holds more clusters on request (the `clusters` part's second cluster). */
+  registersClusters?: boolean;
 }
 
 /** The sha256 the emulator reports for the CA data it serves (base64 of the CA PEM). */
@@ -66,6 +68,8 @@ export const eksEmulator: ServiceDefinition = {
     }
     if (reported.caSha256 !== expectedCaSha256(ctx))
       return { ok: false, stale: true, detail: 'serves an older lab CA' };
+    if (reported.registersClusters !== true)
+      return { ok: false, stale: true, detail: 'an older emulator, which holds one cluster only' };
     if (!(await portInUse(ctx.config.host, ctx.config.ports.moto)))
       return { ok: false, detail: `moto does not answer on ${motoUrl(ctx)}` };
     return { ok: true, detail: `cluster ${reported.cluster} -> ${reported.endpoint}` };

@@ -3,7 +3,15 @@ import { esoEarlierVersions } from '../toolchain';
 
 // The groups a user can pick with `up --parts`, and what each one needs.
 
-export const PART_GROUPS = ['vault', 'eks', 'kubernetes', 'eso', 'database', 'toolchain'] as const;
+export const PART_GROUPS = [
+  'vault',
+  'eks',
+  'kubernetes',
+  'eso',
+  'clusters',
+  'database',
+  'toolchain',
+] as const;
 export type PartGroup = (typeof PART_GROUPS)[number];
 
 /** kubernetes authenticates EKS tokens through the emulator's webhook; ESO runs against kubernetes. */
@@ -12,6 +20,8 @@ const NEEDS: Record<PartGroup, PartGroup[]> = {
   eks: [],
   kubernetes: ['eks'],
   eso: ['kubernetes'],
+  // A second cluster beside the first: its own API server and ESO, in the same emulator and etcd.
+  clusters: ['eso'],
   database: [],
   toolchain: [],
 };
@@ -23,6 +33,7 @@ export const COMPONENTS: Record<PartGroup, readonly Component[]> = {
   kubernetes: ['etcd', 'kubernetes'],
   // The earlier ESO releases too: the upgrade suite switches the lab's controller to them.
   eso: ['eso', ...esoEarlierVersions().map((v) => `eso-${v}` as const)],
+  clusters: ['etcd', 'kubernetes', 'eso'],
   database: [],
   // Both engines: the suites run under each (LAB_ENGINE).
   toolchain: ['tofu', 'terraform', 'provider-vault', 'provider-kubernetes', 'provider-aws'],

@@ -1,4 +1,12 @@
 // The lab's parts in start order: setup steps and long-running services.
+import {
+  ensureGreenEsoCrds,
+  ensureGreenPki,
+  greenApiserver,
+  greenControllerManager,
+  greenEso,
+  registerGreenCluster,
+} from './clusters';
 import type { LabContext } from './context';
 import { eksEmulator } from './eks';
 import { esoController, ensureEsoCrds } from './eso';
@@ -32,6 +40,9 @@ export const SERVICES: ServiceDefinition[] = [
   kubeApiserver,
   kubeControllerManager,
   esoController,
+  greenApiserver,
+  greenControllerManager,
+  greenEso,
   postgres,
 ];
 
@@ -45,6 +56,17 @@ export const STEPS: Step[] = [
   serviceStep(kubeControllerManager),
   { name: 'eso-crds', groups: ['eso'], run: ensureEsoCrds },
   serviceStep(esoController),
+  // The second cluster: its PKI, its place in the emulator, its API server, controllers and ESO.
+  {
+    name: 'pki-green',
+    groups: ['clusters'],
+    run: (ctx) => Promise.resolve(ensureGreenPki(ctx)),
+  },
+  { name: 'eks-green', groups: ['clusters'], run: registerGreenCluster },
+  serviceStep(greenApiserver),
+  serviceStep(greenControllerManager),
+  { name: 'eso-crds-green', groups: ['clusters'], run: ensureGreenEsoCrds },
+  serviceStep(greenEso),
   { name: 'postgres-venv', groups: ['database'], run: ensurePostgresVenv },
   serviceStep(postgres),
   // Last: a cold build of the providers takes long, and the servers do not need them.

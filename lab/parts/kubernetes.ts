@@ -106,7 +106,12 @@ export function writeKubeconfigs(ctx: LabContext): void {
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'eks-token-webhook', cluster: { server: `${webhookUrl(ctx)}/` } }],
+      clusters: [
+        {
+          name: 'eks-token-webhook',
+          cluster: { server: `${webhookUrl(ctx)}/${ctx.config.webhookPath ?? ''}` },
+        },
+      ],
       users: [{ name: 'kube-apiserver', user: {} }],
       contexts: [
         { name: 'webhook', context: { cluster: 'eks-token-webhook', user: 'kube-apiserver' } },

@@ -316,7 +316,9 @@ async function destroyRecorded(v: StackVariant): Promise<void> {
     result = await destroy(v);
   }
   if (result.code !== 0)
-    throw new Error(`cleanup destroy of ${v.name} failed:\n${result.stderr.slice(-2000)}`);
+    throw new Error(
+      `cleanup destroy of ${v.name} failed:\n${(result.stdout + result.stderr).slice(-3000)}`,
+    );
   removeStateFiles(v);
 }
 

@@ -12,7 +12,16 @@ export interface WatchedSecret {
   /** The key compared, and the value it must hold the whole time. */
   readonly key: string;
   readonly value: string;
+  /**
+   * Another cluster of the lab, by a name and its kubeconfig (reported as `<name>:<ns>/<name>`).
+   * @default the lab's own cluster (KUBECONFIG)
+   */
+  readonly cluster?: { readonly name: string; readonly kubeconfig: string };
 }
+
+/** How a watched Secret is named in the report. */
+const targetKey = (t: WatchedSecret): string =>
+  `${t.cluster ? `${t.cluster.name}:` : ''}${t.namespace}/${t.name}`;
 
 export interface WatchReport {
   /** `namespace/name` -> what was seen. */
@@ -34,7 +43,7 @@ export class SecretWatch {
 
   private constructor(private readonly targets: readonly WatchedSecret[]) {
     for (const t of targets)
-      this.seen.set(`${t.namespace}/${t.name}`, {
+      this.seen.set(targetKey(t), {
         reads: 0,
         missing: 0,
         otherValue: 0,
@@ -59,6 +68,7 @@ export class SecretWatch {
     const got = await exec(
       lab().kubernetes.kubectl,
       [
+        ...(t.cluster ? ['--kubeconfig', t.cluster.kubeconfig] : []),
         'get',
         'secret',
         t.name,
@@ -69,7 +79,7 @@ export class SecretWatch {
       ],
       { quiet: true },
     );
-    const seen = this.seen.get(`${t.namespace}/${t.name}`)!;
+    const seen = this.seen.get(targetKey(t))!;
     seen.reads += 1;
     if (got.code !== 0) {
       seen.missing += 1;
@@ -106,9 +116,6 @@ export function steady(report: WatchReport): Record<string, unknown> {
 /** The report `steady` must equal for the targets. */
 export function expectedSteady(targets: readonly WatchedSecret[]): Record<string, unknown> {
   return Object.fromEntries(
-    targets.map((t) => [
-      `${t.namespace}/${t.name}`,
-      { read: true, missing: 0, otherValue: 0, uids: 1 },
-    ]),
+    targets.map((t) => [targetKey(t), { read: true, missing: 0, otherValue: 0, uids: 1 }]),
   );
 }

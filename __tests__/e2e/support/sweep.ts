@@ -215,6 +215,16 @@ export class Sweep {
       });
   }
 
+  /**
+   * The stack as last deployed, its mount's destroy opted in: a sweep that ends without its own
+   * destroy step leaves a mount the stack keeps (prevent_destroy), and the clean-up removes it all.
+   */
+  private disposable(): StackVariant {
+    const c = this.changes;
+    const kvMount = { ...c.vault?.kvMount, allowDestroy: true };
+    return this.variant({ ...c, vault: { ...c.vault, kvMount } });
+  }
+
   /** The `npm run destroy` of the stack as it is, with the Secrets watched. */
   async destroyWatched(): Promise<{ run: Run; report: ReturnType<typeof steady> }> {
     const watch = SecretWatch.start(this.watched());
@@ -228,11 +238,7 @@ export class Sweep {
 
   /** Nothing of the sweep left: the stack, its namespaces and its mount. */
   async cleanUp(): Promise<void> {
-    // The mount goes below in any case: its destroy guard (allowDestroy: false, as the sweep
-    // deploys it) must not stop the destroy of what a failed or finished sweep left deployed.
-    const changes = this.spec.changes;
-    const kvMount = { ...changes.vault?.kvMount, allowDestroy: true };
-    await ensureDestroyed(this.variant({ ...changes, vault: { ...changes.vault, kvMount } }));
+    await ensureDestroyed(this.disposable());
     for (const namespace of this.spec.namespaces)
       await kubectl(['delete', 'namespace', namespace, '--ignore-not-found', '--wait=true']);
     await vault('DELETE', `sys/mounts/${this.spec.mount}`);

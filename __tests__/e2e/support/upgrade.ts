@@ -24,13 +24,14 @@ export interface EarlierCheckout {
   /** The commit, as given. */
   readonly commit: string;
   /**
-   * Deploys a variant with the earlier code (TF_VAR_ values in `vars`); its state then lies where
-   * the current code looks.
+   * Deploys a variant with the earlier code (of `local`, or of the environment `base` names;
+   * TF_VAR_ values in `vars`); its state then lies where the current code looks.
    */
   deploy(
     name: string,
     changes: Variant<EnvironmentConfig>,
     vars?: Record<string, string>,
+    base?: string,
   ): Promise<Run>;
   /** Removes the worktree. */
   remove(): Promise<void>;
@@ -71,7 +72,7 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
 
   return {
     commit,
-    async deploy(name, changes, vars = {}) {
+    async deploy(name, changes, vars = {}, base) {
       const result = await exec(
         join(dir, 'node_modules', '.bin', 'cdktf'),
         [
@@ -86,7 +87,7 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
         {
           cwd: dir,
           env: labEnvironment({
-            E2E_VARIANT: JSON.stringify({ name, changes }),
+            E2E_VARIANT: JSON.stringify({ name, base, changes }),
             ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [`TF_VAR_${k}`, v])),
           }),
         },
