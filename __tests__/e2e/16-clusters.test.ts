@@ -54,6 +54,9 @@ const [BLUE, GREEN] = localClusters.clusters as [ClusterConfig, ClusterConfig];
  * of `local-tenants`, which the earlier code knows too. ESO refreshes every 10 s here.
  */
 const SINGLE: Variant<EnvironmentConfig> = {
+  // Its tenants inline, in the environment's one stack: local-tenants' teams are files now, and
+  // clusters are refused beside team files (a cluster's scope lives in one stack).
+  teamFiles: null,
   kubernetes: { clusterRoleBindingName: localClusters.kubernetes.clusterRoleBindingName },
   vault: { kvMount: localClusters.vault.kvMount, authPath: localClusters.vault.authPath },
   tenants: localClusters.tenants,
