@@ -6,6 +6,7 @@ import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account
 import { type ITerraformDependable, TerraformLocal } from 'cdktf';
 import { REVIEWER_TOKEN_ANNOTATIONS, renewAfterSeconds } from '../common/chain/reviewer-token';
 import { Construct } from 'constructs';
+import { hclString } from '../common/hcl';
 import { DestroyGuard } from './destroy-guard';
 import { EphemeralResource, RemovedResources, childLogicalId } from './terraform-blocks';
 import type { RoleBinding } from './vault-login';
@@ -151,7 +152,7 @@ export class VaultAuthServiceAccount extends Construct {
     const recorded = (key: string) => `try(${held.fqn}.metadata[0].annotations["${key}"], "")`;
     const issued = recorded(REVIEWER_TOKEN_ANNOTATIONS.issuedAt);
     const renewAt = `timeadd(${issued}, "${renewAfterSeconds(spec.ttlSeconds)}s")`;
-    const due = `try(timecmp(${renewAt}, plantimestamp()) < 0, true) || ${recorded(REVIEWER_TOKEN_ANNOTATIONS.version)} != "${spec.version}"`;
+    const due = `try(timecmp(${renewAt}, plantimestamp()) < 0, true) || ${recorded(REVIEWER_TOKEN_ANNOTATIONS.version)} != ${hclString(String(spec.version))}`;
     const local = new TerraformLocal(
       this,
       'reviewer-token-issued-at',

@@ -42,7 +42,9 @@ export interface CorpusCase {
 
 /**
  * Values JSON cannot write: `{"$": "undefined" | "NaN" | "Infinity" | "-Infinity" | "bigint:N"}`,
- * `{"$repeat": [text, n]}` and `{"$secrets": n}` (n placeholder secrets).
+ * `{"$repeat": [text, n]}`, `{"$secrets": n}` (n placeholder secrets) and `{"$join": [a, b]}`:
+ * the fake credentials the validator must refuse, split so no committed file holds one whole
+ * (secret scanners would flag the repository).
  */
 function decode(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -54,6 +56,7 @@ function decode(value: unknown): unknown {
     return Number(v.$);
   }
   if (Array.isArray(v.$repeat)) return String(v.$repeat[0]).repeat(Number(v.$repeat[1]));
+  if (Array.isArray(v.$join)) return v.$join.join('');
   if (typeof v.$secrets === 'number')
     return Array.from({ length: v.$secrets }, (_, i) => ({
       name: `generated/s-${i}`,

