@@ -57,7 +57,13 @@ eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
 # across provider aliases, removed blocks) runs under both; the lab's up starts its second cluster.
 # 06 is out of the Terraform lane for now: its upgrade-with-a-dropped-secret test failed there with
 # "spawn .../terraform ENOENT" (2026-12-04, not yet understood; README, "Engines").
-terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/16-clusters.test.ts)
+# 17 (the upgrade to team files: split-teams moves state, which each engine writes and pushes)
+# runs under both too, last of each chain lane (the suites run in name order): its environment,
+# teams, namespaces (upgrade-*), mount and auth path are its own, so it runs beside the tenant
+# suite (08, payments and search in team-*), and it must not meet 03's OpenBao restart, which
+# the chain lane's one-by-one order rules out.
+terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/16-clusters.test.ts
+  __tests__/e2e/17-team-files-upgrade.test.ts)
 # The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
 # paths and stores): it runs beside the chain suites, which share the local chain and run one by
 # one, under each engine in turn. In phases, because 03 restarts OpenBao (a dev server: its data

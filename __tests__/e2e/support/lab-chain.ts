@@ -107,7 +107,14 @@ function cdktfEnv(v: StackVariant): NodeJS.ProcessEnv {
   return {
     ...labEnvironment({
       ...vars,
-      E2E_VARIANT: JSON.stringify({ name: v.name, base: v.base, changes: v.changes }),
+      // The ops tools synthesize where the suite's cdktf commands do (ops/terraform.ts outputDir).
+      CDKTF_OUTDIR: CDKTF_OUT,
+      E2E_VARIANT: JSON.stringify({
+        name: v.name,
+        base: v.base,
+        changes: v.changes,
+        teamsDir: v.teamsDir,
+      }),
     }),
     ...v.credentials,
   };
@@ -192,7 +199,7 @@ export async function diff(v: StackVariant): Promise<Run> {
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
 export function opsTool(
-  tool: 'adopt' | 'deploy' | 'destroy' | 'diff' | 'doctor' | 'drift' | 'recover',
+  tool: 'adopt' | 'deploy' | 'destroy' | 'diff' | 'doctor' | 'drift' | 'recover' | 'split-teams',
   args: readonly string[],
   options: {
     env?: NodeJS.ProcessEnv;
@@ -211,6 +218,15 @@ export async function opsDeploy(v: StackVariant): Promise<Run> {
   return opsTool(
     'deploy',
     ['--env', v.name, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
+    { env: cdktfEnv(v) },
+  );
+}
+
+/** `npm run split-teams` for the variant (with `--plan-only`: what would move). */
+export async function splitTeams(v: StackVariant, planOnly = false): Promise<Run> {
+  return opsTool(
+    'split-teams',
+    ['--env', v.name, '--app', VARIANT_APP, ...(planOnly ? ['--plan-only'] : [])],
     { env: cdktfEnv(v) },
   );
 }

@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { EnvironmentConfig } from '../../../environments/types';
 import type { Variant } from '../../support/stack';
 import {
@@ -42,8 +43,29 @@ async function git(args: readonly string[]): Promise<Run> {
 }
 
 /**
+ * Whether two lockfiles install the same tree: every package at the same place, version and
+ * integrity. What they say of the project itself (its dependency lists) and whether a package is
+ * only for development may differ: npm ci installs both kinds (e.g. yaml moving from
+ * devDependencies to dependencies changes the lockfile, not node_modules).
+ */
+export function sameInstall(lockA: string, lockB: string): boolean {
+  const tree = (file: string) => {
+    const lock = JSON.parse(readFileSync(file, 'utf8')) as {
+      packages?: Record<string, { version?: string; resolved?: string; integrity?: string }>;
+    };
+    return Object.fromEntries(
+      Object.entries(lock.packages ?? {})
+        .filter(([path]) => path !== '')
+        .map(([path, p]) => [path, [p.version, p.resolved, p.integrity]]),
+    );
+  };
+  return isDeepStrictEqual(tree(lockA), tree(lockB));
+}
+
+/**
  * A detached worktree of `commit` (CI's clone has the history). It shares the project's
- * node_modules when the lockfiles agree, and installs its own otherwise.
+ * node_modules when the lockfiles install the same tree, and installs its own otherwise (minutes
+ * without a network: npm ci from its cache).
  */
 export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> {
   // Per engine: the earlier checkout's own cdktf.out must not be shared by two runs.
@@ -59,8 +81,7 @@ export async function checkoutEarlier(commit: string): Promise<EarlierCheckout> 
     throw new Error(
       `git worktree add ${commit} failed (a shallow clone lacks the history: fetch it with git fetch --unshallow):\n${added.stderr}`,
     );
-  const lock = (root: string) => readFileSync(join(root, 'package-lock.json'), 'utf8');
-  if (lock(dir) === lock(ROOT)) {
+  if (sameInstall(join(dir, 'package-lock.json'), join(ROOT, 'package-lock.json'))) {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   } else {
     const installed = await exec('npm', ['ci', '--no-audit', '--no-fund'], {

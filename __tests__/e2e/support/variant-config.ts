@@ -2,9 +2,10 @@
  * The configuration of an end-to-end variant: a real environment (by default `local`) with some
  * keys changed and its own name. The variant app and the suites' cleanup both build it here.
  */
+import { join } from 'node:path';
 import { teamStackName } from '../../../common/names';
 import { ALL_ENVIRONMENTS } from '../../../environments';
-import { resolveTeamFiles } from '../../../environments/team-files';
+import { TEAMS_DIR, resolveTeamFiles } from '../../../environments/team-files';
 import { tenantsOf } from '../../../environments/tenants';
 import type { EnvironmentConfig } from '../../../environments/types';
 import { type Variant, variant } from '../../support/stack';
@@ -15,6 +16,17 @@ export interface VariantSpec {
   /** The environment it starts from. @default 'local' */
   readonly base?: string;
   readonly changes: Variant<EnvironmentConfig>;
+  /**
+   * Where its team folders are, relative to the project (a suite's own teams, whose names,
+   * namespaces and policies no other suite's touch).
+   * @default environments/teams
+   */
+  readonly teamsDir?: string;
+}
+
+/** The directory the variant's team folders are in. */
+export function variantTeamsDir(spec: VariantSpec): string {
+  return spec.teamsDir === undefined ? TEAMS_DIR : join(__dirname, '..', '..', '..', spec.teamsDir);
 }
 
 /** The variant as written: its base with its changes, team files (if any) not read yet. */
@@ -26,7 +38,7 @@ export function variantSource(spec: VariantSpec): EnvironmentConfig {
 
 /** The variant as deployed: with team files, their teams read into `tenants`. */
 export function variantConfig(spec: VariantSpec): EnvironmentConfig {
-  return resolveTeamFiles(variantSource(spec));
+  return resolveTeamFiles(variantSource(spec), variantTeamsDir(spec));
 }
 
 /**
