@@ -192,7 +192,7 @@ export async function diff(v: StackVariant): Promise<Run> {
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
 export function opsTool(
-  tool: 'adopt' | 'deploy' | 'destroy' | 'diff' | 'doctor' | 'drift' | 'recover',
+  tool: 'adopt' | 'deploy' | 'destroy' | 'diff' | 'doctor' | 'drift' | 'recover' | 'review',
   args: readonly string[],
   options: {
     env?: NodeJS.ProcessEnv;
