@@ -3,6 +3,9 @@
  * the chain's picture with changed and broken links marked, from plans written here the way
  * `show -json` writes them.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { loadEnvironments } from '../../environments';
 import { doctorMarks, renderDoctorMarkdown } from '../../ops/doctor/markdown';
 import type { CheckResult } from '../../ops/doctor/model';
@@ -440,5 +443,51 @@ describe('the drift and doctor reports carry the same picture', () => {
     expect(md).toContain('| role | payments | ok | role \\| found |  |');
     expect(md).toContain('| read-secrets | payments | not checked |  |  |');
     expect(md).toMatch(/ n\d+ --x\|"broken: login"\| n\d+/);
+  });
+});
+
+describe('the pull-request review workflow', () => {
+  const read = (file: string) =>
+    parse(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', file), 'utf8')) as {
+      on: { pull_request: { paths: string[] } };
+      jobs: Record<
+        string,
+        {
+          needs?: string;
+          steps: { id?: string; run?: string; uses?: string; with?: Record<string, string> }[];
+          strategy?: { matrix: { environment: string } };
+          permissions?: Record<string, string>;
+        }
+      >;
+    };
+  const review = read('review.yml');
+  const drift = read('drift.yml');
+
+  it('runs on pull requests touching environments, over the environments the drift check plans', () => {
+    expect(review.on.pull_request.paths).toEqual(['environments/**']);
+    expect(review.jobs.review.strategy?.matrix.environment).toBe(
+      drift.jobs.drift.strategy?.matrix.environment,
+    );
+    const list = (w: typeof review) => w.jobs.environments.steps.find((s) => s.id === 'list')?.run;
+    expect(list(review)).toBe(list(drift));
+  });
+
+  it('writes each review with npm run review into the summary, and posts one comment', () => {
+    const run = review.jobs.review.steps.map((s) => s.run ?? '').join('\n');
+    expect(run).toContain(
+      'npm run -s review -- --env "$ENVIRONMENT" --out "reviews/$ENVIRONMENT.md"',
+    );
+    expect(run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(review.jobs.comment.permissions).toEqual({ 'pull-requests': 'write' });
+    const script = review.jobs.comment.steps.find((s) =>
+      s.uses?.startsWith('actions/github-script@'),
+    );
+    expect(script?.with?.script).toMatch(/updateComment[\s\S]*createComment/);
+  });
+
+  it("the drift job's summary carries the doctor's Markdown report", () => {
+    const run = drift.jobs.drift.steps.map((s) => s.run ?? '').join('\n');
+    expect(run).toMatch(/doctor -- --env "\$ENVIRONMENT" --markdown > reports\/doctor\.md/);
+    expect(run).toContain('cat reports/doctor.md >> "$GITHUB_STEP_SUMMARY"');
   });
 });
