@@ -135,13 +135,15 @@ const ACCOUNT = nodeKeys.account('lab', 'team-payments', 'vault-auth');
 const STORE = nodeKeys.store('SecretStore', 'team-payments', 'vault');
 
 describe('review: what a plan does to the objects', () => {
-  it('sorts managed resources by action, leaving out data sources, ephemeral ones and no-ops', () => {
+  it('sorts managed resources by action (an unknown one is a change), leaving out data sources, ephemeral ones and no-ops', () => {
     const plan: PlanJson = {
       resource_changes: [
         ...ADD_API.resource_changes!,
         change('vault_policy.old', ['delete'], { name: 'old' }, null),
         change('kubernetes_manifest.store', ['delete', 'create'], {}, {}),
         change('kubernetes_service_account_v1.gone', ['forget'], {}, null),
+        change('kubernetes_manifest.anew', ['create', 'forget'], {}, {}),
+        change('vault_policy.odd', ['unknown-action'], {}, {}),
       ],
     };
     expect(stackChanges(plan)).toEqual({
@@ -149,10 +151,10 @@ describe('review: what a plan does to the objects', () => {
         'kubernetes_manifest.tenant-payments_external-secret-api_1',
         'vault_generic_endpoint.kv_teams_payments-api_seed_1',
       ],
-      changed: ['vault_policy.tenant-payments_policy_1'],
+      changed: ['vault_policy.odd', 'vault_policy.tenant-payments_policy_1'],
       replaced: ['kubernetes_manifest.store'],
       destroyed: ['vault_policy.old'],
-      forgotten: ['kubernetes_service_account_v1.gone'],
+      forgotten: ['kubernetes_manifest.anew', 'kubernetes_service_account_v1.gone'],
     });
   });
 });

@@ -53,6 +53,17 @@ const ACTION_MARK: Record<string, NodeMark> = {
   forget: 'forgotten',
 };
 
+/**
+ * What a resource's actions do to its object: undefined for none (no-op, read). An object a
+ * `removed` block forgets while a new one is made (create then forget) is forgotten; an action
+ * list this does not know counts as a change, so that nothing a plan does goes unlisted.
+ */
+export function markOf(actions: readonly string[]): NodeMark | undefined {
+  const key = actions.join(',');
+  if (key === 'no-op' || key === 'read' || key === '') return undefined;
+  return ACTION_MARK[key] ?? (actions.includes('forget') ? 'forgotten' : 'changed');
+}
+
 type Values = Record<string, unknown>;
 
 /** An object's attributes (undefined: absent, or not an object). */
@@ -73,7 +84,7 @@ function managed(plan: PlanJson): PlanResource[] {
 export function stackChanges(plan: PlanJson): StackChanges {
   const by = (mark: NodeMark) =>
     managed(plan)
-      .filter((r) => ACTION_MARK[r.change.actions.join(',')] === mark)
+      .filter((r) => markOf(r.change.actions) === mark)
       .map((r) => r.address)
       .sort();
   return {
@@ -213,7 +224,7 @@ export function planPicture(chain: Chain, plan: PlanJson): Picture {
   const found = resourcesByKey(plan, chain);
   const nodeMarks = new Map<string, NodeMark>();
   for (const [key, r] of found) {
-    const mark = ACTION_MARK[r.change.actions.join(',')];
+    const mark = markOf(r.change.actions);
     if (mark !== undefined) nodeMarks.set(key, mark);
   }
   const linkMarks = new Map<string, LinkMark>();
