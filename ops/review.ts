@@ -37,7 +37,8 @@ marked. The pull-request workflow posts it as a comment.
 
 Needs the credentials of a plan (as npm run diff). Write-only secret values are not needed.
 Values never appear: only addresses, names and paths. A stack whose state is in Terraform Cloud
-cannot save its plan locally: its section says so.
+is planned as a saved cloud plan (Terraform 1.6 or later; showing it as JSON needs a token that
+may administer the workspace); an engine that cannot save it fails that stack's section.
 
 Exit status: 0 no changes, 2 changes (in any stack), 1 error, as npm run diff.
 `;
@@ -48,10 +49,6 @@ async function planJson(stack: string, start: number): Promise<PlanJson> {
   progress(TOOL, `${stack}: init`, start);
   await terraform.init(stackDir);
   const synthesized = SynthesizedStack.read(stackDir);
-  if (synthesized.usesCloudBackend())
-    throw new CommandError(
-      `${stack} keeps its state in Terraform Cloud, whose plans cannot be saved here: see the plan of its workspace's run`,
-    );
   const env = { ...process.env, ...terraform.writeOnlyStandIns(synthesized, process.env) };
   const planDir = mkdtempSync(join(tmpdir(), 'review-plan-'));
   try {
