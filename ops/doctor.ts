@@ -16,13 +16,15 @@ import {
 import { type ResolvedTenant, tenantsOf } from '../environments/tenants';
 import { teamOption } from './stacks';
 import { diagnose } from './doctor/diagnose';
+import { renderDoctorMarkdown } from './doctor/markdown';
+import { chainOfTenants } from './review/chain';
 import type { CheckResult, DoctorContext } from './doctor/model';
 import { synthesizeInProcess } from './synthesized';
 import { Kubectl } from './kubectl';
 import { VaultClient } from './vault-http';
 
 const TOOL = 'doctor';
-const USAGE = `usage: npm run doctor -- --env NAME [--team NAME] [--identity deploy|drift|none] [--json] [--markdown] [--context KUBE_CONTEXT]
+const USAGE = `usage: npm run doctor -- --env NAME [--team NAME] [--identity deploy|drift|none] [--json|--markdown] [--context KUBE_CONTEXT]
 
 Checks a deployed environment link by link, in the order an ESO login travels:
 Vault reachable -> namespace -> KV v2 mount -> secrets -> policy -> auth method -> its config ->
@@ -38,6 +40,9 @@ login also tries to read one secret of every other tenant (which must be refused
                     drift check and the doctor need), deploy (npm run deploy asks this after a
                     failed deploy), or none
   --json            print the result as JSON
+  --markdown        print the result as Markdown (for a job summary): each link, and the
+                    chain's picture (cluster -> service account -> role -> policy -> paths ->
+                    store -> ExternalSecrets) with the broken links marked
   --context NAME    kubectl context (default: the current one)
 
 Needs VAULT_TOKEN (the drift identity's token is enough: npm run identities -- --env NAME
@@ -153,6 +158,8 @@ async function main(argv: string[]): Promise<number> {
         2,
       )}\n`,
     );
+  } else if (booleans.has('--markdown')) {
+    process.stdout.write(renderDoctorMarkdown(name, results, chainOfTenants(config, tenants)));
   } else {
     process.stdout.write(renderHuman(name, results));
   }

@@ -63,6 +63,11 @@ export interface EnvironmentDrift {
   readonly checkedAt: string;
   readonly resources: DriftedResource[];
   readonly error?: string;
+  /**
+   * The stack's chain as a Mermaid block (ops/review/picture.ts), the objects and links an
+   * apply would set back marked; absent where the plan could not be read (an error, a remote plan).
+   */
+  readonly picture?: string;
 }
 
 export const SENSITIVE = '(sensitive)';
@@ -209,6 +214,9 @@ function inline(value: Json | undefined): string {
   return `\`${oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine}\``;
 }
 
+const DRIFT_LEGEND =
+  'Marked: what an apply would set back (green: created or granted again, amber: changed), red crossed links: broken.';
+
 /** The human summary, in Markdown. */
 export function renderMarkdown(reports: readonly EnvironmentDrift[]): string {
   const lines: string[] = ['# Drift report', ''];
@@ -225,16 +233,16 @@ export function renderMarkdown(reports: readonly EnvironmentDrift[]): string {
       lines.push('The check could not run:', '', '```', r.error ?? '', '```');
       continue;
     }
-    if (r.resources.length === 0) {
+    if (r.resources.length === 0)
       lines.push('No drift: the infrastructure matches the configuration.');
-      continue;
-    }
     for (const resource of r.resources) {
       const whose = resource.tenant === undefined ? '' : ` (tenant ${resource.tenant})`;
       lines.push(`- \`${resource.address}\`${whose}: ${resource.kind}`);
       for (const a of resource.attributes)
         lines.push(`  - \`${a.path}\`: ${inline(a.before)} -> ${inline(a.after)}`);
     }
+    if (r.picture !== undefined)
+      lines.push('', `### Chain of ${r.environment}`, '', DRIFT_LEGEND, '', r.picture);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { VARIABLES, isSecretValuesVariable } from '../common/names';
 import { SynthesizedStack } from '../common/synthesized-stack';
 import {
   environmentNames,
@@ -23,6 +22,9 @@ import {
   driftFromPlan,
   renderMarkdown,
 } from './drift-report';
+import { type Chain, chainOfStack } from './review/chain';
+import { mermaidBlock } from './review/picture';
+import { planPicture } from './review/plan';
 import { inParallel, selectStacks, teamOption } from './stacks';
 import {
   outputDir,
@@ -36,6 +38,7 @@ import {
   synthesize,
   terraformBinary,
   unreachableLocalState,
+  writeOnlyStandIns,
 } from './terraform';
 
 /** How many stacks plan at once: each is an engine and three providers in memory. */
@@ -66,19 +69,6 @@ Exit status: 0 no drift, 2 drift, 1 error (a server unreachable, credentials ref
 out of reach, a bad argument).
 `;
 
-/** Stand-ins for write-only inputs: a plan needs a value, and write-only values never diff. */
-function writeOnlyStandIns(stack: SynthesizedStack, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [name, variable] of Object.entries(stack.variables())) {
-    if (env[`TF_VAR_${name}`] !== undefined) continue;
-    if (isSecretValuesVariable(name)) out[`TF_VAR_${name}`] = '{}';
-    else if (name === VARIABLES.esoVaultToken) out[`TF_VAR_${name}`] = 'drift-check-stand-in';
-    else if (variable.type !== undefined)
-      throw new CommandError(`variable "${name}" has no value; set TF_VAR_${name}`);
-  }
-  return out;
-}
-
 /** A report that the check could not run. */
 function failed(environment: string, checkedAt: string, error: string): EnvironmentDrift {
   return { environment, status: 'error', checkedAt, resources: [], error };
@@ -102,7 +92,7 @@ async function prepare(
 }
 
 /** One stack's refreshing plan, as a report (its environment, or `<environment>--<team>`). */
-async function checkStack(name: string): Promise<EnvironmentDrift> {
+async function checkStack(name: string, chain: Chain): Promise<EnvironmentDrift> {
   const start = Date.now();
   const checkedAt = new Date().toISOString();
   try {
@@ -143,12 +133,11 @@ async function checkStack(name: string): Promise<EnvironmentDrift> {
       // The JSON form holds sensitive values in clear: it is parsed here and never written.
       const shown = await run(tf, ['show', '-json', planFile], { cwd: stackDir, env });
       if (shown.code !== 0) return failed(name, checkedAt, summarizeTerraformError(shown.stderr));
-      const report = driftFromPlan(
-        name,
-        JSON.parse(shown.stdout) as PlanJson,
-        checkedAt,
-        stack.tenantNames(),
-      );
+      const planJson = JSON.parse(shown.stdout) as PlanJson;
+      const report = {
+        ...driftFromPlan(name, planJson, checkedAt, stack.tenantNames()),
+        picture: mermaidBlock(planPicture(chain, planJson)),
+      };
       progress(
         TOOL,
         `${name}: ${report.status === 'drift' ? `drift in ${report.resources.length} resource(s)` : 'no drift'}`,
@@ -177,23 +166,24 @@ async function main(argv: string[]): Promise<number> {
   const team = teamOption(values);
   if (team !== undefined && selected.length !== 1)
     throw new UsageError('--team needs exactly one --env: the environment the team is in');
-  const names = selectEnvironments(selected).map((e) => e.name);
+  const configs = selectEnvironments(selected);
+  const names = configs.map((e) => e.name);
   const reportDir = resolve(PROJECT_ROOT, values.get('--report-dir')?.[0] ?? 'reports');
 
   // One synthesis of them all; each stack then plans in its own directory, a few at once.
   progress(TOOL, `synthesizing ${names.join(', ')}`);
   await synthesize(names.join(','));
-  const stacks = names.flatMap((name) => {
-    const own = selectStacks(outputDir(), name, team);
+  const stacks = configs.flatMap((config) => {
+    const own = selectStacks(outputDir(), config.name, team);
     // An environment's stacks that cannot share TF_WORKSPACE are not planned in it.
     const shared = sharedWorkspaceRefusal(
       own.map((s) => ({ name: s, cloud: SynthesizedStack.read(stackDirOf(s)).cloudBlock() })),
     );
-    return own.map((stack) => ({ stack, refusal: shared }));
+    return own.map((stack) => ({ stack, refusal: shared, chain: chainOfStack(config, stack) }));
   });
-  const reports = await inParallel(stacks, PARALLEL_CHECKS, ({ stack, refusal }) =>
+  const reports = await inParallel(stacks, PARALLEL_CHECKS, ({ stack, refusal, chain }) =>
     refusal === undefined
-      ? checkStack(stack)
+      ? checkStack(stack, chain)
       : Promise.resolve(failed(stack, new Date().toISOString(), refusal)),
   );
 

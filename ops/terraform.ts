@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { type RunResult, runProcess, runShielded } from '../common/process';
 import { type CloudBlockRead, STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
+import { VARIABLES, isSecretValuesVariable } from '../common/names';
 import { CommandError } from './cli';
 
 export type { RunResult };
@@ -225,4 +226,23 @@ export function requireWorkspaces(
   }
   const shared = sharedWorkspaceRefusal(stacks);
   if (shared !== undefined) throw new CommandError(shared);
+}
+
+/**
+ * Stand-ins for write-only inputs (the drift check and the review plan without the values): a
+ * plan needs a value, and write-only values never diff.
+ */
+export function writeOnlyStandIns(
+  stack: SynthesizedStack,
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, variable] of Object.entries(stack.variables())) {
+    if (env[`TF_VAR_${name}`] !== undefined) continue;
+    if (isSecretValuesVariable(name)) out[`TF_VAR_${name}`] = '{}';
+    else if (name === VARIABLES.esoVaultToken) out[`TF_VAR_${name}`] = 'drift-check-stand-in';
+    else if (variable.type !== undefined)
+      throw new CommandError(`variable "${name}" has no value; set TF_VAR_${name}`);
+  }
+  return out;
 }

@@ -49,6 +49,10 @@ suites() {
     --json --outputFile=".lab/e2e-results/$name.json" "$@"
 }
 tenants_suite=__tests__/e2e/08-tenants.test.ts
+# The review suite deploys local-tenants as 08 does (the same stacks, namespaces and mount): it
+# runs in the tenant lane after 08's Terraform run, never beside 08. Under OpenTofu: review plans
+# with the engine's own `show -json`, which 08 covers under both engines.
+review_suite=__tests__/e2e/18-review.test.ts
 # Stops and swaps the lab's one ESO controller: runs alone, after the others.
 eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
 # The suites that deploy run under Terraform too (LAB_ENGINE=terraform); 02-05 and 07 exercise
@@ -72,10 +76,15 @@ suites tofu-tenants tofu cdktf.out.tenants "$tenants_suite" >.lab/e2e-tenants.lo
 tenants_pid=$!
 status=0
 tenants_status=0
-suites tofu tofu cdktf.out --testPathIgnorePatterns "$tenants_suite" "$eso_upgrade_suite" || status=$?
+suites tofu tofu cdktf.out --testPathIgnorePatterns "$tenants_suite" "$eso_upgrade_suite" \
+  "$review_suite" || status=$?
 wait "$tenants_pid" || tenants_status=$?
-suites terraform-tenants terraform cdktf.out.tenants-terraform "$tenants_suite" \
-  >>.lab/e2e-tenants.log 2>&1 &
+(
+  lane=0
+  suites terraform-tenants terraform cdktf.out.tenants-terraform "$tenants_suite" || lane=$?
+  suites tofu-review tofu cdktf.out.review "$review_suite" || lane=$?
+  exit "$lane"
+) >>.lab/e2e-tenants.log 2>&1 &
 tenants_pid=$!
 suites terraform terraform cdktf.out.terraform "${terraform_suites[@]}" || status=$?
 wait "$tenants_pid" || tenants_status=$?

@@ -199,7 +199,16 @@ export async function diff(v: StackVariant): Promise<Run> {
 
 /** One of the operations tools, run as `npm run <tool>` runs it. */
 export function opsTool(
-  tool: 'adopt' | 'deploy' | 'destroy' | 'diff' | 'doctor' | 'drift' | 'recover' | 'split-teams',
+  tool:
+    | 'adopt'
+    | 'deploy'
+    | 'destroy'
+    | 'diff'
+    | 'doctor'
+    | 'drift'
+    | 'recover'
+    | 'review'
+    | 'split-teams',
   args: readonly string[],
   options: {
     env?: NodeJS.ProcessEnv;
