@@ -4,12 +4,17 @@
 import { App } from 'cdktf';
 import { loadEnvironments } from '../../../environments';
 import { LEDGER_DIR, readLedger } from '../../../environments/ledger';
-import { environmentStacks } from '../../../stacks/environment-stacks';
+import { environmentStacks, writtenStacks } from '../../../stacks/environment-stacks';
 import { type VariantSpec, variantSource } from './variant-config';
 
 const spec = JSON.parse(process.env.E2E_VARIANT ?? '{"name":"local","changes":{}}') as VariantSpec;
 const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
 const [valid] = loadEnvironments(undefined, [variantSource(spec)], { ledgerDir });
 const app = new App();
-environmentStacks(app, valid, (stack) => readLedger(stack, ledgerDir));
+environmentStacks(
+  app,
+  valid,
+  (stack) => readLedger(stack, ledgerDir),
+  writtenStacks(process.env.STACKS),
+);
 app.synth();
