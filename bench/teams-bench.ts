@@ -1,6 +1,6 @@
 // Benchmark: an environment of team files at scale, each figure beside a same-run yardstick.
 //
-//   npm run bench:teams [-- --runs N] [--skip-lab]
+//   npm run bench:teams [-- --runs N] [--skip-lab | --plans-only]
 //
 // Generates `bench-teams` (bench/teams-app.ts: the lab's local-tenants with a KV mount, an auth
 // path and state files of its own) with team files of 10 secrets each, written to a temporary
@@ -15,7 +15,9 @@
 //    second plan of the 50 (npm run diff, every stack), and their destroy.
 // Deployed when the one-team plans run: at 2 teams the shared stack and both teams; at 50 and 200
 // the shared stack and t001..t050 (t051..t200 are synthesized, never deployed). Nothing is left
-// deployed. Writes .lab/bench/teams.txt and teams.json (npm run figures draws docs/teams-scale.svg).
+// deployed. Writes .lab/bench/teams.txt and teams.json (npm run figures draws docs/teams-scale.svg);
+// --skip-lab measures synthesis alone (teams-synth.txt/.json); --plans-only the one-team plans
+// alone, with only 2 teams deployed at every size (teams-plans.txt/.json).
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,7 +193,8 @@ function removeLeftovers(): void {
 interface LabFigures {
   readonly plans: PlanRow[];
   readonly deploys: { teams: number; deploy: Measured; destroy: Measured }[];
-  readonly secondPlan: Measured;
+  /** Undefined with --plans-only (no 50-team deploy). */
+  readonly secondPlan?: Measured;
 }
 
 /** What an interrupted earlier run left deployed: destroyed (its 50 teams cover any stage). */
@@ -202,14 +205,23 @@ function destroyEarlierRun(ws: Workspace): void {
   removeLeftovers();
 }
 
-/** Deploys, one-team plans at each size, the second plan of 50 and the destroys, in order. */
-function labRuns(ws: Workspace, tofu: string, runs: number): LabFigures {
+/**
+ * Deploys, one-team plans at each size, the second plan of 50 and the destroys, in order; with
+ * `plansOnly`, the one-team plans at every size with 2 teams deployed, and no 50-team deploy.
+ */
+function labRuns(ws: Workspace, tofu: string, runs: number, plansOnly: boolean): LabFigures {
   destroyEarlierRun(ws);
   removeLeftovers();
   ws.teams(2);
   const deploy2 = ops(ws, 'deploy', deployFlags);
-  const plans = [teamPlan(ws, tofu, 2, 'shared + t001..t002', runs)];
+  const sizes = plansOnly ? PLAN_TEAMS : [2];
+  const plans = sizes.map((t) => teamPlan(ws, tofu, t, 'shared + t001..t002', runs));
+  ws.teams(2);
   const destroy2 = ops(ws, 'destroy', deployFlags);
+  if (plansOnly) {
+    removeLeftovers();
+    return { plans, deploys: [{ teams: 2, deploy: deploy2, destroy: destroy2 }] };
+  }
   removeLeftovers();
   ws.teams(DEPLOYED_TEAMS);
   const deploy50 = ops(ws, 'deploy', deployFlags);
@@ -263,11 +275,12 @@ function reportLab(report: Report, lab: LabFigures, runs: number): number {
       `${label.padEnd(34)} ${m.seconds.toFixed(1).padStart(9)} ${''.padStart(7)} ${m.peakMb.toFixed(0).padStart(8)}  ${note}`,
     );
   for (const d of lab.deploys) once(`deploy ${d.teams} teams`, d.deploy);
-  once(
-    `second plan of ${DEPLOYED_TEAMS} teams (all stacks)`,
-    lab.secondPlan,
-    lab.secondPlan.code === 0 ? 'no changes' : `exit ${lab.secondPlan.code}: changes`,
-  );
+  if (lab.secondPlan)
+    once(
+      `second plan of ${DEPLOYED_TEAMS} teams (all stacks)`,
+      lab.secondPlan,
+      lab.secondPlan.code === 0 ? 'no changes' : `exit ${lab.secondPlan.code}: changes`,
+    );
   for (const d of lab.deploys) once(`destroy ${d.teams} teams`, d.destroy);
   return ratio;
 }
@@ -278,16 +291,21 @@ function main(): void {
     options: {
       runs: { type: 'string', default: '3' },
       'skip-lab': { type: 'boolean', default: false },
+      'plans-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    process.stdout.write(headerUsage(__filename, 19));
+    process.stdout.write(headerUsage(__filename, 20));
     return;
   }
   const runs = runsOption(TOOL, values.runs);
-  const report = new Report('teams');
-  const synth = synthesis(report, runs);
+  // Synthesis alone is saved apart: it never replaces the figures of a full run.
+  const plansOnly = values['plans-only'];
+  const report = new Report(
+    values['skip-lab'] ? 'teams-synth' : plansOnly ? 'teams-plans' : 'teams',
+  );
+  const synth = plansOnly ? [] : synthesis(report, runs);
   const data = { runs, secrets: SECRETS, measuredTeam: MEASURED_TEAM, synth };
   if (values['skip-lab']) {
     report.save(data);
@@ -296,7 +314,7 @@ function main(): void {
   const info = readLabInfo();
   const ws = workspace(labProcessEnv(info));
   try {
-    const lab = labRuns(ws, info.toolchain.tfBinary, runs);
+    const lab = labRuns(ws, info.toolchain.tfBinary, runs, plansOnly);
     const ratio = reportLab(report, lab, runs);
     report.save({ ...data, ...lab, planRatio: ratio, goal: 1.5 });
   } finally {
