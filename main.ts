@@ -7,7 +7,7 @@ import {
   loadEnvironments,
 } from './environments';
 import { LEDGER_DIR, readLedger } from './environments/ledger';
-import { environmentStacks } from './stacks/environment-stacks';
+import { environmentStacks, writtenStacks } from './stacks/environment-stacks';
 
 // ENVIRONMENTS=dev,local narrows synthesis to those stacks; unset means every environment.
 const selected = (process.env.ENVIRONMENTS ?? '')
@@ -24,9 +24,10 @@ try {
   const environments = loadEnvironments(selected, ALL_ENVIRONMENTS, { ledgerDir, teamsDir });
   for (const line of environmentWarnings(environments)) process.stderr.write(`warning: ${line}\n`);
   const app = new App();
-  // One stack per environment, and one per team file beside it.
+  // One stack per environment, and one per team file beside it; STACKS narrows what is written.
+  const written = writtenStacks(process.env.STACKS);
   for (const config of environments)
-    environmentStacks(app, config, (stack) => readLedger(stack, ledgerDir));
+    environmentStacks(app, config, (stack) => readLedger(stack, ledgerDir), written);
   app.synth();
 } catch (error) {
   // User mistakes (configuration, broken invariants) are reported as text, not stack traces.

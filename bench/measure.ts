@@ -1,6 +1,7 @@
 /** What the benchmark scripts share: running a command against the clock, medians, their usage. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
@@ -84,10 +85,65 @@ export class Report {
     process.stdout.write(`${text}\n`);
   }
 
-  save(): void {
+  /** Writes the table, and with `data` its figures as .lab/bench/<name>.json (for plots). */
+  save(data?: object): void {
     const dir = join(ROOT, '.lab', 'bench');
     mkdirSync(dir, { recursive: true });
-    const stamp = `measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    const now = new Date().toISOString();
+    const stamp = `measured ${now.slice(0, 16).replace('T', ' ')} UTC`;
     writeFileSync(join(dir, `${this.name}.txt`), `${[...this.lines, stamp].join('\n')}\n`);
+    if (data !== undefined)
+      writeFileSync(
+        join(dir, `${this.name}.json`),
+        `${JSON.stringify({ measured: now, ...data }, null, 2)}\n`,
+      );
   }
+}
+
+/** GNU time, for the peak RSS of a command (Debian package "time"). */
+export const GNU_TIME = '/usr/bin/time';
+
+/** One run of a command: its wall time, its exit code and its largest process's peak RSS. */
+export interface Measured {
+  readonly seconds: number;
+  readonly peakMb: number;
+  readonly code: number;
+}
+
+/**
+ * Runs a command under GNU time: wall time, exit code (one not in `ok` fails), and the peak RSS
+ * of the largest process it ran (the command or any child it waited for: ru_maxrss of
+ * RUSAGE_CHILDREN), not their sum.
+ */
+export function timedWithPeak(
+  tool: string,
+  command: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string; ok?: readonly number[] } = {},
+): Measured {
+  if (!existsSync(GNU_TIME))
+    fail(
+      tool,
+      `${GNU_TIME} not found: install it (Debian: apt-get install time) to measure memory`,
+    );
+  const dir = mkdtempSync(join(tmpdir(), 'bench-rss-'));
+  const rssFile = join(dir, 'rss');
+  const started = process.hrtime.bigint();
+  const result = spawnSync(GNU_TIME, ['-f', '%M', '-o', rssFile, ...command], {
+    cwd: options.cwd ?? ROOT,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const code = result.status ?? -1;
+  if (!(options.ok ?? [0]).includes(code))
+    fail(
+      tool,
+      `"${command.join(' ')}" exited ${code}:\n${(result.stdout + result.stderr).slice(-3000)}`,
+    );
+  // GNU time writes "Command exited with non-zero status N" before the figure.
+  const peakMb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop()) / 1024;
+  rmSync(dir, { recursive: true, force: true });
+  return { seconds, peakMb, code };
 }

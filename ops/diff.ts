@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { teamStackName } from '../common/names';
 import { SynthesizedStack } from '../common/synthesized-stack';
 import { environmentNames, EXIT, parseFlags, progress, requiredStack, runMain } from './cli';
 import { selectStacks, teamOption } from './stacks';
@@ -25,8 +26,9 @@ const USAGE = `usage: npm run diff -- --env NAME [--team NAME] [--app COMMAND]
 
 Shows what a deploy of one environment would change: synthesizes it, runs init when a stack's
 terraform block (backend, provider versions) changed since the last one, and plans each of its
-stacks (with team files: its own, then each team's; with --team, that team's alone). The same
-plan as cdktf diff, without cdktf's CLI start.
+stacks (with team files: its own, then each team's; with --team, that team's alone, and only its
+stack is written: every stack is still built and checked by the chain rules). The same plan as
+cdktf diff, without cdktf's CLI start.
 
   --env NAME     the environment (one of ${environmentNames()})
   --team NAME    only this team's stack (an environment with team files)
@@ -61,7 +63,13 @@ async function main(argv: string[]): Promise<number> {
   const { name, app } = requiredStack(values);
   const team = teamOption(values);
   const start = Date.now();
-  await synthesize(name, process.env, app);
+  // One team's plan writes that team's stack alone (every stack is still built and checked).
+  await synthesize(
+    name,
+    process.env,
+    app,
+    team === undefined ? undefined : [teamStackName(name, team)],
+  );
   const stacks = selectStacks(outputDir(), name, team);
   requireWorkspaces(
     stacks.map((s) => ({ name: s, cloud: SynthesizedStack.read(stackDirOf(s)).cloudBlock() })),

@@ -105,17 +105,25 @@ export function stackDirOf(stack: string, env: NodeJS.ProcessEnv = process.env):
 /**
  * Synthesizes one environment (with team files, its own stack and each team's) into the output
  * directory (where its local state paths point) and returns its own stack's directory. `app` is
- * a cdktf-style app command.
+ * a cdktf-style app command. With `only` (stack names), those stacks alone are written (STACKS):
+ * the others are built for the chain rules and listed in the manifest, their directories left
+ * as they were.
  */
 export async function synthesize(
   environment: string,
   env: NodeJS.ProcessEnv = process.env,
   app: string = DEFAULT_APP,
+  only?: readonly string[],
 ): Promise<string> {
   const [command, ...args] = app.split(/\s+/).filter(Boolean);
   const result = await run(command === 'node' ? process.execPath : command, args, {
     cwd: PROJECT_ROOT,
-    env: { ...env, ENVIRONMENTS: environment, CDKTF_OUTDIR: outputDir(env) },
+    env: {
+      ...env,
+      ENVIRONMENTS: environment,
+      CDKTF_OUTDIR: outputDir(env),
+      STACKS: only?.join(',') ?? '',
+    },
   });
   if (result.code !== 0)
     throw new CommandError(`synthesis of "${environment}" failed:\n${result.stderr.trim()}`);

@@ -6,16 +6,19 @@
 //
 // Sources: .lab/ci-times.tsv (.ci/run), .lab/test-all-times.tsv, .lab/unit-results.json,
 // .lab/e2e-results/<engine>[-<lane>].json (npm test: one per jest process),
-// .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants}.txt (npm run bench,
-// bench:plan, bench:tenants), and the build-times.tsv of a cold build (--build-times PATH:
-// build.sh's log in an LAB_CACHE_DIR that started empty), the .lab directory of a .ci/run
-// from empty caches (--cold-run) and .lab/verify-trim.txt (npm run lab -- verify-trim).
+// .lab/e2e-timings.tsv (the lab suites), .lab/bench/{synth,plan,tenants,teams}.txt (npm run
+// bench, bench:plan, bench:tenants, bench:teams; the last also draws docs/teams-scale.svg from
+// .lab/bench/teams.json, scripts/plot-teams.ts), and the build-times.tsv of a cold build
+// (--build-times PATH: build.sh's log in an LAB_CACHE_DIR that started empty), the .lab
+// directory of a .ci/run from empty caches (--cold-run) and .lab/verify-trim.txt (npm run lab --
+// verify-trim).
 // --check: exit 1 if the README is not what the sources say (nothing is written).
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import { VERIFY_TRIM_REPORT } from '../lab/verify-trim';
+import { TEAMS_SVG, teamsSvgFromBench } from './plot-teams';
 
 const ROOT = join(__dirname, '..');
 const README = join(ROOT, 'README.md');
@@ -183,6 +186,37 @@ function benchFigure(name: string): string | undefined {
   return codeBlock(read(join(LAB, 'bench', `${name}.txt`)));
 }
 
+/** bench:teams' full run, then the reruns of its parts (--skip-lab, --plans-only). */
+function teamsFigure(): string | undefined {
+  const full = read(join(LAB, 'bench', 'teams.txt'));
+  if (full === undefined) return undefined;
+  const parts = ['teams-synth', 'teams-plans'].flatMap(
+    (n) => read(join(LAB, 'bench', `${n}.txt`)) ?? [],
+  );
+  return codeBlock([full, ...parts].join('\n'));
+}
+
+/**
+ * The team benchmark's curve, drawn from the same run as its table: written, or with `check`
+ * compared; true when the SVG was not what the measurements say.
+ */
+function teamsPlot(check: boolean): boolean {
+  const svg = teamsSvgFromBench();
+  if (svg === undefined || read(TEAMS_SVG) === svg) return false;
+  if (check) process.stderr.write('figures: docs/teams-scale.svg is not what the sources say\n');
+  else writeFileSync(TEAMS_SVG, svg);
+  return true;
+}
+
+/** The header comment, as --help prints it. */
+function usage(): string {
+  return `${readFileSync(__filename, 'utf8')
+    .split('\n')
+    .slice(0, 15)
+    .map((l) => l.replace(/^\/\/ ?/, ''))
+    .join('\n')}\n`;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -193,13 +227,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    process.stdout.write(
-      `${readFileSync(__filename, 'utf8')
-        .split('\n')
-        .slice(0, 13)
-        .map((l) => l.replace(/^\/\/ ?/, ''))
-        .join('\n')}\n`,
-    );
+    process.stdout.write(usage());
     return 0;
   }
   const figures: Record<string, () => string | undefined> = {
@@ -210,9 +238,10 @@ async function main(): Promise<number> {
       values['build-times'] === undefined ? undefined : buildFigure(values['build-times']),
     'cold-ci': () =>
       values['cold-run'] === undefined ? undefined : coldRunFigure(values['cold-run']),
-    synth: () => benchFigure('synth'),
-    plan: () => benchFigure('plan'),
-    tenants: () => benchFigure('tenants'),
+    ...Object.fromEntries(
+      ['synth', 'plan', 'tenants'].map((name) => [name, () => benchFigure(name)]),
+    ),
+    teams: teamsFigure,
     'verify-trim': () => codeBlock(read(VERIFY_TRIM_REPORT(LAB))),
   };
   const before = readFileSync(README, 'utf8');
@@ -234,9 +263,10 @@ async function main(): Promise<number> {
   }
   // Tables as Prettier aligns them, so the README stays as `npm run lint` wants it.
   after = await format(after, { ...(await resolveConfig(README)), filepath: README });
+  const svgStale = teamsPlot(values.check);
   if (values.check) {
     if (after !== before) process.stderr.write('figures: the README is not what the sources say\n');
-    return after === before ? 0 : 1;
+    return after === before && !svgStale ? 0 : 1;
   }
   if (after !== before) writeFileSync(README, after);
   process.stdout.write(

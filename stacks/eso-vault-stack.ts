@@ -319,6 +319,25 @@ export class EsoVaultStack extends TerraformStack {
     this.readinessCheck(parts, served, stores, gate);
   }
 
+  /** Built and listed in the manifest only: synthesis was narrowed to other stacks. */
+  private listedOnly = false;
+
+  /**
+   * Leaves this stack out of a narrowed synthesis (`npm run diff -- --team`): it is still built
+   * and rendered for the environment's chain rules, and listed in the manifest (the tools read
+   * the environment's stacks there), but neither prepared, validated on its own nor written;
+   * its directory keeps what an earlier synthesis wrote.
+   */
+  listOnly(): void {
+    this.listedOnly = true;
+    this.synthesizer = { synthesize: (session) => void session.manifest.forStack(this) };
+  }
+
+  /** cdktf's preparing resolve (for cross-stack references, which no stack here makes). */
+  override prepareStack(): void {
+    if (!this.listedOnly) super.prepareStack();
+  }
+
   /** Each team's policy name, once per stack (several clusters share one set of policies). */
   private readonly policyNames = new Map<string, string>();
 

@@ -12,6 +12,8 @@ import { writeLedger } from '../../environments/ledger';
 import { localTenants } from '../../environments/local-tenants';
 import type { EnvironmentConfig } from '../../environments/types';
 import { join } from 'node:path';
+import { teamFileText, teamName } from '../../bench/team-folder';
+import { tenantFleet } from '../../bench/tenant-fleet';
 import { type TeamFolder, copyTeamFolder } from '../support/team-folder';
 
 let folder: TeamFolder;
@@ -186,6 +188,43 @@ describe('refusals name the file and the key', () => {
     expect(said(problemsOf({ ...localTenants, tenants: [] }))[0]).toBe(
       '(environment): tenants = []: none beside teamFiles: exactly one of secrets, tenants or teamFiles (the teams are the files of environments/teams/local-tenants/)',
     );
+  });
+});
+
+describe('size: each team is a stack of its own', () => {
+  /** `count` generated team files of `secrets` secrets each, in place of the shipped ones. */
+  function generated(count: number, secrets: number): void {
+    folder.write('payments.yaml', undefined);
+    folder.write('search.yaml', undefined);
+    for (let i = 1; i <= count; i++)
+      folder.write(`${teamName(i)}.json`, teamFileText(teamName(i), secrets));
+  }
+
+  it('takes 200 teams of 10 secrets (2000 in all, over the one-stack bound of 1000)', () => {
+    generated(200, 10);
+    expect(problemsOf()).toEqual([]);
+  });
+
+  it('refuses a team of more than 1000 secrets, naming its file', () => {
+    generated(2, 1);
+    folder.write('t002.json', teamFileText('t002', 1001));
+    expect(said(problemsOf())).toEqual([
+      `${join(FOLDER, 't002.json')}: secrets = "(1001 secrets)": at most 1000 secrets in one team: its stack's plan reads them all; split the team`,
+    ]);
+  });
+
+  it('refuses more than 4000 secrets in all the team files of an environment', () => {
+    generated(5, 801);
+    expect(said(problemsOf())).toEqual([
+      '(environment): tenants[].secrets = "(4005 secrets)": at most 4000 secrets in all the team files of one environment: each team plans its own stack, but every synthesis builds them all (4005 would write about 10 MB of configuration); split them into several environments',
+    ]);
+  });
+
+  it('keeps the one-stack bound for inline tenants', () => {
+    const tenants = tenantFleet(2, 501);
+    expect(said(problemsOf({ ...localTenants, teamFiles: undefined, tenants }))).toEqual([
+      '(environment): tenants[].secrets = "(1002 secrets)": at most 1000 secrets in one environment: each adds resources and JSON every plan reads (1002 would write about 2 MB of configuration); split them into several environments',
+    ]);
   });
 });
 

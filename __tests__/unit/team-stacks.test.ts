@@ -3,7 +3,10 @@
  * its stack, at the addresses they had in the one-stack layout; a change in one team's file
  * changes that team's stack alone; the chain rules still see the whole environment.
  */
-import { Testing } from 'cdktf';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Testing } from 'cdktf';
 import { teamStackName } from '../../common/names';
 import { mergeStacks } from '../../common/merged-stacks';
 import { type Json, type StackJson, resolve } from '../../common/stack-json';
@@ -12,7 +15,7 @@ import { loadEnvironments } from '../../environments';
 import { localTenants } from '../../environments/local-tenants';
 import { resolveTeamFiles } from '../../environments/team-files';
 import type { EnvironmentConfig } from '../../environments/types';
-import { environmentStacks } from '../../stacks/environment-stacks';
+import { environmentStacks, writtenStacks } from '../../stacks/environment-stacks';
 import { synthTexts, variant } from '../support/stack';
 import { copyTeamFolder } from '../support/team-folder';
 
@@ -163,6 +166,61 @@ describe("a change in one team's file", () => {
     expect(changedStacks(sharedStore, () => folder.write('billing.yaml', billing))).toEqual([
       'local-tenants',
       'local-tenants--billing',
+    ]);
+  });
+});
+
+describe('a synthesis narrowed to some stacks (npm run diff -- --team)', () => {
+  const outdirs: string[] = [];
+  afterAll(() => outdirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  /** local-tenants synthesized into a fresh directory, writing `written` (all when undefined). */
+  function synthesizedInto(written?: readonly string[]) {
+    const outdir = mkdtempSync(join(tmpdir(), 'narrowed-'));
+    outdirs.push(outdir);
+    const app = new App({ outdir });
+    const stacks = environmentStacks(app, loaded, undefined, written);
+    return { outdir, stacks, synth: () => app.synth() };
+  }
+
+  it('writes the selected stack alone, the same JSON as a whole synthesis, and lists them all', () => {
+    const whole = synthesizedInto();
+    whole.synth();
+    const narrowed = synthesizedInto(['local-tenants--search']);
+    narrowed.synth();
+    expect(readdirSync(join(narrowed.outdir, 'stacks'))).toEqual(['local-tenants--search']);
+    const text = (dir: string) =>
+      readFileSync(join(dir, 'stacks', 'local-tenants--search', 'cdk.tf.json'), 'utf8');
+    expect(text(narrowed.outdir)).toBe(text(whole.outdir));
+    const manifest = (dir: string) =>
+      JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+        stacks: Record<string, { dependencies: string[] }>;
+      };
+    expect(manifest(narrowed.outdir).stacks).toEqual(manifest(whole.outdir).stacks);
+  });
+
+  it('still runs the chain rules over every stack: a stack left unwritten is checked', () => {
+    const narrowed = synthesizedInto(['local-tenants--payments']);
+    const search = narrowed.stacks.find((s) => s.node.id === 'local-tenants--search')!;
+    const policy = search.node
+      .findAll()
+      .find(
+        (c) => (c as { terraformResourceType?: string }).terraformResourceType === 'vault_policy',
+      ) as unknown as { addOverride: (p: string, v: unknown) => void };
+    policy.addOverride(
+      'policy',
+      'path "teams/data/search/opensearch" {\n  capabilities = ["read"]\n}\npath "teams/data/payments/database" {\n  capabilities = ["read"]\n}\n',
+    );
+    expect(narrowed.synth).toThrow(
+      '[CHAIN-001] policy "eso-search": path "teams/data/payments/database" is a secret of tenant "payments", not of "search"',
+    );
+  });
+
+  it('reads the selection from STACKS: comma-separated names, none when unset or empty', () => {
+    expect(writtenStacks(undefined)).toBeUndefined();
+    expect(writtenStacks(' , ')).toBeUndefined();
+    expect(writtenStacks(' local-tenants--search, local-tenants ,')).toEqual([
+      'local-tenants--search',
+      'local-tenants',
     ]);
   });
 });

@@ -26,6 +26,13 @@ export const LIMITS = {
    */
   maxSecrets: 1000,
   /**
+   * Secrets of an environment of team files, all its teams together (each team's stack holds at
+   * most maxSecrets): twice the most the benchmarks measure (200 teams x 10, npm run
+   * bench:teams). A team's plan reads its own stack only, but synthesis builds every stack (the
+   * chain rules see the whole environment), so the whole still has a bound.
+   */
+  maxTeamFilesSecrets: 4000,
+  /**
    * Clusters of one environment: blue/green and a regional pair of each is four; each adds a
    * provider pair, an auth method and a copy of every team's Kubernetes objects to every plan.
    */

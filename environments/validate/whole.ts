@@ -52,17 +52,40 @@ export function validateText(c: Checker, env: Obj): void {
   }
 }
 
-/** At most LIMITS.maxSecrets secrets in one environment, tenants' included. */
+const secretCount = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+
+/**
+ * At most LIMITS.maxSecrets secrets in one stack: an environment's, tenants' included, or with
+ * team files each team's (its plan reads its own stack), and LIMITS.maxTeamFilesSecrets in all.
+ */
 export function validateSize(c: Checker, env: Obj): void {
   const lists = Array.isArray(env.tenants)
     ? env.tenants.map((t: unknown) => (isObject(t) ? t.secrets : undefined))
     : [env.secrets];
-  const count = lists.reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 0), 0);
-  if (count > LIMITS.maxSecrets)
+  const count = lists.reduce<number>((n, l) => n + secretCount(l), 0);
+  const mb = (n: number) => Math.round((n * 2.5) / 1024);
+  if (typeof env.teamFiles !== 'string' || !Array.isArray(env.tenants)) {
+    if (count > LIMITS.maxSecrets)
+      c.add(
+        Array.isArray(env.tenants) ? 'tenants[].secrets' : 'secrets',
+        `(${count} secrets)`,
+        `at most ${LIMITS.maxSecrets} secrets in one environment: each adds resources and JSON every plan reads (${count} would write about ${mb(count)} MB of configuration); split them into several environments`,
+      );
+    return;
+  }
+  lists.forEach((list, i) => {
+    if (secretCount(list) > LIMITS.maxSecrets)
+      c.add(
+        `tenants[${i}].secrets`,
+        `(${secretCount(list)} secrets)`,
+        `at most ${LIMITS.maxSecrets} secrets in one team: its stack's plan reads them all; split the team`,
+      );
+  });
+  if (count > LIMITS.maxTeamFilesSecrets)
     c.add(
-      Array.isArray(env.tenants) ? 'tenants[].secrets' : 'secrets',
+      'tenants[].secrets',
       `(${count} secrets)`,
-      `at most ${LIMITS.maxSecrets} secrets in one environment: each adds resources and JSON every plan reads (${count} would write about ${Math.round((count * 2.5) / 1024)} MB of configuration); split them into several environments`,
+      `at most ${LIMITS.maxTeamFilesSecrets} secrets in all the team files of one environment: each team plans its own stack, but every synthesis builds them all (${count} would write about ${mb(count)} MB of configuration); split them into several environments`,
     );
 }
 
