@@ -16,7 +16,7 @@
  * (08) runs beside the chain suites with payments and search in team-* namespaces.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { kvV2Paths } from '../../common/chain/kv-path';
@@ -30,12 +30,10 @@ import {
   type StackVariant,
   ensureDestroyed,
   eventually,
-  exec,
-  lab,
   opsDeploy,
+  plannedActions,
   secretValue,
   splitTeams,
-  stackDir,
   stateFile,
   vault,
 } from './support/lab-chain';
@@ -189,44 +187,6 @@ function stateAddresses(stack: string): string[] {
     .sort();
 }
 
-interface Change {
-  readonly address: string;
-  readonly change: { readonly actions: readonly string[] };
-}
-
-/**
- * A saved plan of each stack, as actions -> addresses (the construct hash dropped); unchanged
- * objects and data sources read are left out. Fails on a plan that errs.
- */
-async function plannedActions(): Promise<Record<string, Record<string, string[]>>> {
-  const tf = lab().toolchain.tfBinary;
-  const result: Record<string, Record<string, string[]>> = {};
-  for (const stack of STACKS) {
-    const cwd = stackDir(upgraded, stack);
-    let shown: Run;
-    try {
-      const planned = await exec(
-        tf,
-        ['plan', '-input=false', '-no-color', '-lock=false', '-out=e2e.tfplan'],
-        { cwd },
-      );
-      expect(ok(planned)).toEqual({ code: 0, tail: '' });
-      shown = await exec(tf, ['show', '-json', 'e2e.tfplan'], { cwd, quiet: true });
-    } finally {
-      rmSync(join(cwd, 'e2e.tfplan'), { force: true });
-    }
-    expect({ code: shown.code }).toEqual({ code: 0 });
-    const byAction: Record<string, string[]> = {};
-    for (const c of (JSON.parse(shown.stdout) as { resource_changes?: Change[] })
-      .resource_changes ?? [])
-      (byAction[c.change.actions.join('+')] ??= []).push(c.address.replace(/_[0-9A-F]{8}$/, ''));
-    for (const quiet of ['no-op', 'read', 'open']) delete byAction[quiet];
-    for (const list of Object.values(byAction)) list.sort();
-    result[stack] = byAction;
-  }
-  return result;
-}
-
 /** `split-teams`' listing: stack -> the addresses it moves (or moved). */
 function listedMoves(run: Run): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -333,7 +293,7 @@ it(
 it(
   "the plans replace, recreate and change nothing of a team's: only the takeover guard goes from the environment to each team",
   async () => {
-    const planned = await plannedActions();
+    const planned = await plannedActions(upgraded, STACKS);
     const guard = [
       'kubernetes_manifest.takeover-guard_binding',
       'kubernetes_manifest.takeover-guard_policy',
@@ -364,7 +324,7 @@ it(
 it(
   'a second plan of every stack is empty, and a second split moves nothing',
   async () => {
-    const planned = await plannedActions();
+    const planned = await plannedActions(upgraded, STACKS);
     expect(planned).toEqual(Object.fromEntries(STACKS.map((s) => [s, {}])));
     const again = await splitTeams(upgraded);
     expect(ok(again)).toEqual({ code: 0, tail: '' });

@@ -222,13 +222,32 @@ export function opsTool(
   );
 }
 
-/** `npm run deploy` for the variant (the ops tool: cdktf deploy, then its own follow-ups). */
-export async function opsDeploy(v: StackVariant): Promise<Run> {
+/**
+ * `npm run deploy` for the variant (the ops tool: cdktf deploy, then its own follow-ups); with
+ * `team`, `--team` (that team's stack alone).
+ */
+export async function opsDeploy(v: StackVariant, team?: string): Promise<Run> {
   return opsTool(
     'deploy',
-    ['--env', v.name, '--app', VARIANT_APP, '--auto-approve', '--skip-provider-lock'],
+    [
+      '--env',
+      v.name,
+      ...(team === undefined ? [] : ['--team', team]),
+      '--app',
+      VARIANT_APP,
+      '--auto-approve',
+      '--skip-provider-lock',
+    ],
     { env: cdktfEnv(v) },
   );
+}
+
+/** `npm run diff` for the variant (every stack's plan; with `team`, that team's alone). */
+export async function opsDiff(v: StackVariant, team?: string): Promise<Run> {
+  const teamArgs = team === undefined ? [] : ['--team', team];
+  return opsTool('diff', ['--env', v.name, ...teamArgs, '--app', VARIANT_APP], {
+    env: cdktfEnv(v),
+  });
 }
 
 /** `npm run split-teams` for the variant (with `--plan-only`: what would move). */
@@ -304,6 +323,49 @@ export async function savedPlanJson(v: StackVariant): Promise<Run> {
   } finally {
     rmSync(saved, { force: true });
   }
+}
+
+interface PlannedChange {
+  readonly address: string;
+  readonly change: { readonly actions: readonly string[] };
+}
+
+/**
+ * A saved plan of each of `stacks` (the variant's, deployed), as actions -> addresses (the
+ * construct hash dropped); unchanged objects and data sources read are left out. Throws on a
+ * plan that errs.
+ */
+export async function plannedActions(
+  v: StackVariant,
+  stacks: readonly string[],
+): Promise<Record<string, Record<string, string[]>>> {
+  const tf = lab().toolchain.tfBinary;
+  const result: Record<string, Record<string, string[]>> = {};
+  for (const stack of stacks) {
+    const cwd = stackDir(v, stack);
+    let shown: Run;
+    try {
+      const planned = await exec(
+        tf,
+        ['plan', '-input=false', '-no-color', '-lock=false', '-out=e2e.tfplan'],
+        { cwd },
+      );
+      if (planned.code !== 0)
+        throw new Error(`plan of ${stack}: ${(planned.stdout + planned.stderr).slice(-3000)}`);
+      shown = await exec(tf, ['show', '-json', 'e2e.tfplan'], { cwd, quiet: true });
+    } finally {
+      rmSync(join(cwd, 'e2e.tfplan'), { force: true });
+    }
+    if (shown.code !== 0) throw new Error(`show of ${stack}'s plan: ${shown.stderr.slice(-3000)}`);
+    const byAction: Record<string, string[]> = {};
+    for (const c of (JSON.parse(shown.stdout) as { resource_changes?: PlannedChange[] })
+      .resource_changes ?? [])
+      (byAction[c.change.actions.join('+')] ??= []).push(c.address.replace(/_[0-9A-F]{8}$/, ''));
+    for (const quiet of ['no-op', 'read', 'open']) delete byAction[quiet];
+    for (const list of Object.values(byAction)) list.sort();
+    result[stack] = byAction;
+  }
+  return result;
 }
 
 /** Removes whatever an earlier, interrupted run of this variant left behind. */
