@@ -66,11 +66,11 @@ eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
 # teams, namespaces (upgrade-*), mount and auth path are its own, so it runs beside the tenant
 # suite (08, payments and search in team-*), and it must not meet 03's OpenBao restart, which
 # the chain lane's one-by-one order rules out.
-# 18 (a team's blast radius: diff and deploy --team of one team's stack, refusals of a team
+# 19 (a team's blast radius: diff and deploy --team of one team's stack, refusals of a team
 # file's mistakes) runs under both too, after 17, for the same reasons: its environment, teams,
 # namespaces (blast-*), mount, auth path and team folder (a copy under .lab/) are its own.
 terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/16-clusters.test.ts
-  __tests__/e2e/17-team-files-upgrade.test.ts __tests__/e2e/18-team-blast-radius.test.ts)
+  __tests__/e2e/17-team-files-upgrade.test.ts __tests__/e2e/19-team-blast-radius.test.ts)
 # The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
 # paths and stores): it runs beside the chain suites, which share the local chain and run one by
 # one, under each engine in turn. In phases, because 03 restarts OpenBao (a dev server: its data
