@@ -61,16 +61,22 @@ export function runCdktfShielded(
 export const CDKTF = join(PROJECT_ROOT, 'node_modules', '.bin', 'cdktf');
 
 /**
- * `cdktf deploy|destroy NAME...` with the pass-through flags the ops tools accept. Several
- * stacks (an environment and its teams') run `parallel` at a time, in their dependency order; a
- * team's stack alone runs without its environment's, which is deployed already.
+ * `cdktf deploy|destroy NAME...` with the pass-through flags the ops tools accept. cdktf
+ * synthesizes into the tool's output directory (CDKTF_OUTDIR), the one whose stacks the tool
+ * checked: cdktf itself reads only cdktf.json. Several stacks (an environment and its teams') run
+ * `parallel` at a time, in their dependency order; a team's stack alone runs without its
+ * environment's, which is deployed already.
  */
 export function cdktfArgs(
   command: 'deploy' | 'destroy',
   stack: string | readonly string[],
   flags: ReadonlySet<string>,
   app: string | undefined,
-  options: { readonly parallel?: number; readonly alone?: boolean } = {},
+  options: {
+    readonly parallel?: number;
+    readonly alone?: boolean;
+    readonly env?: NodeJS.ProcessEnv;
+  } = {},
 ): string[] {
   const stacks = typeof stack === 'string' ? [stack] : stack;
   return [
@@ -78,6 +84,8 @@ export function cdktfArgs(
     ...stacks,
     ...['--auto-approve', '--skip-provider-lock'].filter((f) => flags.has(f)),
     ...(app ? ['--app', app] : []),
+    '--output',
+    relative(PROJECT_ROOT, outputDir(options.env)),
     ...(stacks.length > 1 && options.parallel ? ['--parallelism', String(options.parallel)] : []),
     ...(options.alone ? ['--ignore-missing-stack-dependencies'] : []),
   ];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../ops/cli';
 import { inParallel, selectStacks, teamOption } from '../../ops/stacks';
 import { type StateFile, type StateResource, moveResources } from '../../ops/team-state';
-import { cdktfArgs } from '../../ops/terraform';
+import { PROJECT_ROOT, cdktfArgs, outputDir } from '../../ops/terraform';
 
 describe('the stacks a command covers', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-out-'));
@@ -53,18 +53,53 @@ describe('the stacks a command covers', () => {
     expect(
       cdktfArgs('deploy', ['e', 'e--a', 'e--b'], new Set(['--auto-approve']), undefined, {
         parallel: 4,
+        env: {},
       }),
-    ).toEqual(['deploy', 'e', 'e--a', 'e--b', '--auto-approve', '--parallelism', '4']);
-    expect(cdktfArgs('destroy', ['e--a'], new Set(), undefined, { alone: true })).toEqual([
+    ).toEqual([
+      'deploy',
+      'e',
+      'e--a',
+      'e--b',
+      '--auto-approve',
+      '--output',
+      'cdktf.out',
+      '--parallelism',
+      '4',
+    ]);
+    expect(cdktfArgs('destroy', ['e--a'], new Set(), undefined, { alone: true, env: {} })).toEqual([
       'destroy',
       'e--a',
+      '--output',
+      'cdktf.out',
       '--ignore-missing-stack-dependencies',
     ]);
-    expect(cdktfArgs('deploy', 'local', new Set(), 'node app.js')).toEqual([
+    expect(cdktfArgs('deploy', 'local', new Set(), 'node app.js', { env: {} })).toEqual([
       'deploy',
       'local',
       '--app',
       'node app.js',
+      '--output',
+      'cdktf.out',
+    ]);
+  });
+
+  it('cdktf synthesizes where the tool read the stacks: CDKTF_OUTDIR, not cdktf.json', () => {
+    // An e2e run under Terraform synthesizes into cdktf.out.terraform; cdktf's own default would
+    // deploy from cdktf.out (another run's stacks) and leave the checked directory behind.
+    const env = { CDKTF_OUTDIR: 'cdktf.out.terraform' };
+    expect(cdktfArgs('deploy', 'local', new Set(), undefined, { env })).toEqual([
+      'deploy',
+      'local',
+      '--output',
+      'cdktf.out.terraform',
+    ]);
+    expect(outputDir(env)).toBe(join(PROJECT_ROOT, 'cdktf.out.terraform'));
+    expect(cdktfArgs('destroy', 'e--a', new Set(), undefined, { alone: true, env })).toEqual([
+      'destroy',
+      'e--a',
+      '--output',
+      'cdktf.out.terraform',
+      '--ignore-missing-stack-dependencies',
     ]);
   });
 

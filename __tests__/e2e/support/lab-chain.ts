@@ -197,7 +197,11 @@ export async function diff(v: StackVariant): Promise<Run> {
   return cdktfVariant('diff', v);
 }
 
-/** One of the operations tools, run as `npm run <tool>` runs it. */
+/**
+ * One of the operations tools, run as `npm run <tool>` runs it, in the suite's output directory
+ * (CDKTF_OUTDIR), where the suite's own cdktf runs and plans look: the tools' default, cdktf.out,
+ * is the OpenTofu run's.
+ */
 export function opsTool(
   tool:
     | 'adopt'
@@ -215,11 +219,10 @@ export function opsTool(
     interruptWhen?: (stdoutSoFar: string) => NodeJS.Signals | undefined;
   } = {},
 ): Promise<Run> {
-  return exec(
-    process.execPath,
-    [join(ROOT, 'scripts/run-ts.js'), `ops/${tool}.ts`, ...args],
-    options,
-  );
+  return exec(process.execPath, [join(ROOT, 'scripts/run-ts.js'), `ops/${tool}.ts`, ...args], {
+    ...options,
+    env: { ...(options.env ?? labEnvironment()), CDKTF_OUTDIR: CDKTF_OUT },
+  });
 }
 
 /**
