@@ -59,9 +59,6 @@ eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
 # the ops tools, the doctor and ESO itself, whose engine-dependent part (plan, apply, import) 01,
 # 06 and 08 cover, so they stay on OpenTofu (lab/README.md, "Engines"). 16 (two clusters: moves
 # across provider aliases, removed blocks) runs under both; the lab's up starts its second cluster.
-# 06 is out of the Terraform lane until a run there shows the fix of its "spawn .../terraform
-# ENOENT" (2026-12-04: the ops tools deployed from cdktf.out, not the suite's output directory;
-# README, "Engines").
 # 17 (the upgrade to team files: split-teams moves state, which each engine writes and pushes)
 # runs under both too, last of each chain lane (the suites run in name order): its environment,
 # teams, namespaces (upgrade-*), mount and auth path are its own, so it runs beside the tenant
@@ -70,7 +67,8 @@ eso_upgrade_suite=__tests__/e2e/11-eso-upgrade.test.ts
 # 19 (a team's blast radius: diff and deploy --team of one team's stack, refusals of a team
 # file's mistakes) runs under both too, after 17, for the same reasons: its environment, teams,
 # namespaces (blast-*), mount, auth path and team folder (a copy under .lab/) are its own.
-terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/16-clusters.test.ts
+terraform_suites=(__tests__/e2e/01-deploy-modes.test.ts __tests__/e2e/06-day-two.test.ts
+  __tests__/e2e/16-clusters.test.ts
   __tests__/e2e/17-team-files-upgrade.test.ts __tests__/e2e/19-team-blast-radius.test.ts)
 # The tenant suite deploys objects of its own (team-* namespaces, the teams mount, its own auth
 # paths and stores): it runs beside the chain suites, which share the local chain and run one by
