@@ -7,7 +7,7 @@ import {
   loadEnvironments,
 } from './environments';
 import { LEDGER_DIR, readLedger } from './environments/ledger';
-import { environmentStacks, writtenStacks } from './stacks/environment-stacks';
+import { synthesizeEnvironments } from './stacks/environment-stacks';
 
 // ENVIRONMENTS=dev,local narrows synthesis to those stacks; unset means every environment.
 const selected = (process.env.ENVIRONMENTS ?? '')
@@ -23,12 +23,13 @@ try {
   const teamsDir = process.env.TEAMS_DIR || undefined;
   const environments = loadEnvironments(selected, ALL_ENVIRONMENTS, { ledgerDir, teamsDir });
   for (const line of environmentWarnings(environments)) process.stderr.write(`warning: ${line}\n`);
-  const app = new App();
   // One stack per environment, and one per team file beside it; STACKS narrows what is written.
-  const written = writtenStacks(process.env.STACKS);
-  for (const config of environments)
-    environmentStacks(app, config, (stack) => readLedger(stack, ledgerDir), written);
-  app.synth();
+  synthesizeEnvironments(
+    new App(),
+    environments,
+    (stack) => readLedger(stack, ledgerDir),
+    process.env.STACKS,
+  );
 } catch (error) {
   // User mistakes (configuration, broken invariants) are reported as text, not stack traces.
   const message =

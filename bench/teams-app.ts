@@ -7,7 +7,7 @@ import { App } from 'cdktf';
 import { loadEnvironments } from '../environments';
 import { LEDGER_DIR, readLedger } from '../environments/ledger';
 import { localTenants } from '../environments/local-tenants';
-import { environmentStacks, writtenStacks } from '../stacks/environment-stacks';
+import { synthesizeEnvironments } from '../stacks/environment-stacks';
 import { BENCH_TEAMS } from './team-folder';
 
 const ledgerDir = process.env.LEDGER_DIR || LEDGER_DIR;
@@ -27,11 +27,9 @@ const [config] = loadEnvironments(
   ],
   { ledgerDir, teamsDir: process.env.TEAMS_DIR || undefined },
 );
-const app = new App();
-environmentStacks(
-  app,
-  config,
+synthesizeEnvironments(
+  new App(),
+  [config],
   (stack) => readLedger(stack, ledgerDir),
-  writtenStacks(process.env.STACKS),
+  process.env.STACKS,
 );
-app.synth();

@@ -7,9 +7,12 @@
 // TEAMS_DIR (with an empty LEDGER_DIR of its own), and measures N times (default 3; the median
 // wall time, the largest peak RSS):
 //  - synthesis of 2, 50 and 200 teams, writing every stack and writing t001's alone (STACKS, as
-//    npm run diff -- --team does), beside the same app with one team (the yardstick);
+//    npm run diff -- --team does): cold (a fresh output directory), and after a one-secret change
+//    in t001 with the other teams kept from a synthesis before (stacks/remembered-stacks.ts),
+//    beside the same app with one team (the yardstick);
 //  - in the lab (npm run lab -- up), `npm run diff -- --env bench-teams --team t001` after a
-//    one-secret change (an 11th secret in t001's file) at 2, 50 and 200 teams, beside a bare
+//    one-secret change (an 11th secret in t001's file) at 2, 50 and 200 teams: once with nothing
+//    remembered (cold), then N times (the others remembered by the first), beside a bare
 //    `tofu plan` of t001's stack directory (the yardstick);
 //  - once: the deploy of 2 teams, then of 50 teams, each from nothing (npm run deploy), the
 //    second plan of the 50 (npm run diff, every stack), and their destroy.
@@ -99,20 +102,36 @@ interface SynthRow {
   readonly teams: number;
   /** Every stack written (npm run synth, deploy). */
   readonly figure: Figure;
-  /** t001's stack alone written (STACKS, as npm run diff -- --team writes it). */
+  /** t001's stack alone written (STACKS, as npm run diff -- --team writes it), nothing remembered. */
   readonly oneWritten: Figure;
+  /** The same after a one-secret change in t001, the other teams remembered by a synthesis before. */
+  readonly remembered: Figure;
 }
 
-/** The app, in a fresh process and a fresh output directory. */
-function synthOnce(ws: Workspace, only: string): Measured {
-  const outdir = mkdtempSync(join(tmpdir(), 'bench-out-'));
+/** The app, in a fresh process, into `outdir` (a fresh output directory when not given). */
+function synthOnce(ws: Workspace, only: string, outdir?: string): Measured {
+  const dir = outdir ?? mkdtempSync(join(tmpdir(), 'bench-out-'));
   const run = timedWithPeak(TOOL, [node, runTs, 'bench/teams-app.ts'], {
     ...ws.env,
-    CDKTF_OUTDIR: outdir,
+    CDKTF_OUTDIR: dir,
     STACKS: only,
   });
-  rmSync(outdir, { recursive: true, force: true });
+  if (outdir === undefined) rmSync(dir, { recursive: true, force: true });
   return run;
+}
+
+/**
+ * t001's stack written after a one-secret change in its file, into an output directory where a
+ * synthesis of every stack came first (the others are recalled, stacks/remembered-stacks.ts).
+ */
+function rememberedSynth(ws: Workspace, runs: number): Figure {
+  const outdir = mkdtempSync(join(tmpdir(), 'bench-out-'));
+  synthOnce(ws, '', outdir);
+  writeTeamFile(ws.teamsDir, BENCH_TEAMS, MEASURED_TEAM, SECRETS + 1);
+  const figure = repeat(runs, () => synthOnce(ws, `${BENCH_TEAMS}--${MEASURED_TEAM}`, outdir));
+  writeTeamFile(ws.teamsDir, BENCH_TEAMS, MEASURED_TEAM, SECRETS);
+  rmSync(outdir, { recursive: true, force: true });
+  return figure;
 }
 
 /** Synthesis at each size, writing every stack and writing one team's, beside one team. */
@@ -131,14 +150,17 @@ function synthesis(report: Report, runs: number): SynthRow[] {
     ws.teams(teams);
     const figure = repeat(runs, () => synthOnce(ws, ''));
     const oneWritten = repeat(runs, () => synthOnce(ws, `${BENCH_TEAMS}--${MEASURED_TEAM}`));
-    rows.push({ teams, figure, oneWritten });
+    const remembered = rememberedSynth(ws, runs);
+    rows.push({ teams, figure, oneWritten, remembered });
     const yardstick = teams === 1 ? undefined : rows[0].figure.medianS;
     line(
       teams === 1 ? '1 team (yardstick)' : `${teams} teams, every stack written`,
       figure,
       yardstick,
     );
-    if (teams > 1) line(`${teams} teams, ${MEASURED_TEAM}'s stack written`, oneWritten, yardstick);
+    if (teams === 1) continue;
+    line(`${teams} teams, ${MEASURED_TEAM}'s written, cold`, oneWritten, yardstick);
+    line(`${teams} teams, ${MEASURED_TEAM}'s written, others kept`, remembered, yardstick);
   }
   ws.remove();
   return rows;
@@ -160,14 +182,27 @@ const deployFlags = ['--auto-approve', '--skip-provider-lock'];
 interface PlanRow {
   readonly teams: number;
   readonly deployed: string;
+  /** The first diff after the change, nothing remembered: every team's stack built. */
+  readonly cold: Measured;
+  /** The diffs after it: the other teams recalled from what the first one rendered. */
   readonly diff: Figure;
   readonly bare: Figure;
+}
+
+/** Forgets what earlier syntheses rendered for the bench's stacks (cdktf.out/.chain-memory). */
+function forgetRendered(): void {
+  const memory = join(ROOT, 'cdktf.out', '.chain-memory');
+  if (existsSync(memory))
+    for (const file of readdirSync(memory))
+      if (file.startsWith(`${BENCH_TEAMS}--`)) rmSync(join(memory, file), { force: true });
 }
 
 /** One team's plan after a one-secret change in its file, beside bare tofu on its directory. */
 function teamPlan(ws: Workspace, tofu: string, teams: number, deployed: string, runs: number) {
   ws.teams(teams);
   writeTeamFile(ws.teamsDir, BENCH_TEAMS, MEASURED_TEAM, SECRETS + 1);
+  forgetRendered();
+  const cold = ops(ws, 'diff', ['--team', MEASURED_TEAM], [2]);
   const diff = repeat(runs, () => ops(ws, 'diff', ['--team', MEASURED_TEAM], [2]));
   const stackDir = join(ROOT, 'cdktf.out', 'stacks', `${BENCH_TEAMS}--${MEASURED_TEAM}`);
   const plan = ['plan', '-input=false', '-lock=false', '-no-color', '-detailed-exitcode'];
@@ -175,7 +210,7 @@ function teamPlan(ws: Workspace, tofu: string, teams: number, deployed: string, 
     timedWithPeak(TOOL, [tofu, ...plan], ws.env, { cwd: stackDir, ok: [2] }),
   );
   writeTeamFile(ws.teamsDir, BENCH_TEAMS, MEASURED_TEAM, SECRETS);
-  return { teams, deployed, diff, bare };
+  return { teams, deployed, cold, diff, bare };
 }
 
 /** The bench's states and synthesized directories, after its destroy. */
@@ -253,6 +288,9 @@ function reportLab(report: Report, lab: LabFigures, runs: number): number {
   );
   for (const row of lab.plans) {
     report.line(
+      `${`${row.teams} teams: first diff, cold`.padEnd(34)} ${row.cold.seconds.toFixed(2).padStart(9)} ${''.padStart(7)} ${row.cold.peakMb.toFixed(0).padStart(8)}  nothing remembered`,
+    );
+    report.line(
       `${`${row.teams} teams: npm run diff`.padEnd(34)} ${cells(row.diff)}  ${row.deployed}`,
     );
     report.line(
@@ -265,6 +303,8 @@ function reportLab(report: Report, lab: LabFigures, runs: number): number {
   report.line(
     `${last.teams} teams vs 2: ${ratio.toFixed(2)}x (goal: within 1.5x): ${ratio <= 1.5 ? 'met' : 'NOT met'}`,
   );
+  const coldRatio = last.cold.seconds / lab.plans[0].cold.seconds;
+  report.line(`first diffs (cold), ${last.teams} teams vs 2: ${coldRatio.toFixed(2)}x`);
   report.line('');
   report.line(`deploys from nothing (npm run deploy, every stack), once`);
   report.line(

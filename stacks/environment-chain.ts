@@ -13,6 +13,8 @@ import { checkChain } from '../rules/chain-invariants';
 export class EnvironmentChain {
   private readonly stacks: { readonly name: string; readonly render: () => StackJson }[] = [];
   private checked = false;
+  /** Each stack's JSON as the rules checked it, by name. */
+  private readonly rendered = new Map<string, StackJson>();
 
   /** Registers a stack of the environment; returns the validation to add to it. */
   add(name: string, render: () => StackJson): IValidation {
@@ -20,10 +22,17 @@ export class EnvironmentChain {
     return { validate: () => this.validate() };
   }
 
+  /** The JSON the rules checked for a stack: undefined before they ran (or if never added). */
+  checkedJson(name: string): StackJson | undefined {
+    return this.rendered.get(name);
+  }
+
   private validate(): string[] {
     if (this.checked) return [];
     this.checked = true;
-    const merged = mergeStacks(this.stacks.map((s) => ({ name: s.name, json: s.render() })));
+    const stacks = this.stacks.map((s) => ({ name: s.name, json: s.render() }));
+    for (const { name, json } of stacks) this.rendered.set(name, json);
+    const merged = mergeStacks(stacks);
     return checkChain(merged).map((v) => `[${v.ruleId}] ${v.message}`);
   }
 }

@@ -1,10 +1,12 @@
+import type { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { teamStackName } from '../common/names';
 import type { Ledger } from '../environments/ledger';
 import { tenantsOf } from '../environments/tenants';
 import type { EnvironmentConfig } from '../environments/types';
 import { EnvironmentChain } from './environment-chain';
-import { EsoVaultStack } from './eso-vault-stack';
+import { EsoVaultStack, type EsoVaultStackProps } from './eso-vault-stack';
+import { RecalledStack, RememberedStacks, teamConfig } from './remembered-stacks';
 
 /** What an environment's stacks were told their ledgers hold, by stack name. */
 export type LedgerOf = (stack: string) => Ledger;
@@ -26,53 +28,87 @@ export function writtenStacks(list: string | undefined): string[] | undefined {
 /**
  * The stacks of one environment: its own, and with team files one per team
  * (`<environment>--<team>`), which depends on the environment's (deployed after it). A team's
- * stack is told what its ledger holds and what the environment's recorded of that team before
- * the team had a stack of its own (so the writers of earlier versions at those names are
- * forgotten there). With `written` (stack names), synthesis writes those stacks alone; the others
- * are built, checked by the chain rules and listed in the manifest.
+ * stack is built from the environment's settings and its own file (`teamConfig`), and told what
+ * its ledger holds and what the environment's recorded of that team before the team had a stack
+ * of its own (so the writers of earlier versions at those names are forgotten there). With
+ * `written` (stack names), synthesis writes those stacks alone; the others are listed in the
+ * manifest and checked by the chain rules: built, or, with `remembered`, recalled from what an
+ * earlier synthesis rendered from the same inputs. With `remembered`, every team stack built is
+ * noted for `remembered.record()`, which the app calls after `app.synth()`.
  */
 export function environmentStacks(
   scope: Construct,
   config: EnvironmentConfig,
   ledgerOf: LedgerOf = NO_LEDGER,
   written?: readonly string[],
-): EsoVaultStack[] {
-  const stacks = buildStacks(scope, config, ledgerOf);
-  // The others are still built: the chain rules check the whole environment.
-  if (written !== undefined)
-    for (const stack of stacks) if (!written.includes(stack.node.id)) stack.listOnly();
-  return stacks;
-}
-
-function buildStacks(
-  scope: Construct,
-  config: EnvironmentConfig,
-  ledgerOf: LedgerOf,
-): EsoVaultStack[] {
+  remembered?: RememberedStacks,
+): TerraformStack[] {
+  const isWritten = (name: string) => written === undefined || written.includes(name);
   const own = ledgerOf(config.name);
+  const listed = (stack: EsoVaultStack) => (isWritten(stack.node.id) ? stack : stack.listOnly());
   if (config.teamFiles === undefined)
-    return [new EsoVaultStack(scope, config.name, { config, ledger: own })];
+    return [listed(new EsoVaultStack(scope, config.name, { config, ledger: own }))];
   const chain = new EnvironmentChain();
-  const shared = new EsoVaultStack(scope, config.name, {
-    config,
-    ledger: own,
-    part: { kind: 'shared' },
-    chain,
-  });
+  const shared = listed(
+    new EsoVaultStack(scope, config.name, { config, ledger: own, part: { kind: 'shared' }, chain }),
+  );
   const teams = tenantsOf(config).map((tenant) => {
     const name = teamStackName(config.name, tenant.name);
-    const ledger: Ledger = {
-      environment: name,
-      entries: [...ledgerOf(name).entries, ...own.entries.filter((e) => e.tenant === tenant.name)],
-    };
-    const stack = new EsoVaultStack(scope, name, {
-      config,
-      ledger,
+    const props: TeamStackProps = {
+      config: teamConfig(config, tenant.name),
+      ledger: {
+        environment: name,
+        entries: [
+          ...ledgerOf(name).entries,
+          ...own.entries.filter((e) => e.tenant === tenant.name),
+        ],
+      },
       part: { kind: 'team', team: tenant.name },
       chain,
-    });
+    };
+    const stack = teamStack(scope, name, props, isWritten(name), remembered);
     stack.addDependency(shared);
     return stack;
   });
   return [shared, ...teams];
+}
+
+type TeamStackProps = EsoVaultStackProps & { readonly chain: EnvironmentChain };
+
+/**
+ * A team's stack: built, or recalled when it is not written and `remembered` holds its JSON
+ * from the same inputs. A built stack not written is listed only; every built one is noted, to
+ * be remembered once the rules have checked it.
+ */
+function teamStack(
+  scope: Construct,
+  name: string,
+  props: TeamStackProps,
+  write: boolean,
+  remembered: RememberedStacks | undefined,
+): TerraformStack {
+  const input = remembered?.inputOf(scope, name, { ...props, chain: undefined });
+  const recalled = !write && input !== undefined ? remembered?.recall(name, input) : undefined;
+  if (recalled) return new RecalledStack(scope, name, props.chain, recalled);
+  const stack = new EsoVaultStack(scope, name, props);
+  if (input !== undefined) remembered?.builds(name, input, () => props.chain.checkedJson(name));
+  return write ? stack : stack.listOnly();
+}
+
+/**
+ * An app's synthesis: every environment's stacks, STACKS narrowing what is written (team stacks
+ * left unwritten are recalled from the output directory when their inputs are unchanged), then
+ * each team stack built remembered with its inputs, for the next narrowed synthesis.
+ */
+export function synthesizeEnvironments(
+  app: App,
+  environments: readonly EnvironmentConfig[],
+  ledgerOf: LedgerOf,
+  stacksVariable: string | undefined,
+): void {
+  const written = writtenStacks(stacksVariable);
+  const remembered = new RememberedStacks(app.outdir);
+  for (const config of environments) environmentStacks(app, config, ledgerOf, written, remembered);
+  app.synth();
+  remembered.record();
 }

@@ -328,9 +328,10 @@ export class EsoVaultStack extends TerraformStack {
    * the environment's stacks there), but neither prepared, validated on its own nor written;
    * its directory keeps what an earlier synthesis wrote.
    */
-  listOnly(): void {
+  listOnly(): this {
     this.listedOnly = true;
     this.synthesizer = { synthesize: (session) => void session.manifest.forStack(this) };
+    return this;
   }
 
   /** cdktf's preparing resolve (for cross-stack references, which no stack here makes). */

@@ -1,8 +1,7 @@
-import { Testing } from 'cdktf';
+import { Testing, type TerraformStack } from 'cdktf';
 import { local } from '../../environments/local';
 import type { EnvironmentConfig } from '../../environments/types';
 import type { StackJson } from '../../common/stack-json';
-import type { EsoVaultStack } from '../../stacks/eso-vault-stack';
 import { environmentStacks } from '../../stacks/environment-stacks';
 import { resolveTeamFiles } from '../../environments/team-files';
 
@@ -41,12 +40,12 @@ export function variant(
 /**
  * Every stack of one environment (its own first, then one per team file), its team files read.
  */
-export function buildStacks(config: EnvironmentConfig): EsoVaultStack[] {
+export function buildStacks(config: EnvironmentConfig): TerraformStack[] {
   return environmentStacks(Testing.app(), resolveTeamFiles(config));
 }
 
 /** The environment's own stack (with team files: what the teams share). */
-export function buildStack(config: EnvironmentConfig): EsoVaultStack {
+export function buildStack(config: EnvironmentConfig): TerraformStack {
   return buildStacks(config)[0];
 }
 

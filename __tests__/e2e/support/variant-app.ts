@@ -4,7 +4,7 @@
 import { App } from 'cdktf';
 import { loadEnvironments } from '../../../environments';
 import { LEDGER_DIR, readLedger } from '../../../environments/ledger';
-import { environmentStacks, writtenStacks } from '../../../stacks/environment-stacks';
+import { synthesizeEnvironments } from '../../../stacks/environment-stacks';
 import { type VariantSpec, variantSource, variantTeamsDir } from './variant-config';
 
 const spec = JSON.parse(process.env.E2E_VARIANT ?? '{"name":"local","changes":{}}') as VariantSpec;
@@ -13,11 +13,9 @@ const [valid] = loadEnvironments(undefined, [variantSource(spec)], {
   ledgerDir,
   teamsDir: variantTeamsDir(spec),
 });
-const app = new App();
-environmentStacks(
-  app,
-  valid,
+synthesizeEnvironments(
+  new App(),
+  [valid],
   (stack) => readLedger(stack, ledgerDir),
-  writtenStacks(process.env.STACKS),
+  process.env.STACKS,
 );
-app.synth();
