@@ -22,8 +22,18 @@ export interface TeamsBench {
   readonly measured: string;
   readonly runs: number;
   readonly secrets: number;
-  readonly synth: readonly { teams: number; figure: Figure; oneWritten?: Figure }[];
-  readonly plans?: readonly { teams: number; diff: Figure; bare: Figure }[];
+  readonly synth: readonly {
+    teams: number;
+    figure: Figure;
+    oneWritten?: Figure;
+    remembered?: Figure;
+  }[];
+  readonly plans?: readonly {
+    teams: number;
+    diff: Figure;
+    bare: Figure;
+    cold?: { seconds: number; peakMb: number };
+  }[];
 }
 
 interface Series {
@@ -85,13 +95,19 @@ function curves(data: TeamsBench, pick: (f: Figure) => number): Series[] {
   const synth = data.synth.filter((r) => r.teams > 1);
   const plans = data.plans ?? [];
   const written = synth.flatMap((r) => (r.oneWritten ? [{ teams: r.teams, f: r.oneWritten }] : []));
+  const kept = synth.flatMap((r) => (r.remembered ? [{ teams: r.teams, f: r.remembered }] : []));
+  const cold = plans.flatMap((r) =>
+    r.cold ? [{ teams: r.teams, f: { medianS: r.cold.seconds, peakMb: r.cold.peakMb } }] : [],
+  );
   const all: [string, string, { teams: number; f: Figure }[]][] = [
     [
       'synthesis, every stack written',
       '#1f77b4',
       synth.map((r) => ({ teams: r.teams, f: r.figure })),
     ],
-    ["synthesis, one team's stack written", '#9467bd', written],
+    ["synthesis, one team's stack written, cold", '#9467bd', written],
+    ["synthesis, one team's written, others kept", '#8c564b', kept],
+    ["one team's first plan, cold (once)", '#ff7f0e', cold],
     [
       "one team's plan (npm run diff --team)",
       '#d62728',
@@ -142,14 +158,15 @@ export function teamsSvg(data: TeamsBench): string {
     (s, i) =>
       `<g transform="translate(${16 + (i % 2) * 360},${H + 14 + Math.floor(i / 2) * 18})"><line x1="0" y1="-4" x2="18" y2="-4" stroke="${s.colour}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/><text x="24" y="0">${s.name}</text></g>`,
   );
+  const height = H + 28 + Math.ceil(seconds.length / 2) * 18;
   const note = `median of ${data.runs} runs; memory: peak RSS of the largest process; measured ${data.measured.slice(0, 16).replace('T', ' ')} UTC`;
   return `${[
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 64}" viewBox="0 0 ${2 * W} ${H + 64}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${height}" viewBox="0 0 ${2 * W} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...chart(0, 'wall time', 's', seconds),
     ...chart(W, 'peak memory', 'MB', memory),
     ...legend,
-    `<text x="16" y="${H + 58}" fill="#555">${note}</text>`,
+    `<text x="16" y="${height - 6}" fill="#555">${note}</text>`,
     '</svg>',
   ].join('\n')}\n`;
 }
