@@ -206,4 +206,46 @@ describe('review: a team adds a secret', () => {
       10 * MINUTES,
     );
   });
+  describe('a team retires a secret', () => {
+    let retired = '';
+    beforeAll(async () => {
+      // The added secret deployed (the policy deleted above comes back with it), then retired.
+      const payments = teams.read('payments.yaml');
+      teams.write('payments.yaml', `${payments}${ADDED_SECRET}`);
+      const deployed = await opsTool(
+        'deploy',
+        ['--env', ENVIRONMENT, '--team', 'payments', '--auto-approve', '--skip-provider-lock'],
+        { env },
+      );
+      if (deployed.code !== 0)
+        throw new Error(`deploy failed:\n${(deployed.stdout + deployed.stderr).slice(-3000)}`);
+      teams.write('payments.yaml', `${payments}retiredSecrets:\n  - payments/api\n`);
+      const run = await timed('review: npm run review --team, a secret retired', () =>
+        opsTool('review', ['--env', ENVIRONMENT, '--team', 'payments'], { env }),
+      );
+      expect({ code: run.code, stderr: run.code === 2 ? '' : run.stderr }).toEqual({
+        code: 2,
+        stderr: '',
+      });
+      retired = section(run.stdout, `${ENVIRONMENT}--payments`);
+    }, 15 * MINUTES);
+
+    it('lists the seed as forgotten (Vault keeps every version) and the ExternalSecret as destroyed', () => {
+      expect(retired).toMatch(
+        /\*\*forgotten\*\* \(1\):\n+- `vault_generic_endpoint\.kv_teams_payments-api_seed_[^`]+`/,
+      );
+      expect(retired).toMatch(
+        /\*\*destroyed\*\*[^#]*- `kubernetes_manifest\.tenant-payments_external-secret-api_[^`]+`/,
+      );
+    });
+
+    it('draws the path as forgotten and the ExternalSecret as destroyed', () => {
+      const mermaid = mermaidOf(retired);
+      expect(mermaid.text).toContain('["teams/data/payments/api (forgotten)"]:::forgotten');
+      expect(mermaid.text).toContain(
+        '["ExternalSecret team-payments/api (destroyed)"]:::destroyed',
+      );
+      expect(mermaid.text).toMatch(/classDef forgotten /);
+    });
+  });
 });

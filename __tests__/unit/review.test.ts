@@ -24,6 +24,7 @@ import { newlyReadable, planPicture, stackChanges } from '../../ops/review/plan'
 const CHAIN: Chain = {
   stack: 'env--payments',
   clusters: ['lab'],
+  mount: 'teams',
   tenants: [
     {
       name: 'payments',
@@ -276,6 +277,55 @@ describe('review: the chain picture', () => {
     expect(marks.get(key(ACCOUNT, ROLE))).toEqual({ status: 'broken', note: 'account forgotten' });
   });
 
+  it('draws a secret the plan takes out (retired): its path forgotten, its ExternalSecret destroyed, their links broken', () => {
+    const database = { ...CHAIN.tenants[0], secrets: [CHAIN.tenants[0].secrets[0]] };
+    const retired: PlanJson = {
+      resource_changes: [
+        policy(
+          ['update'],
+          ['teams/data/payments/api', 'teams/data/payments/database'],
+          ['teams/data/payments/database'],
+        ),
+        change(
+          'vault_generic_endpoint.kv_teams_payments-api_seed_1',
+          ['forget'],
+          {
+            path: 'teams/data/payments/api',
+          },
+          null,
+        ),
+        change(
+          'kubernetes_manifest.tenant-payments_external-secret-api_1',
+          ['delete'],
+          {
+            manifest: {
+              kind: 'ExternalSecret',
+              metadata: { name: 'api', namespace: 'team-payments' },
+              spec: { dataFrom: [{ extract: { key: 'payments/api' } }] },
+            },
+          },
+          null,
+        ),
+        store('eso-payments'),
+      ],
+    };
+    const picture = planPicture({ ...CHAIN, tenants: [database] }, retired);
+    const external = nodeKeys.external('team-payments', 'api');
+    expect(picture.nodeMarks.get(API)).toBe('forgotten');
+    expect(picture.nodeMarks.get(external)).toBe('destroyed');
+    expect(picture.linkMarks.get(key(POLICY, API))).toEqual({
+      status: 'broken',
+      note: 'path forgotten',
+    });
+    expect(picture.linkMarks.get(key(STORE, external))?.status).toBe('broken');
+    const text = renderMermaid(picture);
+    expect(text).toContain('["teams/data/payments/api (forgotten)"]:::forgotten');
+    expect(text).toContain('["ExternalSecret team-payments/api (destroyed)"]:::destroyed');
+    expect(text).toContain('classDef forgotten');
+    // The secret that stays is drawn as it was.
+    expect(picture.nodeMarks.get(DATABASE)).toBeUndefined();
+  });
+
   it('renders Mermaid: marked nodes classed, marked links labelled and styled by their index', () => {
     const text = renderMermaid(planPicture(CHAIN, ADD_API));
     const lines = text.split('\n');
@@ -480,11 +530,20 @@ describe('the pull-request review workflow', () => {
       'npm run -s review -- --env "$ENVIRONMENT" --out "reviews/$ENVIRONMENT.md"',
     );
     expect(run).toContain('>> "$GITHUB_STEP_SUMMARY"');
-    expect(review.jobs.comment.permissions).toEqual({ 'pull-requests': 'write' });
+    expect(review.jobs.comment.permissions).toEqual({
+      contents: 'read',
+      'pull-requests': 'write',
+    });
+    // The posting script is checked out alone and required (its own tests: review-comment).
+    const checkout = review.jobs.comment.steps.find((s) => s.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with?.['sparse-checkout']).toBe('scripts/review-comment.js');
     const script = review.jobs.comment.steps.find((s) =>
       s.uses?.startsWith('actions/github-script@'),
     );
-    expect(script?.with?.script).toMatch(/updateComment[\s\S]*createComment/);
+    expect(script?.with?.script).toContain(
+      'require(`${process.env.GITHUB_WORKSPACE}/scripts/review-comment.js`)',
+    );
+    expect(script?.with?.script).toContain('await postReview({ github, context })');
   });
 
   it("the drift job's summary carries the doctor's Markdown report", () => {

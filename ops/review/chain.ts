@@ -32,6 +32,8 @@ export interface Chain {
   readonly stack: string;
   /** The clusters its service accounts live in (EKS cluster names, or the names of `clusters`). */
   readonly clusters: readonly string[];
+  /** The KV v2 mount its secrets are in (an ExternalSecret's key is a name in it). */
+  readonly mount: string;
   readonly tenants: readonly ChainTenant[];
 }
 
@@ -63,7 +65,8 @@ export function chainOfStack(config: EnvironmentConfig, stack: string): Chain {
   const clusters = clustersOf(config)
     ?.filter((c) => !c.retired)
     .map((c) => c.name) ?? [config.aws.clusterName];
-  return { stack, clusters, tenants: tenants.map((t) => chainTenant(config, t)) };
+  const mount = config.vault.kvMount.path;
+  return { stack, clusters, mount, tenants: tenants.map((t) => chainTenant(config, t)) };
 }
 
 /** The chain of an environment's tenants, as the doctor walks them (no stack split). */
@@ -74,5 +77,10 @@ export function chainOfTenants(
   const clusters = clustersOf(config)
     ?.filter((c) => !c.retired)
     .map((c) => c.name) ?? [config.aws.clusterName];
-  return { stack: config.name, clusters, tenants: tenants.map((t) => chainTenant(config, t)) };
+  return {
+    stack: config.name,
+    clusters,
+    mount: config.vault.kvMount.path,
+    tenants: tenants.map((t) => chainTenant(config, t)),
+  };
 }

@@ -184,7 +184,8 @@ export function renderMermaid(picture: Picture): string {
     lines.push(edge(ids.get(l.from)!, ids.get(l.to)!, mark));
     if (mark !== undefined) styles.push(`  linkStyle ${i} ${LINK_STYLE[mark.status]}`);
   });
-  const used = new Set(picture.nodeMarks.values());
+  // Classes of the nodes drawn: a marked object outside the chain (a folder marker) draws none.
+  const used = new Set(picture.nodes.map((n) => picture.nodeMarks.get(n.key)));
   for (const [mark, style] of Object.entries(NODE_STYLE))
     if (used.has(mark as NodeMark)) lines.push(`  classDef ${mark} ${style}`);
   return [...lines, ...styles].join('\n');

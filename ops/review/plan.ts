@@ -218,8 +218,44 @@ function linkChanged(link: PictureLink, marks: ReadonlyMap<string, NodeMark>): b
   return ends.some((end) => ['changed', 'replaced'].includes(marks.get(end) ?? ''));
 }
 
+/** The key an ExternalSecret reads (`dataFrom[0].extract.key`, else `data[0].remoteRef.key`). */
+function externalSecretKey(manifest: unknown): string {
+  const first = (list: unknown) => (Array.isArray(list) ? (list[0] as unknown) : undefined);
+  return (
+    text(at(first(at(manifest, 'spec.dataFrom')), 'extract.key')) ||
+    text(at(first(at(manifest, 'spec.data')), 'remoteRef.key'))
+  );
+}
+
+/**
+ * The chain with the secrets the plan takes out of it (an ExternalSecret it destroys or forgets,
+ * with the path it read) put back for the picture, so that what leaves is drawn, marked, with
+ * its links broken, rather than missing.
+ */
+function withLeaving(chain: Chain, plan: PlanJson): Chain {
+  const leaving = managed(plan).filter(
+    (r) =>
+      r.type === 'kubernetes_manifest' &&
+      ['destroyed', 'forgotten'].includes(markOf(r.change.actions) ?? '') &&
+      text(at(before(r)?.manifest, 'kind')) === 'ExternalSecret',
+  );
+  const tenants = chain.tenants.map((tenant) => {
+    const extra = leaving.flatMap((r) => {
+      const manifest = before(r)?.manifest;
+      const name = text(at(manifest, 'metadata.name'));
+      const key = externalSecretKey(manifest);
+      if (text(at(manifest, 'metadata.namespace')) !== tenant.namespace || key === '') return [];
+      if (tenant.secrets.some((s) => s.externalSecret === name)) return [];
+      return [{ path: kvV2Paths(chain.mount, key).data, externalSecret: name }];
+    });
+    return extra.length === 0 ? tenant : { ...tenant, secrets: [...tenant.secrets, ...extra] };
+  });
+  return { ...chain, tenants };
+}
+
 /** The chain's picture with what the plan does marked on its objects and links. */
-export function planPicture(chain: Chain, plan: PlanJson): Picture {
+export function planPicture(declared: Chain, plan: PlanJson): Picture {
+  const chain = withLeaving(declared, plan);
   const picture = chainPicture(chain);
   const found = resourcesByKey(plan, chain);
   const nodeMarks = new Map<string, NodeMark>();
