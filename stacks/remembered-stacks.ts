@@ -113,8 +113,10 @@ export class RememberedStacks {
       const checked = json();
       if (checked === undefined) continue;
       const file = this.fileOf(name);
-      writeFileSync(`${file}.tmp`, JSON.stringify({ input, json: checked } satisfies Memory));
-      renameSync(`${file}.tmp`, file);
+      // Renamed into place: a synthesis reading it meanwhile sees the old memory or the new one.
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, JSON.stringify({ input, json: checked } satisfies Memory));
+      renameSync(partial, file);
     }
   }
 }
