@@ -13,7 +13,6 @@ import {
   CommandError,
   environmentNames,
   EXIT,
-  UsageError,
   parseFlags,
   progress,
   requiredStack,
@@ -37,14 +36,14 @@ import {
   runCdktfShielded,
   runInherited,
   stackDirOf,
+  DEFAULT_PARALLEL,
+  parallelOption,
   synthesize,
   unreachableLocalState,
 } from './terraform';
 import { revokeOrphanedLeases } from './database-leases';
 
 const TOOL = 'deploy';
-/** How many team stacks apply at once, unless --parallel says. */
-const DEFAULT_PARALLEL = 4;
 const USAGE = `usage: npm run deploy -- --env NAME [--team NAME] [--parallel N] [--auto-approve] [--skip-provider-lock] [--app COMMAND]
 
 Runs cdktf deploy for one environment (with team files: its own stack, then each team's stack;
@@ -184,15 +183,6 @@ async function revokeRemovedCredentials(
       start,
     );
   }
-}
-
-/** `--parallel N` (a whole number >= 1). */
-function parallelOption(values: Map<string, string[]>): number {
-  const given = values.get('--parallel')?.[0];
-  if (given === undefined) return DEFAULT_PARALLEL;
-  if (!/^[1-9]\d*$/.test(given))
-    throw new UsageError(`--parallel takes a whole number >= 1, got "${given}"`);
-  return Number(given);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -18,7 +18,9 @@ import {
   CDKTF,
   cdktfArgs,
   DEFAULT_APP,
+  DEFAULT_PARALLEL,
   outputDir,
+  parallelOption,
   requireWorkspaces,
   runInherited,
   stackDirOf,
@@ -26,7 +28,7 @@ import {
 } from './terraform';
 
 const TOOL = 'destroy';
-const USAGE = `usage: npm run destroy -- --env NAME [--team NAME] [--auto-approve] [--skip-provider-lock] [--app COMMAND]
+const USAGE = `usage: npm run destroy -- --env NAME [--team NAME] [--parallel N] [--auto-approve] [--skip-provider-lock] [--app COMMAND]
 
 Runs cdktf destroy for one environment (with team files: every team's stack, then its own; with
 --team, that team's stack alone, as when a team leaves). KV secrets in Vault keep every version unless the
@@ -36,6 +38,7 @@ kubernetes.allowNamespaceDestroy): otherwise this refuses before planning, namin
 
   --env NAME            the environment (one of ${environmentNames()})
   --team NAME           only this team's stack
+  --parallel N          how many team stacks are destroyed at once (default ${DEFAULT_PARALLEL})
   --auto-approve        destroy without asking
   --skip-provider-lock  for mirrors without registry access (the lab)
   --app COMMAND         the cdktf app (default: ${DEFAULT_APP}); NAME is one of its stacks
@@ -45,11 +48,12 @@ Exit status: 0 destroyed, 1 refused or failed, 2 bad arguments.
 
 async function main(argv: string[]): Promise<number> {
   const { values, booleans } = parseFlags(argv, {
-    values: ['--env', '--team', '--app'],
+    values: ['--env', '--team', '--parallel', '--app'],
     booleans: ['--auto-approve', '--skip-provider-lock'],
   });
   const { name, app } = requiredStack(values);
   const team = teamOption(values);
+  const parallel = parallelOption(values);
   await synthesize(name, process.env, app);
   const stacks = selectStacks(outputDir(), name, team).map((s) => ({
     name: s,
@@ -69,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       stacks.map((s) => s.name),
       booleans,
       app,
-      { alone: team !== undefined },
+      { alone: team !== undefined, parallel },
     ),
   );
   if (code === EXIT.ok) progress(TOOL, `${stacks.map((s) => s.name).join(', ')}: destroyed`);

@@ -3,7 +3,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { type RunResult, runProcess, runShielded } from '../common/process';
 import { type CloudBlockRead, STACK_FILE, SynthesizedStack } from '../common/synthesized-stack';
 import { VARIABLES, isSecretValuesVariable } from '../common/names';
-import { CommandError } from './cli';
+import { CommandError, UsageError } from './cli';
 
 export type { RunResult };
 
@@ -59,6 +59,22 @@ export function runCdktfShielded(
 
 /** cdktf as installed in the project. */
 export const CDKTF = join(PROJECT_ROOT, 'node_modules', '.bin', 'cdktf');
+
+/**
+ * How many stacks cdktf deploys or destroys at once, unless `--parallel` says: each stack runs
+ * its own engine and providers, and 50 at once overload a small runner and its API server (the
+ * lab's kube-apiserver timed out serving OpenAPI to a 50-team destroy run all at once).
+ */
+export const DEFAULT_PARALLEL = 4;
+
+/** `--parallel N` (a whole number >= 1), or the default. */
+export function parallelOption(values: Map<string, string[]>): number {
+  const given = values.get('--parallel')?.[0];
+  if (given === undefined) return DEFAULT_PARALLEL;
+  if (!/^[1-9]\d*$/.test(given))
+    throw new UsageError(`--parallel takes a whole number >= 1, got "${given}"`);
+  return Number(given);
+}
 
 /**
  * `cdktf deploy|destroy NAME...` with the pass-through flags the ops tools accept. cdktf

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { UsageError } from '../../ops/cli';
 import { inParallel, selectStacks, teamOption } from '../../ops/stacks';
 import { type StateFile, type StateResource, moveResources } from '../../ops/team-state';
-import { PROJECT_ROOT, cdktfArgs, outputDir } from '../../ops/terraform';
+import {
+  DEFAULT_PARALLEL,
+  PROJECT_ROOT,
+  cdktfArgs,
+  outputDir,
+  parallelOption,
+} from '../../ops/terraform';
 
 describe('the stacks a command covers', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-out-'));
@@ -81,6 +87,15 @@ describe('the stacks a command covers', () => {
       '--output',
       'cdktf.out',
     ]);
+  });
+
+  it('deploy and destroy take --parallel: a few stacks at once by default, a whole number >= 1', () => {
+    expect(parallelOption(new Map())).toBe(DEFAULT_PARALLEL);
+    expect(parallelOption(new Map([['--parallel', ['12']]]))).toBe(12);
+    for (const bad of ['0', '-1', '2.5', 'all'])
+      expect(() => parallelOption(new Map([['--parallel', [bad]]]))).toThrow(
+        new UsageError(`--parallel takes a whole number >= 1, got "${bad}"`),
+      );
   });
 
   it('cdktf synthesizes where the tool read the stacks: CDKTF_OUTDIR, not cdktf.json', () => {
