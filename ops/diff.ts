@@ -27,8 +27,9 @@ const USAGE = `usage: npm run diff -- --env NAME [--team NAME] [--app COMMAND]
 Shows what a deploy of one environment would change: synthesizes it, runs init when a stack's
 terraform block (backend, provider versions) changed since the last one, and plans each of its
 stacks (with team files: its own, then each team's; with --team, that team's alone, and only its
-stack is written: every stack is still built and checked by the chain rules). The same plan as
-cdktf diff, without cdktf's CLI start.
+stack is written: every stack is still checked by the chain rules, the other teams' from what an
+earlier synthesis into the same output directory rendered when their inputs are unchanged, built
+again otherwise). The same plan as cdktf diff, without cdktf's CLI start.
 
   --env NAME     the environment (one of ${environmentNames()})
   --team NAME    only this team's stack (an environment with team files)
@@ -63,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
   const { name, app } = requiredStack(values);
   const team = teamOption(values);
   const start = Date.now();
-  // One team's plan writes that team's stack alone (every stack is still built and checked).
+  // One team's plan writes that team's stack alone (every stack is still checked: the others are
+  // recalled from the output directory when unchanged, stacks/remembered-stacks.ts).
   await synthesize(
     name,
     process.env,
