@@ -35,6 +35,7 @@ import {
   runsOption,
   timedWithPeak,
 } from './measure';
+import { memoryDirOf } from '../stacks/remembered-stacks';
 import { BENCH_TEAMS, teamName, writeTeamFile, writeTeamFolder } from './team-folder';
 
 const TOOL = 'bench:teams';
@@ -194,7 +195,7 @@ interface PlanRow {
 
 /** Forgets what earlier syntheses rendered for the bench's stacks (cdktf.out/.chain-memory). */
 function forgetRendered(): void {
-  const memory = join(ROOT, 'cdktf.out', '.chain-memory');
+  const memory = memoryDirOf(join(ROOT, 'cdktf.out'));
   if (existsSync(memory))
     for (const file of readdirSync(memory))
       if (file.startsWith(`${BENCH_TEAMS}--`)) rmSync(join(memory, file), { force: true });

@@ -22,7 +22,11 @@ import type { StackJson } from '../common/stack-json';
 import type { EnvironmentConfig } from '../environments/types';
 import type { EnvironmentChain } from './environment-chain';
 
-const MEMORY = '.chain-memory';
+/** Where an output directory keeps what its syntheses rendered, one file per team stack. */
+export function memoryDirOf(outdir: string): string {
+  return join(outdir, '.chain-memory');
+}
+
 const REPOSITORY = join(__dirname, '..');
 // Code, and the shell files the code reads (common/versions.sh holds the pinned versions).
 const SOURCE = /\.(ts|js|mjs|cjs|sh)$/;
@@ -81,7 +85,7 @@ export class RememberedStacks {
   ) {}
 
   private fileOf(stack: string): string {
-    return join(this.outdir, MEMORY, `${stack}.json`);
+    return join(memoryDirOf(this.outdir), `${stack}.json`);
   }
 
   /** The hash of what builds a stack (see the file's comment). */
@@ -108,7 +112,7 @@ export class RememberedStacks {
 
   /** After `app.synth()`: remembers each noted stack the rules checked (renamed into place). */
   record(): void {
-    mkdirSync(join(this.outdir, MEMORY), { recursive: true });
+    mkdirSync(memoryDirOf(this.outdir), { recursive: true });
     for (const { name, input, json } of this.built) {
       const checked = json();
       if (checked === undefined) continue;

@@ -16,6 +16,7 @@ import { EsoVaultStack } from '../../stacks/eso-vault-stack';
 import {
   RecalledStack,
   RememberedStacks,
+  memoryDirOf,
   programFingerprint,
   teamConfig,
 } from '../../stacks/remembered-stacks';
@@ -71,7 +72,7 @@ describe('a narrowed synthesis recalls the team stacks it does not write', () =>
 
   /** Payments' remembered JSON made to grant search's path, under the inputs it had. */
   function forgeGrant(outdir: string) {
-    const file = join(outdir, '.chain-memory', `${PAYMENTS}.json`);
+    const file = join(memoryDirOf(outdir), `${PAYMENTS}.json`);
     const text = readFileSync(file, 'utf8');
     const forged = text.replace(
       'path \\"teams/data/payments/database\\"',
